@@ -1,0 +1,106 @@
+"""Public Python API with ewoks' shapes: execute_graph, load_graph, save_graph, convert_graph, submit_graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+from .engines.base import Engine
+from .engines.lifecycle import prepare_job, run_job
+from .engines.registry import get_engine
+from .graph import WorkflowGraph, compile_graph
+from .graph import load_graph as _load_graph
+from .graph.io import dump_document, to_networkx
+from .graph.schema import CURRENT_VERSION
+
+GraphSource = Union[str, Path, dict, WorkflowGraph, Any]
+
+
+def load_graph(graph: GraphSource, *, root_dir: Optional[str] = None, root_module: Optional[str] = None,
+               **_ignored: Any) -> WorkflowGraph:
+    """Load and validate a workflow from a path, JSON/YAML string, dict, networkx graph or WorkflowGraph."""
+    return _load_graph(graph, root_dir=root_dir, root_module=root_module)
+
+
+def execute_graph(
+    graph: GraphSource,
+    engine: Union[str, Engine, None] = None,
+    inputs: Optional[Sequence[dict]] = None,
+    outputs: Optional[Sequence[dict]] = None,
+    merge_outputs: bool = True,
+    varinfo: Optional[dict] = None,
+    execinfo: Optional[dict] = None,
+    task_options: Optional[dict] = None,
+    load_options: Optional[dict] = None,
+    **engine_options: Any,
+) -> Dict[Any, Any]:
+    """Execute a workflow and return its results (merged outputs of the end nodes that ran by default).
+
+    inputs: ewoks' [{"id"|"label"|"task_identifier": ..., "name": ..., "value": ..., "all": bool}];
+    outputs: [{"id": ..., "name": ..., "new_name": ...}] or [{"all": True}]; varinfo: {"root_uri", "scheme"};
+    execinfo: {"job_id", "handlers": [...]}; engine_options: the engine's own options (e.g. scheduler=...).
+    task_options is accepted for ewoks compatibility; tasks here take no constructor options.
+    """
+    eng = engine if isinstance(engine, Engine) else get_engine(engine)
+    load_options = dict(load_options or {})
+    wg = _load_graph(graph, root_dir=load_options.get("root_dir"), root_module=load_options.get("root_module"))
+    compiled = compile_graph(wg, inputs=inputs)
+    job, options, selection = prepare_job(eng, compiled, outputs=outputs, varinfo=varinfo, execinfo=execinfo,
+                                          engine_options=engine_options)
+    if inputs:
+        _warn_unused_inputs(compiled, inputs)
+    return run_job(eng, job, options, selection, merge_outputs=merge_outputs)
+
+
+def _warn_unused_inputs(compiled: Any, inputs: Sequence[dict]) -> None:
+    import warnings
+
+    from .execution.validation import resolve_all_tasks, unused_workflow_inputs
+
+    for message in unused_workflow_inputs(compiled, resolve_all_tasks(compiled), inputs):
+        warnings.warn(message, UserWarning, stacklevel=3)
+
+
+def save_graph(graph: GraphSource, destination: Union[str, Path, None] = None, *, fmt: Optional[str] = None,
+               **load_options: Any) -> Union[str, dict]:
+    """Write a workflow to a .json/.yaml file (atomically); without destination return the dict."""
+    wg = _load_graph(graph, **load_options)
+    doc = wg.to_dict()
+    if destination is None:
+        return doc
+    return dump_document(doc, Path(destination), fmt=fmt)
+
+
+def convert_graph(source: GraphSource, destination: Union[str, Path, None] = None, *, fmt: Optional[str] = None,
+                  upgrade: bool = True, **load_options: Any) -> Union[str, dict, Any]:
+    """Convert between representations (JSON/YAML files, dict, networkx 'networkx'); upgrades the schema."""
+    wg = _load_graph(source, **load_options)
+    doc = wg.to_dict()
+    if upgrade:
+        doc["graph"]["schema_version"] = CURRENT_VERSION
+    if destination == "networkx" or fmt == "networkx":
+        return to_networkx(doc)
+    if destination is None and fmt in ("json", "yaml"):
+        return dump_document(doc, None, fmt=fmt)
+    if destination is None:
+        return doc
+    return dump_document(doc, Path(destination), fmt=fmt)
+
+
+def submit_graph(graph: GraphSource, **kwargs: Any) -> Any:
+    """Submit a workflow to Celery workers; returns a future (needs ewoks_core[celery])."""
+    from .errors import EngineError
+
+    try:
+        from ewoks_celery.client import submit_graph as _submit
+    except ImportError as e:
+        raise EngineError(f"remote execution needs the Celery binding ({e})",
+                          hint="pip install 'ewoks_core[celery]'") from None
+    return _submit(graph, **kwargs)
+
+
+def engine_names() -> List[str]:
+    """Names of the engines installed here."""
+    from .engines.registry import list_engines
+
+    return [info.name for info in list_engines()]

@@ -1,0 +1,246 @@
+"""Sub-commands of the `ewoks` CLI; each add_* registers one, each cmd_* runs it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ..errors import EwoksError, node_label
+from . import output, params
+
+
+def add_execute(sub) -> None:
+    p = sub.add_parser("execute", help="run a workflow and print its results")
+    p.add_argument("workflow", help="workflow file (.json/.yaml)")
+    p.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
+                   help="input of the start nodes (value parsed as JSON, else string)")
+    p.add_argument("--pn", "-pn", action="append", default=[], metavar="NODE:NAME=VALUE", help="input of one node")
+    p.add_argument("--pa", "-pa", action="append", default=[], metavar="NAME=VALUE", help="input of every node")
+    p.add_argument("--engine", default=None, help="engine name (default: sequential)")
+    p.add_argument("-o", "--option", action="append", default=[], metavar="OPTION=VALUE", help="engine option")
+    p.add_argument("--outputs", choices=["none", "end", "all"], default="end", help="which node outputs to return")
+    p.add_argument("--merge-outputs", dest="merge_outputs", action=argparse_bool(), default=True,
+                   help="merge the outputs of all selected nodes into one dict (default) or keep them per node")
+    p.add_argument("--data-root-uri", default=None, help="persist node outputs here (folder or .h5 file)")
+    p.add_argument("--data-scheme", choices=["json", "nexus"], default=None, help="persistence format")
+    p.add_argument("--events", default=None, metavar="FILE", help="write events to FILE (.db/.sqlite or .jsonl)")
+    p.add_argument("--job-id", default=None, help="job id of the events (default: random)")
+    p.add_argument("--root-dir", default=None, help="folder to resolve sub-graph files from")
+    p.add_argument("--json", action="store_true", help="print results as one JSON line, arrays in full")
+    p.add_argument("--no-progress", action="store_true", help="no live progress line on a terminal")
+    p.add_argument("--verbose", "-v", dest="verbose_cmd", action="store_true", help="show full tracebacks")
+    p.set_defaults(func=cmd_execute)
+
+
+def argparse_bool():
+    import argparse
+
+    return argparse.BooleanOptionalAction
+
+
+def events_handler(path: str) -> dict:
+    """The execinfo handler for an events file, by extension."""
+    suffix = Path(path).suffix.lower()
+    if suffix in (".db", ".sqlite", ".sqlite3"):
+        return {"class": "sqlite", "arguments": [{"name": "uri", "value": path}]}
+    if suffix in (".jsonl", ".json", ".ndjson"):
+        return {"class": "jsonl", "arguments": [{"name": "path", "value": path}]}
+    if path.startswith("redis://"):
+        return {"class": "redis", "arguments": [{"name": "url", "value": path}]}
+    raise EwoksError(f"--events {path!r}: unknown format", field="--events",
+                     hint="Use a .db/.sqlite file, a .jsonl file or a redis:// URL.")
+
+
+def cmd_execute(args) -> int:
+    from ..api import execute_graph
+    from ..graph import load_graph
+
+    graph = load_graph(args.workflow, root_dir=args.root_dir)
+    inputs = params.workflow_inputs(args.parameter, args.pn, args.pa)
+    handlers: list = []
+    if args.events:
+        handlers.append(events_handler(args.events))
+    progress = None
+    if sys.stderr.isatty() and not args.no_progress and not args.json:
+        from .progress import ConsoleProgress
+
+        progress = ConsoleProgress(len(graph.nodes))
+        handlers.append(progress)
+    execinfo = {"job_id": args.job_id, "handlers": handlers}
+    varinfo = None
+    if args.data_root_uri:
+        varinfo = {"root_uri": args.data_root_uri}
+        if args.data_scheme:
+            varinfo["scheme"] = args.data_scheme
+    outputs = {"none": [], "end": None, "all": [{"all": True}]}[args.outputs]
+    try:
+        results = execute_graph(graph, engine=args.engine, inputs=inputs, outputs=outputs,
+                                merge_outputs=args.merge_outputs, varinfo=varinfo, execinfo=execinfo,
+                                load_options={"root_dir": args.root_dir}, **params.engine_options(args.option))
+    finally:
+        if progress is not None:
+            progress.close()
+    if not args.merge_outputs:
+        results = {node_label(k): v for k, v in results.items()}
+    output.print_results(results, args.json)
+    return 0
+
+
+def add_convert(sub) -> None:
+    p = sub.add_parser("convert", help="convert a workflow between JSON and YAML (upgrading its schema)")
+    p.add_argument("source")
+    p.add_argument("destination", help="output file (.json/.yaml/.yml) or '-' for stdout")
+    p.add_argument("--format", choices=["json", "yaml"], default=None, help="format for stdout (default json)")
+    p.set_defaults(func=cmd_convert)
+
+
+def cmd_convert(args) -> int:
+    from ..api import convert_graph
+
+    if args.destination == "-":
+        print(convert_graph(args.source, fmt=args.format or "json"), end="")
+    else:
+        convert_graph(args.source, args.destination, fmt=args.format)
+        print(f"wrote {args.destination}", file=sys.stderr)
+    return 0
+
+
+def add_show(sub) -> None:
+    p = sub.add_parser("show", help="list nodes, links and inputs that nothing provides")
+    p.add_argument("workflow")
+    p.add_argument("--root-dir", default=None)
+    p.set_defaults(func=cmd_show)
+
+
+def cmd_show(args) -> int:
+    from ..execution.validation import unconnected_inputs
+    from ..graph import compile_graph, load_graph
+    from ..task.discovery import resolve_task_class
+
+    compiled = compile_graph(load_graph(args.workflow, root_dir=args.root_dir))
+    print(f"workflow {compiled.label!r}: {len(compiled.nodes)} nodes, {len(compiled.links)} links, "
+          f"needs {', '.join(sorted(compiled.required_capabilities()))}")
+    rows = []
+    for nid, n in compiled.nodes.items():
+        role = "start" if n.is_start else ("end" if nid in compiled.end_nodes else "")
+        rows.append([node_label(nid), n.task_type, n.task_identifier or "", role,
+                     ", ".join(f"{k}={v!r}"[:40] for k, v in n.default_inputs.items())])
+    print(output.table(rows, ["node", "type", "task", "role", "default inputs"]))
+    rows = []
+    for link in compiled.links:
+        kind = "on_error" if link.on_error else ("conditional" if link.conditions else "")
+        mapping = "all" if link.map_all_data else ", ".join(f"{s}->{t}" for s, t in link.data_mapping)
+        rows.append([node_label(link.source), node_label(link.target), mapping,
+                     "required" if link.required else "optional", kind])
+    print()
+    print(output.table(rows, ["source", "target", "data", "required", "kind"]))
+    classes, errors = {}, []
+    for nid, n in compiled.nodes.items():
+        try:
+            classes[nid] = resolve_task_class(n.task_type, n.task_identifier, nid, n.attrs)
+        except EwoksError as e:
+            errors.append(str(e))
+    print()
+    if errors:
+        print("tasks that cannot be loaded:\n  " + "\n  ".join(errors))
+    if not errors:
+        missing = unconnected_inputs(compiled, classes)
+        if missing:
+            print("required inputs nothing provides (give them with -p/--pn):")
+            for nid, names in missing.items():
+                print(f"  {node_label(nid)}: {', '.join(names)}")
+        else:
+            print("every required input is provided")
+    return 0
+
+
+def add_tasks(sub) -> None:
+    p = sub.add_parser("tasks", help="list the tasks of a module or package")
+    p.add_argument("module")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_tasks)
+
+
+def cmd_tasks(args) -> int:
+    from ..task.discovery import discover_tasks
+
+    tasks = discover_tasks(args.module)
+    if args.json:
+        print(json.dumps(tasks, indent=2))
+        return 0
+    rows = [[t["task_identifier"], ", ".join(t["required_input_names"]), ", ".join(t["optional_input_names"]),
+             ", ".join(t["output_names"])] for t in tasks]
+    print(output.table(rows, ["task", "required inputs", "optional inputs", "outputs"]))
+    return 0
+
+
+def add_events(sub) -> None:
+    p = sub.add_parser("events", help="print events of a file or Redis (filter, follow a live job)")
+    p.add_argument("source", help="events file (.db/.jsonl) or redis:// URL")
+    p.add_argument("--job", default=None, help="job id")
+    p.add_argument("--node", default=None, help="node id")
+    p.add_argument("--type", choices=["start", "end", "progress"], default=None)
+    p.add_argument("--since", default=None, help="ISO time")
+    p.add_argument("--follow", action="store_true", help="wait for new events until the job ends")
+    p.add_argument("--jobs", action="store_true", help="list jobs instead of events")
+    p.set_defaults(func=cmd_events)
+
+
+def cmd_events(args) -> int:
+    from ..events import readers, table
+
+    if args.jobs:
+        print(table.format_jobs_table(readers.list_jobs(args.source)))
+        return 0
+    if args.follow:
+        if not args.job:
+            raise EwoksError("--follow needs --job ID", field="--job")
+        print(table.format_event_line(None, header=True), flush=True)
+        for event in readers.follow_events(args.source, job_id=args.job):
+            print(table.format_event_line(event), flush=True)
+        return 0
+    events = readers.read_events(args.source, job_id=args.job, node_id=args.node, type=args.type, since=args.since)
+    print(table.format_events_table(list(events)))
+    return 0
+
+
+def add_schema(sub) -> None:
+    p = sub.add_parser("schema", help="print the JSON Schema of workflow files")
+    p.set_defaults(func=lambda args: print(json.dumps(__import__("ewoks_core.graph.models", fromlist=["x"])
+                                                      .graph_json_schema(), indent=2)) or 0)
+
+
+def add_engines(sub) -> None:
+    p = sub.add_parser("engines", help="list installed engines and their capabilities")
+    p.set_defaults(func=cmd_engines)
+
+
+def cmd_engines(args) -> int:
+    from ..engines.base import ALL_CAPABILITIES
+    from ..engines.registry import list_engines
+
+    rows = []
+    for info in list_engines():
+        caps = " ".join(c if c in info.capabilities else "-" * len(c) for c in ALL_CAPABILITIES) \
+            if info.engine else ""
+        rows.append([info.name, caps, info.description if info.engine else info.error])
+    print(output.table(rows, ["engine", "capabilities", "description"]))
+    return 0
+
+
+PLUGIN_HOOKS = ("ewoks_dask.cluster:add_cli", "ewoks_celery.cli:add_commands", "ewoks_xrpd.cli:add_cli",
+                "ewoks_xas.cli:add_cli")
+
+
+def add_plugins(sub) -> None:
+    """Sub-commands of installed bindings (dask cluster, celery worker/submit/...); missing ones are skipped."""
+    import importlib
+
+    for hook in PLUGIN_HOOKS:
+        module, _, attr = hook.partition(":")
+        try:
+            add = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError):
+            continue
+        add(sub)

@@ -1,0 +1,64 @@
+"""The `ewoks` command line (argparse: no dependency and ~no start-up cost, which matters for macros
+that call the CLI after every scan). User errors print one line and exit 2; --verbose shows tracebacks."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import warnings
+import sys
+import traceback
+from typing import List, Optional
+
+from ..errors import EwoksError, MaxIterationsError, TaskFailedError, WorkflowCancelled
+from . import commands
+
+EXIT_USER_ERROR = 2
+EXIT_WORKFLOW_FAILED = 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command (plug-in commands included when installed)."""
+    parser = argparse.ArgumentParser(prog="ewoks", description="Run and manage ewoks workflows.")
+    parser.add_argument("--verbose", "-v", action="store_true", help="show full tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    commands.add_execute(sub)
+    commands.add_convert(sub)
+    commands.add_show(sub)
+    commands.add_tasks(sub)
+    commands.add_events(sub)
+    commands.add_schema(sub)
+    commands.add_engines(sub)
+    commands.add_plugins(sub)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point of the `ewoks` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # task modules next to the workflow, as with `python -m`
+    verbose = args.verbose or getattr(args, "verbose_cmd", False)
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = lambda message, category, *rest: print(f"warning: {message}", file=sys.stderr)
+            return int(args.func(args) or 0)
+    except (TaskFailedError, MaxIterationsError, WorkflowCancelled) as e:
+        if verbose:
+            traceback.print_exc()
+        print(f"error: workflow failed: {e}", file=sys.stderr)
+        return EXIT_WORKFLOW_FAILED
+    except EwoksError as e:
+        if verbose:
+            traceback.print_exc()
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

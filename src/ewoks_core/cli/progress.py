@@ -1,0 +1,54 @@
+"""Live progress on a terminal: an event sink that redraws one status line on stderr."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import Any, Dict, TextIO
+
+from ..events.sinks.base import EventSink
+
+
+class ConsoleProgress(EventSink):
+    """Shows running nodes, nodes done, failures and task progress; one line, redrawn in place."""
+
+    def __init__(self, total_nodes: int, stream: TextIO = sys.stderr) -> None:
+        self.total = total_nodes
+        self.stream = stream
+        self.done = 0
+        self.failed = 0
+        self.running: Dict[str, Any] = {}
+        self.t0 = time.monotonic()
+        self._lock = threading.Lock()
+
+    def emit(self, event: Any) -> None:
+        if event.context != "node":
+            return
+        with self._lock:
+            if event.type == "start":
+                self.running[event.node_id] = None
+            elif event.type == "progress":
+                self.running[event.node_id] = event.progress
+            elif event.type == "end":
+                self.running.pop(event.node_id, None)
+                self.done += 1
+                if event.error:
+                    self.failed += 1
+            self._draw()
+
+    def _draw(self) -> None:
+        parts = []
+        for node_id, progress in list(self.running.items())[:3]:
+            parts.append(f"{node_id}" + (f" {progress:.0f}%" if progress is not None else ""))
+        more = f" +{len(self.running) - 3}" if len(self.running) > 3 else ""
+        failed = f", {self.failed} failed" if self.failed else ""
+        line = (f"[{time.monotonic() - self.t0:6.1f}s] {self.done} node runs done{failed} "
+                f"(graph: {self.total} nodes) running: {', '.join(parts) or '-'}{more}")
+        self.stream.write("\r\x1b[2K" + line[:200])
+        self.stream.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            self.stream.write("\n")
+            self.stream.flush()

@@ -1,0 +1,63 @@
+"""The engine interface: an engine schedules node runs of a JobState and calls run_node for each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Dict, FrozenSet, Optional, Type
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import EngineError, did_you_mean
+from ..execution import JobState, NodeOutcome, NodeRun, RunContext, run_node
+from ..execution.job import DEFAULT_MAX_ITERATIONS
+from ..graph.compiled import CompiledGraph
+
+ALL_CAPABILITIES = ("dag", "conditions", "on_error", "cycles", "parallel", "distributed", "gui")
+
+
+class EngineOptions(BaseModel):
+    """Options every engine accepts. Engines subclass this with their own fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_iterations: int = Field(DEFAULT_MAX_ITERATIONS, ge=1, description="Maximal runs of one node (bounds loops).")
+    timeout: Optional[float] = Field(None, gt=0, description="Cancel the workflow after this many seconds.")
+
+
+@dataclass
+class Job:
+    """One execution: the graph, its scheduling state and run context (what engines drive)."""
+
+    graph: CompiledGraph
+    state: JobState
+    ctx: RunContext
+
+    def run_local(self, run: NodeRun) -> NodeOutcome:
+        """Run a node in this process (thread-safe)."""
+        return run_node(self.graph.nodes[run.node_id], run, self.ctx)
+
+
+class Engine:
+    """Base class of engines. Subclasses set name, capabilities, Options and implement run()."""
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    capabilities: ClassVar[FrozenSet[str]] = frozenset()
+    Options: ClassVar[Type[EngineOptions]] = EngineOptions
+
+    def parse_options(self, options: Dict[str, Any]) -> EngineOptions:
+        """Parse engine options once at the API boundary into the engine's typed Options."""
+        try:
+            return self.Options(**options)
+        except ValidationError as e:
+            err = e.errors()[0]
+            name = ".".join(map(str, err["loc"]))
+            if err["type"] == "extra_forbidden":
+                known = list(self.Options.model_fields)
+                raise EngineError(f"engine {self.name!r} has no option {name!r}.{did_you_mean(name, known)}",
+                                  field=name, hint=f"Options: {', '.join(known)}.") from None
+            raise EngineError(f"engine {self.name!r}: invalid option {name!r}: {err['msg']}", field=name) from None
+
+    def run(self, job: Job, options: EngineOptions) -> None:
+        """Drive job.state until done (or failed); must not raise for task errors."""
+        raise NotImplementedError

@@ -1,0 +1,99 @@
+"""Engine discovery through the `ewoks.engines` entry-point group (loaded on first use, not at import)."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Set
+
+from ..errors import CapabilityError, EngineError, did_you_mean, node_label
+from .base import Engine
+
+ENTRY_POINT_GROUP = "ewoks.engines"
+ALIASES = {None: "sequential", "": "sequential", "core": "sequential", "none": "sequential", "None": "sequential"}
+# Engines of this repository, used when the package metadata is not installed (running from a source tree).
+BUILTIN = {
+    "sequential": "ewoks_core.engines.sequential:SequentialEngine",
+    "dask": "ewoks_dask.engine:DaskEngine",
+    "ppf": "ewoks_ppf.engine:PpfEngine",
+}
+
+
+@dataclass
+class EngineInfo:
+    """An engine known to this installation, loaded or not."""
+
+    name: str
+    target: str
+    engine: Optional[Engine] = None
+    error: Optional[str] = None
+    capabilities: Set[str] = field(default_factory=set)
+    description: str = ""
+
+
+_ENGINES: Dict[str, EngineInfo] = {}
+
+
+def _targets() -> Dict[str, str]:
+    targets = dict(BUILTIN)
+    try:
+        from importlib.metadata import entry_points
+
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            targets[ep.name] = ep.value
+    except Exception:
+        pass
+    return targets
+
+
+def _load(name: str, target: str) -> EngineInfo:
+    info = EngineInfo(name, target)
+    module_name, _, attr = target.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module_name), attr)
+        info.engine = cls()
+        info.capabilities = set(cls.capabilities)
+        info.description = cls.description
+    except ImportError as e:
+        info.error = f"not installed ({e.name or e}): pip install 'ewoks_core[{name}]'"
+    except Exception as e:
+        info.error = f"failed to load: {type(e).__name__}: {e}"
+    return info
+
+
+def list_engines() -> List[EngineInfo]:
+    """Every engine registered here, loaded (with capabilities) or with the reason it cannot load."""
+    for name, target in _targets().items():
+        if name not in _ENGINES:
+            _ENGINES[name] = _load(name, target)
+    return [_ENGINES[name] for name in sorted(_ENGINES)]
+
+
+def get_engine(name: Optional[str]) -> Engine:
+    """The engine registered under `name` (None/'core' mean sequential)."""
+    name = ALIASES.get(name, name)
+    info = _ENGINES.get(name)
+    if info is None:
+        targets = _targets()
+        if name not in targets:
+            raise EngineError(f"unknown engine {name!r}.{did_you_mean(name, targets)}",
+                              hint=f"Installed engines: {', '.join(sorted(targets))}.")
+        info = _ENGINES[name] = _load(name, targets[name])
+    if info.engine is None:
+        raise EngineError(f"engine {name!r} {info.error}")
+    return info.engine
+
+
+def check_capabilities(engine: Engine, needs: Set[str], graph) -> None:
+    """Refuse a graph that needs what the engine lacks, naming engines that can run it."""
+    lacking = needs - set(engine.capabilities)
+    if not lacking:
+        return
+    able = [info.name for info in list_engines() if info.engine is not None and needs <= info.capabilities]
+    detail = ""
+    if "cycles" in lacking:
+        detail = f" (nodes {', '.join(repr(node_label(n)) for n in graph.cycle_example()[:5])} form a cycle)"
+    raise CapabilityError(
+        f"engine {engine.name!r} cannot run this graph: it needs {', '.join(sorted(lacking))}{detail}",
+        source=graph.source,
+        hint=(f"Use engine {' or '.join(repr(a) for a in able)}." if able else "No installed engine can run it."))

@@ -1,0 +1,41 @@
+"""The sequential engine: the reference interpreter, one node at a time in this thread."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+
+from .base import Engine, EngineOptions, Job
+
+
+class SequentialEngine(Engine):
+    """Runs nodes one by one in the calling thread, in a deterministic order (FIFO of ready nodes)."""
+
+    name = "sequential"
+    description = "in-process reference engine (DAGs, conditions, error handlers, cycles)"
+    capabilities = frozenset({"dag", "conditions", "on_error", "cycles"})
+
+    def run(self, job: Job, options: EngineOptions) -> None:
+        state = job.state
+        timer = None
+        if options.timeout:
+            timer = threading.Timer(options.timeout, job.ctx.cancel_event.set)
+            timer.daemon = True
+            timer.start()
+        try:
+            ready = deque(state.start())
+            cancel = job.ctx.cancel_event
+            while ready:
+                if cancel.is_set():
+                    state.cancel("timed out" if options.timeout else "cancelled")
+                    for run in ready:
+                        state.discard(run.node_id)
+                    break
+                run = ready.popleft()
+                ready.extend(state.complete(run.node_id, job.run_local(run)))
+            if cancel.is_set() and state.error is None and not ready:
+                # cancelled while the last node ran: the workflow did not complete as asked
+                state.cancel("timed out" if options.timeout else "cancelled")
+        finally:
+            if timer is not None:
+                timer.cancel()

@@ -1,0 +1,128 @@
+"""User-facing errors. Each one says where (file, node id, field) and what to do."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Iterable, Optional
+
+
+def node_label(node_id: Any) -> str:
+    """Render a node id (str, int or tuple after sub-graph flattening) for messages."""
+    if isinstance(node_id, (tuple, list)):
+        return "/".join(node_label(part) for part in node_id)
+    return str(node_id)
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """A ' Did you mean ...?' suffix listing the nearest candidates, or ''."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=3, cutoff=0.5)
+    if not close:
+        return ""
+    return " Did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+class EwoksError(Exception):
+    """Base class of errors caused by the user's input (not by a bug in ewoks_core)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: Optional[str] = None,
+        node_id: Any = None,
+        field: Optional[str] = None,
+        hint: Optional[str] = None,
+    ) -> None:
+        self.message = message
+        self.source = source
+        self.node_id = node_id
+        self.field = field
+        self.hint = hint
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = []
+        if self.source:
+            where.append(str(self.source))
+        if self.node_id is not None:
+            where.append(f"node {node_label(self.node_id)!r}")
+        if self.field:
+            where.append(f"field {self.field!r}")
+        text = (": ".join([", ".join(where), self.message]) if where else self.message)
+        if self.hint:
+            text += " " + self.hint
+        return text
+
+
+class GraphFormatError(EwoksError):
+    """The workflow document cannot be parsed or does not follow the schema."""
+
+
+class SchemaVersionError(GraphFormatError):
+    """The document's schema version is not supported."""
+
+
+class TaskNotFoundError(EwoksError):
+    """A task identifier does not resolve to a task."""
+
+
+class TaskImportError(EwoksError):
+    """The module of a task could not be imported."""
+
+
+class TaskInputError(EwoksError):
+    """A task's inputs are invalid (wrong type or value for its input model)."""
+
+
+class MissingInputsError(TaskInputError):
+    """A task is executed without all its required inputs."""
+
+
+class EngineError(EwoksError):
+    """An engine is unknown, not installed or cannot run a graph."""
+
+
+class CapabilityError(EngineError):
+    """The graph needs a capability the engine lacks."""
+
+
+class MaxIterationsError(EwoksError):
+    """A cycle ran more often than allowed (a loop that never ends)."""
+
+
+class WorkflowCancelled(EwoksError):
+    """The workflow was cancelled (timeout, signal or cancel())."""
+
+
+class TaskFailedError(EwoksError):
+    """A task raised: carries the node id and task identifier; the original exception is chained."""
+
+    def __init__(self, node_id: Any, task_identifier: str, exc: BaseException, workflow_id: Any = None):
+        self.task_identifier = task_identifier
+        self.workflow_id = workflow_id
+        self.original_type = type(exc).__name__
+        self.original_message = str(exc)
+        super().__init__(
+            f"task {task_identifier!r} failed: {type(exc).__name__}: {exc}",
+            node_id=node_id,
+        )
+        self.__cause__ = exc
+
+    def __reduce__(self):
+        # picklable across process pools without the original traceback
+        return (_rebuild_task_failed, (self.node_id, self.task_identifier, self.original_type,
+                                       self.original_message, self.workflow_id))
+
+
+class RemoteTaskError(Exception):
+    """Stand-in for an exception whose class is not importable where it is re-raised."""
+
+    def __init__(self, type_name: str, message: str, traceback_text: str = ""):
+        self.type_name = type_name
+        self.message = message
+        self.traceback_text = traceback_text
+        super().__init__(f"{type_name}: {message}")
+
+
+def _rebuild_task_failed(node_id, task_identifier, type_name, message, workflow_id):
+    return TaskFailedError(node_id, task_identifier, RemoteTaskError(type_name, message), workflow_id)

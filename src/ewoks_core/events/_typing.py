@@ -1,0 +1,6 @@
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .record import Event as EventLike
+else:
+    EventLike = Any

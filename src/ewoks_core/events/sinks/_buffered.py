@@ -1,0 +1,214 @@
+"""Buffered sinks: `emit()` only queues the event; batches are written elsewhere.
+
+One daemon thread per process (the *flusher*) writes the queue of every live
+sink every FLUSH_INTERVAL seconds; the emitting thread writes it when it holds
+BATCH_SIZE events. A sink's queue is also written by `flush()`/`close()`, when the sink is
+garbage collected, at interpreter exit (atexit) and when a multiprocessing
+worker ends (multiprocessing.util.Finalize, which also runs in forked workers
+that skip atexit). After os.fork() the child starts with empty queues (the
+parent writes its own pending events) and opens its own file/connection.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import logging
+import os
+import sys
+import threading
+import time
+import weakref
+from typing import Any, Deque, Dict, List
+
+from .._typing import EventLike
+from .base import EventSink
+
+logger = logging.getLogger("ewoks_core.events")
+
+FLUSH_INTERVAL = 0.2  # seconds an event may wait in memory
+BATCH_SIZE = 1000  # queue length at which the emitting thread writes the batch
+MAX_WRITE = 5000  # events per write/transaction
+MAX_PENDING = 500_000  # events kept while the destination fails; older ones are dropped
+
+_LIVE: "weakref.WeakSet[BufferedSink]" = weakref.WeakSet()
+_START_LOCK = threading.Lock()
+_RUNNING = False  # the flusher thread runs in this process
+_FINALIZER_PID = -1
+
+
+class BufferedSink(EventSink):
+    """Base of the file/database sinks: thread-safe, cheap `emit`, batched writes.
+
+    Subclasses implement `_write(events)` (one batch, in emit order; raise on
+    failure and the batch is kept), `_release()` (close the file/connection)
+    and `_forget()` (drop, without closing, what was inherited through fork).
+    """
+
+    def __init__(self, **init_args: Any) -> None:
+        self._init_args: Dict[str, Any] = init_args
+        self._queue: Deque[EventLike] = collections.deque()
+        self._lock = threading.Lock()
+        self._failing = False
+        _LIVE.add(self)
+
+    def emit(self, event: EventLike) -> None:
+        """Queue one event (thread-safe). It is written within FLUSH_INTERVAL by the flusher
+        thread, or right away by this thread when BATCH_SIZE events are queued."""
+        queue = self._queue
+        queue.append(event)
+        if len(queue) >= BATCH_SIZE:
+            # Writing here, not in the flusher, avoids a GIL convoy between the two threads.
+            self._try_flush()
+        if not _RUNNING:
+            _start_flusher()
+
+    def _try_flush(self) -> None:
+        if self._failing:
+            return  # the flusher retries; do not slow down every emit
+        try:
+            self.flush()
+        except Exception as e:
+            self._failing = True
+            logger.warning("cannot write events with %r (will retry): %s", self, e)
+
+    def flush(self) -> None:
+        """Write every event emitted so far; raises when the destination fails."""
+        with self._lock:
+            queue = self._queue
+            remaining = len(queue)  # not more: other threads may keep emitting
+            while remaining > 0:
+                batch = _take(queue, min(remaining, MAX_WRITE))
+                remaining -= len(batch)
+                try:
+                    self._write(batch)
+                except BaseException:
+                    queue.extendleft(reversed(batch))
+                    _trim(queue)
+                    raise
+
+    def close(self) -> None:
+        """Flush, then close the file/connection (reopened if more events come)."""
+        try:
+            self.flush()
+        finally:
+            with self._lock:
+                self._release()
+
+    def pending(self) -> int:
+        """Number of events not written yet."""
+        return len(self._queue)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._init_args.items())})"
+
+    def __reduce__(self):
+        # A sink sent to a worker process is rebuilt there from its arguments.
+        return (_rebuild, (type(self), self._init_args))
+
+    def __del__(self) -> None:
+        if "_lock" not in self.__dict__:  # __init__ failed
+            return
+        try:
+            self.close()
+        except Exception as e:  # pragma: no cover - best effort at garbage collection
+            try:
+                logger.error("events lost when closing %r: %s", self, e)
+            except Exception:
+                pass
+
+    # --- subclass API
+    def _write(self, events: List[EventLike]) -> None:
+        raise NotImplementedError
+
+    def _release(self) -> None:
+        """Close the file/connection."""
+
+    def _forget(self) -> None:
+        """In a forked child: drop the parent's file/connection without closing it."""
+
+    def _after_fork(self) -> None:
+        self._queue.clear()
+        self._lock = threading.Lock()
+        self._forget()
+
+
+def _rebuild(cls: type, init_args: Dict[str, Any]) -> BufferedSink:
+    return cls(**init_args)
+
+
+def _take(queue: Deque[EventLike], n: int) -> List[EventLike]:
+    batch = []
+    popleft = queue.popleft
+    try:
+        for _ in range(n):
+            batch.append(popleft())
+    except IndexError:
+        pass
+    return batch
+
+
+def _trim(queue: Deque[EventLike]) -> None:
+    excess = len(queue) - MAX_PENDING
+    if excess > 0:
+        for _ in range(excess):
+            queue.popleft()
+        logger.error("event destination unavailable: dropped the %d oldest events", excess)
+
+
+def _start_flusher() -> None:
+    global _RUNNING, _FINALIZER_PID
+    with _START_LOCK:
+        if _RUNNING:
+            return
+        pid = os.getpid()
+        if _FINALIZER_PID != pid:
+            _FINALIZER_PID = pid
+            atexit.register(close_all)
+            if "multiprocessing" in sys.modules:
+                # forked multiprocessing workers end with os._exit(): atexit does not run there
+                from multiprocessing import util
+
+                util.Finalize(None, close_all, exitpriority=100)
+        threading.Thread(target=_flusher_loop, name="ewoks-events-flusher", daemon=True).start()
+        _RUNNING = True
+
+
+def _flusher_loop() -> None:
+    while True:
+        time.sleep(FLUSH_INTERVAL)
+        _flush_live()
+
+
+def _flush_live() -> None:
+    for sink in list(_LIVE):
+        if not sink._queue:
+            continue
+        try:
+            sink.flush()
+            sink._failing = False
+        except Exception as e:
+            if not sink._failing:  # log once until it works again
+                logger.warning("cannot write events with %r (will retry): %s", sink, e)
+            sink._failing = True
+
+
+def close_all() -> None:
+    """Flush and close every live buffered sink of this process (run at exit)."""
+    for sink in list(_LIVE):
+        try:
+            sink.close()
+        except Exception as e:
+            logger.error("events lost when closing %r: %s", sink, e)
+
+
+def _after_fork_in_child() -> None:
+    global _RUNNING, _START_LOCK
+    _RUNNING = False
+    _START_LOCK = threading.Lock()
+    for sink in list(_LIVE):
+        sink._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -1,0 +1,169 @@
+"""JSON lines sink: one JSON object per event and line, safe for many writers.
+
+Each batch of whole lines is appended with one os.write() on an O_APPEND file
+descriptor while holding an exclusive flock (where available), so threads and
+processes writing the same file never interleave or lose lines.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+from ..record import EVENT_FIELDS, Event
+from ._buffered import BufferedSink
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+logger = logging.getLogger("ewoks_core.events")
+
+_ENCODER = json.JSONEncoder(default=str, ensure_ascii=True)
+_OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def event_dict(event: Any) -> Dict[str, Any]:
+    """The EVENT_FIELDS of an Event (or dict) as a dict, without copying values.
+
+    For an Event this is its `__dict__` (fields in declaration order): do not modify it."""
+    if type(event) is Event:
+        return vars(event)
+    if isinstance(event, dict):
+        return {k: event.get(k) for k in EVENT_FIELDS}
+    return {k: getattr(event, k, None) for k in EVENT_FIELDS}
+
+
+def encode(data: Any) -> str:
+    """JSON text of an event dict (or value); what JSON cannot encode becomes strings."""
+    try:
+        return _ENCODER.encode(data)
+    except (TypeError, ValueError, OverflowError):  # circular references, keys that are not strings
+        if isinstance(data, dict):
+            return _ENCODER.encode({str(k): v if isinstance(v, (str, int, float, bool, type(None))) else _str(v)
+                                    for k, v in data.items()})
+        return _ENCODER.encode(_str(data))
+
+
+def _str(value: Any) -> str:
+    try:
+        return str(value)
+    except Exception:
+        return f"<unprintable {type(value).__name__}>"
+
+
+def file_id(path: Optional[str], fd: Optional[int] = None) -> Any:
+    """(device, inode) of an open descriptor or of a path; None if missing."""
+    try:
+        st = os.fstat(fd) if fd is not None else os.stat(path) if path else None
+    except OSError:
+        return None
+    return st and (st.st_dev, st.st_ino)
+
+
+class JsonLinesSink(BufferedSink):
+    """Appends events to a JSON lines file (created with its directory if missing)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = os.fspath(path)
+        self._fd: Optional[int] = None
+        super().__init__(path=self.path)
+
+    def _write(self, events: List[Any]) -> None:
+        data = "".join([encode(event_dict(e)) + "\n" for e in events]).encode()
+        if self._fd is not None and file_id(self.path) != file_id(self.path, self._fd):
+            self._release()  # deleted, moved or rotated: write to the file at `path`
+        if self._fd is None:
+            directory = os.path.dirname(os.path.abspath(self.path))
+            os.makedirs(directory, exist_ok=True)
+            self._fd = os.open(self.path, _OPEN_FLAGS, 0o666)
+        append(self._fd, data)
+
+    def _release(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
+
+    def _forget(self) -> None:
+        # a new open file description: flock must not be shared with the parent
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def append(fd: int, data: bytes) -> None:
+    """Append whole lines to an O_APPEND descriptor under an exclusive flock."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        view = memoryview(data)
+        while view:  # one write unless the kernel writes partially (signals, quotas)
+            view = view[os.write(fd, view):]
+    finally:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _parse(line: bytes, path: str, lineno: int) -> Optional[Dict[str, Any]]:
+    if not line.strip():
+        return None
+    try:
+        data = json.loads(line)
+    except ValueError as e:
+        logger.warning("%s:%d: skipping a line that is not JSON: %s", path, lineno, e)
+        return None
+    if not isinstance(data, dict):
+        logger.warning("%s:%d: skipping a line that is not a JSON object", path, lineno)
+        return None
+    return data
+
+
+def iter_dicts(path: str) -> Iterator[Dict[str, Any]]:
+    """Event dicts of a JSON lines file, in file order (a last incomplete line is skipped)."""
+    with open(path, "rb") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.endswith(b"\n"):
+                return  # being written
+            data = _parse(line, path, lineno)
+            if data is not None:
+                yield data
+
+
+def read_new(path: str, offset: int) -> Tuple[List[Dict[str, Any]], int]:
+    """Event dicts of the complete lines after byte `offset`, and the new offset."""
+    try:
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size < offset:
+                offset = 0  # truncated or replaced
+            f.seek(offset)
+            chunk = f.read()
+    except FileNotFoundError:
+        return [], 0
+    end = chunk.rfind(b"\n") + 1
+    dicts = [d for d in (_parse(line, path, 0) for line in chunk[:end].splitlines()) if d is not None]
+    return dicts, offset + end
+
+
+class JsonLinesReader:
+    """Reads a JSON lines event file (used by ewoks_core.events.readers)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def dicts(self, filters: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
+        """All event dicts (filtering is left to the caller)."""
+        return iter_dicts(self.path)
+
+    def new_events(self, job_id: str, cursor: Optional[int]) -> Tuple[List[Dict[str, Any]], int]:
+        """The job's events written after `cursor` (a byte offset) and the next cursor."""
+        dicts, offset = read_new(self.path, cursor or 0)
+        return [d for d in dicts if str(d.get("job_id")) == job_id], offset
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,292 @@
+"""SQLite sink: table `ewoks_events`, one column per event field (as ewoks).
+
+Several threads and processes may write the same database: it is in WAL mode,
+each process has its own connection with a busy timeout, and each batch of
+events is inserted in one `BEGIN IMMEDIATE` transaction. One index,
+(job_id, node_id), serves lookups by job and by job and node (a separate
+(job_id) index would only slow down inserts).
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import operator
+import os
+import sqlite3
+import threading
+import time
+from collections import OrderedDict
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ...errors import EwoksError
+from ..record import EVENT_FIELDS
+from ._buffered import BufferedSink
+from .jsonl import encode, file_id
+
+TABLE = "ewoks_events"
+_JSON_FIELDS = ("input_uris", "output_uris")
+_SQL_TYPES = {"process_id": "INTEGER", "error": "INTEGER", "progress": "REAL"}
+_SCHEMA = (
+    f"CREATE TABLE IF NOT EXISTS {TABLE} ("
+    + ", ".join(f"{name} {_SQL_TYPES.get(name, 'TEXT')}" for name in EVENT_FIELDS) + ")",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_job_node ON {TABLE} (job_id, node_id)",
+)
+_INSERT = f"INSERT INTO {TABLE} ({', '.join(EVENT_FIELDS)}) VALUES ({', '.join('?' * len(EVENT_FIELDS))})"
+
+
+def sqlite_path(uri: str) -> Optional[str]:
+    """File system path of a path or "file:" URI (None for in-memory databases)."""
+    uri = os.fspath(uri)
+    if not uri.startswith("file:"):
+        return None if uri == ":memory:" else uri
+    parts = urlsplit(uri)
+    if parse_qs(parts.query).get("mode") == ["memory"] or parts.path in ("", ":memory:"):
+        return None
+    return unquote(parts.path)
+
+
+def connect(uri: str, timeout: float) -> sqlite3.Connection:
+    """A connection in autocommit mode with a busy timeout, usable from any thread."""
+    uri = os.fspath(uri)
+    conn = sqlite3.connect(uri, uri=uri.startswith("file:"), timeout=timeout, isolation_level=None,
+                           check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    return conn
+
+
+_values = operator.itemgetter(*EVENT_FIELDS)
+_IN, _OUT = EVENT_FIELDS.index("input_uris"), EVENT_FIELDS.index("output_uris")
+
+
+def _row(event: Any) -> Sequence[Any]:
+    """Parameters of _INSERT; fast path: only the JSON fields need converting."""
+    row = _values(event if isinstance(event, dict) else vars(event))
+    if row[_IN] is None and row[_OUT] is None:
+        return row
+    row = list(row)
+    for i in (_IN, _OUT):
+        if row[i] is not None:
+            row[i] = encode(row[i])
+    return row
+
+
+def _safe_row(event: Any) -> Sequence[Any]:
+    """Parameters of _INSERT for events with unexpected value types (these become text)."""
+    get = event.get if isinstance(event, dict) else lambda name: getattr(event, name, None)
+    return [_safe_value(name, get(name)) for name in EVENT_FIELDS]
+
+
+def _safe_value(name: str, value: Any) -> Any:
+    if value is None or (isinstance(value, (str, int, float)) and name not in _JSON_FIELDS):
+        return value
+    return encode(value) if name in _JSON_FIELDS else str(value)
+
+
+class SqliteSink(BufferedSink):
+    """Inserts events into `ewoks_events` of an SQLite database (path or "file:" URI).
+
+    Sinks of one process writing the same database share one connection, which
+    `close()` keeps for the next job (reopening and checkpointing costs ~ms per
+    job); it is closed at exit or by `close_connections()`."""
+
+    def __init__(self, uri: str, timeout: float = 10.0, disconnect_on_error: bool = False) -> None:
+        self.uri = os.fspath(uri)
+        self.timeout = float(timeout)
+        super().__init__(uri=self.uri, timeout=self.timeout)
+
+    def _write(self, events: List[Any]) -> None:
+        try:
+            rows = [_row(e) for e in events]
+        except Exception:  # dicts missing fields, objects without __dict__, values JSON cannot encode
+            rows = [_safe_row(e) for e in events]
+        _writer(self.uri, self.timeout).insert(rows, events)
+
+
+class _Writer:
+    """The connection of this process to one database."""
+
+    def __init__(self, uri: str, timeout: float) -> None:
+        self.uri, self.timeout, self.path = uri, timeout, sqlite_path(uri)
+        self.lock = threading.Lock()
+        self.conn: Optional[sqlite3.Connection] = None
+        self.opened_id: Any = None
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path:
+            os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+        conn = connect(self.uri, self.timeout)
+        deadline = time.monotonic() + self.timeout
+        while True:  # several processes may create the database at the same time
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                for statement in _SCHEMA:
+                    conn.execute(statement)
+                break
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    conn.close()
+                    raise
+                time.sleep(0.02)
+        self.opened_id = file_id(self.path)
+        return conn
+
+    def insert(self, rows: List[Sequence[Any]], events: List[Any]) -> None:
+        with self.lock:
+            if self.conn is not None and self.path and file_id(self.path) != self.opened_id:
+                self._close()  # the file was deleted or replaced: write to the new one
+            if self.conn is None:
+                self.conn = self._open()
+            try:
+                try:
+                    self._insert(rows)
+                except (sqlite3.InterfaceError, sqlite3.ProgrammingError, OverflowError, ValueError):
+                    self._insert([_safe_row(e) for e in events])  # unexpected value types
+            except sqlite3.Error:
+                self._close()  # reconnect next time
+                raise
+
+    def _insert(self, rows: List[Sequence[Any]]) -> None:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(_INSERT, rows)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _close(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            conn.close()
+
+    def close(self) -> None:
+        with self.lock:
+            self._close()
+
+
+MAX_CONNECTIONS = 8  # databases kept open per process (least recently used closed first)
+_WRITERS: "OrderedDict[str, _Writer]" = OrderedDict()
+_WRITERS_LOCK = threading.Lock()
+_INHERITED: List[Any] = []  # connections of the parent process after fork: never closed
+
+
+def _writer(uri: str, timeout: float) -> _Writer:
+    with _WRITERS_LOCK:
+        writer = _WRITERS.pop(uri, None) or _Writer(uri, timeout)
+        _WRITERS[uri] = writer
+        evicted = [_WRITERS.popitem(last=False)[1] for _ in range(len(_WRITERS) - MAX_CONNECTIONS)]
+    for old in evicted:
+        old.close()
+    return writer
+
+
+def close_connections() -> None:
+    """Close the connections the SQLite sinks of this process keep open."""
+    with _WRITERS_LOCK:
+        writers = list(_WRITERS.values())
+        _WRITERS.clear()
+    for writer in writers:
+        writer.close()
+
+
+def _after_fork_in_child() -> None:
+    global _WRITERS_LOCK
+    _INHERITED.extend(w.conn for w in _WRITERS.values() if w.conn is not None)
+    _WRITERS.clear()
+    _WRITERS_LOCK = threading.Lock()
+
+
+atexit.register(close_connections)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+# ---- reading
+
+
+def _to_dict(columns: Sequence[str], row: Sequence[Any]) -> Dict[str, Any]:
+    data = dict(zip(columns, row))
+    for name in _JSON_FIELDS:
+        if isinstance(data.get(name), str):
+            try:
+                data[name] = json.loads(data[name])
+            except ValueError:
+                pass
+    if data.get("error") is not None:
+        data["error"] = data["error"] not in (0, "0", "False", "false")
+    return data
+
+
+_JOBS_SQL = (f"SELECT job_id, MIN(time), MAX(CASE WHEN context='job' AND type='start' THEN time END), "
+             f"MAX(CASE WHEN context='job' AND type='end' THEN time END), "
+             f"MAX(CASE WHEN context='job' AND type='end' THEN COALESCE(error, 0) END), "
+             f"MAX(workflow_id), COUNT(*) FROM {TABLE} GROUP BY job_id ORDER BY MIN(rowid)")
+
+
+class SqliteReader:
+    """Reads `ewoks_events` of an existing database (used by ewoks_core.events.readers)."""
+
+    def __init__(self, uri: str, timeout: float = 10.0) -> None:
+        self.uri, self.timeout = os.fspath(uri), timeout
+        self._conn: Optional[sqlite3.Connection] = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            path = sqlite_path(self.uri)
+            if path is not None and not os.path.exists(path):
+                raise EwoksError("event database not found", source=path,
+                                 hint="Check the path given to the SQLite event handler.")
+            self._conn = connect(self.uri, self.timeout)
+        return self._conn
+
+    def _columns(self) -> List[str]:
+        present = {row[1] for row in self._connection().execute(f"PRAGMA table_info({TABLE})")}
+        return [name for name in EVENT_FIELDS if name in present]  # ewoks' tables may lack some
+
+    def rows(self, filters: Dict[str, Iterable[str]], after_rowid: int = 0) -> Iterator[Tuple[int, Dict[str, Any]]]:
+        """(rowid, event dict) in insertion order with `field IN values` filters; none without table."""
+        columns = self._columns()
+        if not columns:
+            return
+        where, params = ["rowid > ?"], [after_rowid]
+        for name, values in filters.items():
+            if name not in EVENT_FIELDS:
+                raise ValueError(f"not an event field: {name!r}")
+            values = list(values)
+            where.append(f"{name} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+        sql = f"SELECT rowid, {', '.join(columns)} FROM {TABLE} WHERE {' AND '.join(where)} ORDER BY rowid"
+        for row in self._connection().execute(sql, params):
+            yield row[0], _to_dict(columns, row[1:])
+
+    def dicts(self, filters: Dict[str, Iterable[str]]) -> Iterator[Dict[str, Any]]:
+        """Event dicts passing the `field IN values` filters."""
+        return (data for _, data in self.rows(filters))
+
+    def jobs(self) -> List[Dict[str, Any]]:
+        """One summary dict per job, in order of first event."""
+        if not self._columns():
+            return []
+        jobs = []
+        for job_id, first, start, end, failed, workflow_id, count in self._connection().execute(_JOBS_SQL):
+            status = "running" if end is None else ("failed" if failed not in (0, "0", None) else "success")
+            jobs.append({"job_id": job_id, "workflow_id": workflow_id, "status": status,
+                         "start_time": start or first, "end_time": end, "n_events": count})
+        return jobs
+
+    def new_events(self, job_id: str, cursor: Optional[int]) -> Tuple[List[Dict[str, Any]], Optional[int]]:
+        """The job's events after rowid `cursor` (none while the database is being created)."""
+        try:
+            rows = list(self.rows({"job_id": [job_id]}, cursor or 0))
+        except (EwoksError, sqlite3.OperationalError):
+            return [], cursor
+        return [data for _, data in rows], (rows[-1][0] if rows else cursor)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()

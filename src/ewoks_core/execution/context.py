@@ -1,0 +1,70 @@
+"""RunContext: what run_node needs besides the node itself, and its JSON form for worker processes."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional
+
+from ..events.emitter import EventEmitter, emitter_from_config
+
+
+@dataclass
+class RunContext:
+    """Per-job execution context shared by every node run of the job."""
+
+    workflow_id: str
+    emitter: EventEmitter
+    varinfo: Optional[dict] = None
+    cancel_event: Any = field(default_factory=threading.Event)
+    _stores: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def job_id(self) -> str:
+        return self.emitter.job_id
+
+    def store_for(self, node_varinfo: Optional[dict]) -> Any:
+        """The result store for a node (job varinfo updated by the node's own varinfo), or None."""
+        varinfo = self.varinfo
+        if node_varinfo:
+            varinfo = {**(varinfo or {}), **node_varinfo}
+        if not varinfo or not varinfo.get("root_uri"):
+            return None
+        key = json.dumps(varinfo, sort_keys=True, default=str)
+        store = self._stores.get(key)
+        if store is None:
+            from ..persistence import open_store
+
+            store = self._stores[key] = open_store(varinfo)
+        return store
+
+    def to_config(self) -> dict:
+        """JSON config from which a worker process rebuilds this context (see context_from_config)."""
+        return {"workflow_id": self.workflow_id, "emitter": self.emitter.worker_config(), "varinfo": self.varinfo}
+
+
+_WORKER_CONTEXTS: Dict[str, RunContext] = {}
+_LOCK = threading.Lock()
+
+
+def context_from_config(config: dict, cancel_event: Any = None) -> RunContext:
+    """Rebuild (once per process and job) a RunContext from `RunContext.to_config()`."""
+    # one job has one emitter config: the job id (not a dump of every handler) identifies it
+    job_id = config.get("emitter", {}).get("job_id")
+    if job_id:
+        key = f"{job_id}:{config.get('workflow_id')}:{json.dumps(config.get('varinfo'), default=str)}"
+    else:
+        key = json.dumps(config, sort_keys=True, default=str)
+    with _LOCK:
+        ctx = _WORKER_CONTEXTS.get(key)
+        if ctx is None:
+            ctx = RunContext(config["workflow_id"], emitter_from_config(config["emitter"]), config.get("varinfo"))
+            if len(_WORKER_CONTEXTS) > 64:
+                for old in list(_WORKER_CONTEXTS.values())[:32]:
+                    old.emitter.flush()
+                _WORKER_CONTEXTS.clear()
+            _WORKER_CONTEXTS[key] = ctx
+    if cancel_event is not None:
+        ctx.cancel_event = cancel_event
+    return ctx

@@ -1,0 +1,248 @@
+"""JobState: the reference semantics of DESIGN.md as a state machine every engine drives.
+
+An engine asks `start()` for the first ready nodes, runs them however it likes
+(in order, on threads, processes, a cluster), and reports each result with
+`complete()`, which returns the nodes that became ready. Only this class
+decides when a node runs, with which inputs, and when it is skipped.
+
+Rules (see docs/semantics.md):
+- a link fires when its source finishes (on_error links: when it failed;
+  others: when it succeeded and all conditions hold);
+- a node is triggered by a firing link (start nodes once, at the start);
+- it runs when every required link has delivered at least once, and no link
+  from outside its cycle is still pending (its source may still fire it);
+- links inside a cycle are never waited for; when a run is queued the node's
+  trigger state resets: data of required and cache_if_optional links is kept,
+  data of other optional links is used once; data that fired for this run
+  overrides data kept from earlier runs (then link order decides);
+- a link that fires while its target runs triggers the target's next run;
+- a node whose sources have all finished without triggering it is skipped.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Deque, Dict, List, Optional, Set
+
+from ..errors import MaxIterationsError, TaskFailedError, WorkflowCancelled
+from ..graph.compiled import CompiledGraph, Link
+from .links import error_outputs, link_data, link_fires
+from .outcome import NodeOutcome, NodeRun
+
+DEFAULT_MAX_ITERATIONS = 10_000
+
+
+class _NodeState:
+    __slots__ = ("data", "uris", "fired", "runs", "busy", "start_pending", "missing_required", "waiting", "delivered")
+
+    def __init__(self) -> None:
+        self.data: Dict[int, dict] = {}
+        self.uris: Dict[int, dict] = {}
+        self.fired: Set[int] = set()
+        self.delivered: Set[int] = set()
+        self.runs = 0
+        self.busy = False
+        self.start_pending = False
+        self.missing_required = 0
+        self.waiting = 0
+
+
+class JobState:
+    """Scheduling state of one workflow execution (not thread-safe: engines serialize calls)."""
+
+    def __init__(self, graph: CompiledGraph, *, max_iterations: int = DEFAULT_MAX_ITERATIONS,
+                 keep_outputs: Optional[Set[Any]] = None) -> None:
+        self.graph = graph
+        self.max_iterations = max_iterations
+        self.keep_outputs = keep_outputs
+        self.outputs: Dict[Any, Dict[str, Any]] = {}
+        self.output_uris: Dict[Any, Optional[dict]] = {}
+        self.error: Optional[BaseException] = None
+        self.active = 0
+        self.executed: List[Any] = []
+        self._ready: Deque[NodeRun] = deque()
+        nodes = graph.nodes
+        self._state: Dict[Any, _NodeState] = {nid: _NodeState() for nid in nodes}
+        nscc = len(graph.scc_members)
+        self._scc_busy = [0] * nscc
+        self._scc_finished = [False] * nscc
+        self._scc_pending_preds = [0] * nscc
+        self._scc_out: List[List[Link]] = [[] for _ in range(nscc)]
+        self._scc_succ: List[Set[int]] = [set() for _ in range(nscc)]
+        for link in graph.links:
+            state = self._state[link.target]
+            if link.required:
+                state.missing_required += 1
+            if not link.internal:
+                state.waiting += 1
+                s, t = nodes[link.source].scc, nodes[link.target].scc
+                self._scc_out[s].append(link)
+                if t not in self._scc_succ[s]:
+                    self._scc_succ[s].add(t)
+                    self._scc_pending_preds[t] += 1
+
+    # -- engine interface --------------------------------------------------------------
+    def start(self) -> List[NodeRun]:
+        """The runs to start with: every start node once."""
+        for nid in self.graph.start_nodes:
+            self._state[nid].start_pending = True
+            self._evaluate(nid)
+        self._finish_cascade(range(len(self.graph.scc_members)))
+        return self._drain()
+
+    def complete(self, node_id: Any, outcome: NodeOutcome) -> List[NodeRun]:
+        """Record the result of a run; return the runs that became ready."""
+        node = self.graph.nodes[node_id]
+        state = self._state[node_id]
+        state.busy = False
+        self.active -= 1
+        self._scc_busy[node.scc] -= 1
+        if self.error is not None:
+            return []
+        if outcome.failed:
+            handlers = [link for link in node.outgoing if link.on_error]
+            if not handlers:
+                self.fail(TaskFailedError(node_id, node.task_identifier or node.task_type, outcome.error, self.graph.id))
+                return []
+            outputs = error_outputs(node_id, outcome.error, outcome.error_traceback)
+            for link in handlers:
+                self._deliver(link, link_data(link, outputs), None)
+        else:
+            outputs = outcome.outputs or {}
+            if self.keep_outputs is None or node_id in self.keep_outputs:
+                self.outputs[node_id] = outputs
+            if outcome.output_uris:
+                self.output_uris[node_id] = outcome.output_uris
+            try:
+                for link in node.outgoing:
+                    if link_fires(link, outputs, False):
+                        self._deliver(link, link_data(link, outputs), outcome.output_uris)
+            except Exception as exc:  # a data_mapping naming an output the task did not produce
+                self.fail(exc)
+                return []
+        self._evaluate(node_id)  # links that fired while it ran trigger its next run
+        self._finish_cascade((node.scc,))
+        return self._drain()
+
+    def discard(self, node_id: Any) -> None:
+        """A queued run the engine will not start (the job was cancelled or failed)."""
+        state = self._state[node_id]
+        if state.busy:
+            state.busy = False
+            self.active -= 1
+            self._scc_busy[self.graph.nodes[node_id].scc] -= 1
+
+    def fail(self, error: BaseException) -> None:
+        """Stop the job: no new node starts; running ones may still complete()."""
+        if self.error is None:
+            self.error = error
+        self._ready.clear()
+
+    def cancel(self, reason: str = "cancelled") -> None:
+        """Stop the job because of a cancellation."""
+        self.fail(WorkflowCancelled(f"workflow {self.graph.id!r} {reason}"))
+
+    @property
+    def done(self) -> bool:
+        """Nothing is queued or running."""
+        return self.active == 0 and not self._ready
+
+    def node_runs(self, node_id: Any) -> int:
+        return self._state[node_id].runs
+
+    # -- internals ---------------------------------------------------------------------
+    def _deliver(self, link: Link, data: dict, source_uris: Optional[dict]) -> None:
+        state = self._state[link.target]
+        state.data[link.index] = data
+        if source_uris:
+            state.uris[link.index] = _input_uris(link, source_uris)
+        if link.required and link.index not in state.delivered:
+            state.delivered.add(link.index)
+            state.missing_required -= 1
+        if link.index not in state.fired:
+            state.fired.add(link.index)
+            if not link.internal:
+                state.waiting -= 1
+        self._evaluate(link.target)
+
+    def _evaluate(self, node_id: Any) -> None:
+        state = self._state[node_id]
+        if state.busy or self.error is not None:
+            return
+        if state.start_pending:
+            state.start_pending = False
+            self._queue(node_id, state)
+        elif state.fired and not state.missing_required and not state.waiting:
+            self._queue(node_id, state)
+
+    def _queue(self, node_id: Any, state: _NodeState) -> None:
+        node = self.graph.nodes[node_id]
+        state.runs += 1
+        if state.runs > self.max_iterations:
+            self.fail(MaxIterationsError(
+                f"ran {self.max_iterations} time(s): a loop that never ends?", node_id=node_id,
+                hint="Check the loop's conditions, or raise the engine option max_iterations."))
+            return
+        inputs = dict(node.default_inputs)
+        input_uris = None
+        data = state.data
+        fired = state.fired
+        # kept data of earlier runs first, then what fired for this run: fresh data wins
+        for fresh in (False, True):
+            for link in node.incoming:
+                if (link.index in fired) != fresh:
+                    continue
+                values = data.get(link.index)
+                if values is not None:
+                    inputs.update(values)
+                    if state.uris:
+                        uris = state.uris.get(link.index)
+                        if uris:
+                            input_uris = {**(input_uris or {}), **uris}
+        scc_finished = self._scc_finished
+        for index in state.fired:
+            link = self.graph.links[index]
+            if not (link.required or link.cache):
+                data.pop(index, None)
+                state.uris.pop(index, None)
+            if not link.internal and not scc_finished[self.graph.nodes[link.source].scc]:
+                state.waiting += 1
+        state.fired.clear()
+        state.busy = True
+        self.active += 1
+        self._scc_busy[node.scc] += 1
+        self.executed.append(node_id)
+        self._ready.append(NodeRun(node_id, inputs, state.runs - 1, input_uris))
+
+    def _finish_cascade(self, sccs) -> None:
+        """Mark SCCs finished when nothing in them runs and nothing upstream can trigger them."""
+        work = deque(sccs)
+        busy, finished, pending = self._scc_busy, self._scc_finished, self._scc_pending_preds
+        while work:
+            s = work.popleft()
+            if finished[s] or busy[s] or pending[s]:
+                continue
+            finished[s] = True
+            targets = []
+            for link in self._scc_out[s]:
+                state = self._state[link.target]
+                if link.index not in state.fired:
+                    state.waiting -= 1
+                targets.append(link.target)
+            for t in self._scc_succ[s]:
+                pending[t] -= 1
+            for target in targets:
+                self._evaluate(target)
+            work.extend(sorted(self._scc_succ[s]))
+
+    def _drain(self) -> List[NodeRun]:
+        runs = list(self._ready)
+        self._ready.clear()
+        return runs
+
+
+def _input_uris(link: Link, source_uris: dict) -> dict:
+    if link.map_all_data:
+        return dict(source_uris)
+    return {target: source_uris[source] for source, target in link.data_mapping
+            if source is not None and source in source_uris}

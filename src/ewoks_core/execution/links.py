@@ -1,0 +1,82 @@
+"""Link semantics as pure functions: does a link fire, and what data does it deliver."""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any, Dict, Optional
+
+from ..errors import EwoksError, node_label
+from ..graph.compiled import Link
+from ..task.missing import MISSING
+
+
+def values_equal(a: Any, b: Any) -> bool:
+    """Equality that also works for numpy values (all elements equal)."""
+    if a is b:
+        return True
+    try:
+        result = a == b
+        if isinstance(result, bool):
+            return result
+        return bool(result.all()) if hasattr(result, "all") else bool(result)
+    except Exception:
+        return False
+
+
+def conditions_hold(link: Link, outputs: Dict[str, Any]) -> bool:
+    """All conditions of the link hold for the source's outputs (else-conditions: no sibling value matches)."""
+    for name, value, covered in link.conditions:
+        if name is None:
+            actual = outputs
+        else:
+            actual = outputs.get(name, MISSING)
+            if actual is MISSING:
+                return False
+        if covered is None:
+            if not values_equal(actual, value):
+                return False
+        elif any(values_equal(actual, other) for other in covered) and not values_equal(actual, value):
+            return False
+    return True
+
+
+def link_fires(link: Link, outputs: Optional[Dict[str, Any]], failed: bool) -> bool:
+    """on_error links fire when the source failed; others when it succeeded and all conditions hold."""
+    if failed:
+        return link.on_error
+    if link.on_error:
+        return False
+    return not link.conditions or conditions_hold(link, outputs or {})
+
+
+def link_data(link: Link, outputs: Dict[str, Any]) -> Dict[Any, Any]:
+    """The inputs a firing link delivers to its target (MISSING outputs deliver nothing)."""
+    if link.map_all_data:
+        return {k: v for k, v in outputs.items() if v is not MISSING}
+    data: Dict[Any, Any] = {}
+    for source_output, target_input in link.data_mapping:
+        if source_output is None:
+            data[target_input] = {k: v for k, v in outputs.items() if v is not MISSING}
+            continue
+        try:
+            value = outputs[source_output]
+        except KeyError:
+            raise EwoksError(
+                f"link {node_label(link.source)} -> {node_label(link.target)} maps output {source_output!r}, "
+                f"which the source did not produce (outputs: {sorted(map(str, outputs))})",
+                node_id=link.source, field="data_mapping") from None
+        if value is not MISSING:
+            data[target_input] = value
+    return data
+
+
+def error_outputs(node_id: Any, error: BaseException, traceback_text: Optional[str] = None) -> Dict[str, Any]:
+    """What an on_error link sees as the failed node's outputs: ewoks' WorkflowException record."""
+    if traceback_text is None:
+        traceback_text = "".join(traceback.format_exception(error))
+    return {"WorkflowException": {
+        "node_id": node_label(node_id),
+        "exception_type": getattr(error, "original_type", None) or type(error).__name__,
+        "errorMessage": str(getattr(error, "original_message", None) or error),
+        "traceBack": traceback_text.splitlines(),
+    }}

@@ -1,0 +1,81 @@
+"""run_node(): instantiate a node's task, run it, emit its events and persist its outputs.
+
+Every engine calls this for every node run, in whatever thread or process it
+schedules the node; nothing else executes tasks.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from ..errors import node_label
+from ..graph.compiled import Node
+from ..task.discovery import resolve_task_class
+from .context import RunContext, context_from_config
+from .outcome import NodeOutcome, NodeRun
+
+
+def run_node(node: Node, run: NodeRun, ctx: RunContext) -> NodeOutcome:
+    """Execute one run of a node; never raises for task errors (they are in the outcome)."""
+    emitter = ctx.emitter
+    events = emitter.enabled
+    task_id = node.task_identifier or node.task_type
+    if events:
+        emitter.emit("node", "start", node_id=node.id, task_id=task_id, input_uris=run.input_uris)
+    try:
+        outcome = _execute(node, run, ctx, task_id)
+    except KeyboardInterrupt:
+        if events:
+            emitter.emit("node", "end", node_id=node.id, task_id=task_id, error=KeyboardInterrupt("interrupted"),
+                         input_uris=run.input_uris)
+        raise
+    except BaseException as exc:  # SystemExit from a task fails the node, not the engine
+        outcome = NodeOutcome.from_exception(exc)
+    if events:
+        emitter.emit("node", "end", node_id=node.id, task_id=task_id, error=outcome.error,
+                     error_traceback=outcome.error_traceback, task_uri=outcome.task_uri,
+                     input_uris=run.input_uris, output_uris=outcome.output_uris)
+    return outcome
+
+
+def _execute(node: Node, run: NodeRun, ctx: RunContext, task_id: str) -> NodeOutcome:
+    cls = resolve_task_class(node.task_type, node.task_identifier, node.id, node.attrs)
+    store = ctx.store_for(node.attrs.get("varinfo")) if (ctx.varinfo or node.attrs.get("varinfo")) else None
+    key = None
+    if store is not None:
+        identity = f"{node.task_type}:{task_id}:{getattr(cls, 'cache_version', '')}"
+        key = store.cache_key(identity, run.inputs)
+        if key is not None:
+            hit = store.lookup(str(ctx.workflow_id), node_label(node.id), key)
+            if hit is not None:
+                return NodeOutcome(outputs=hit.outputs, task_uri=hit.task_uri, output_uris=hit.output_uris, cached=True)
+    progress = None
+    if ctx.emitter.enabled:
+        emitter = ctx.emitter
+
+        def progress(value: float) -> None:
+            emitter.emit("node", "progress", node_id=node.id, task_id=task_id, progress=value)
+
+    task = cls(run.inputs, node_id=node.id, node_attrs=node.attrs, progress_callback=progress,
+               cancel_event=ctx.cancel_event)
+    outputs = task.execute()
+    if store is None:
+        return NodeOutcome(outputs=outputs)
+    stored = store.save(str(ctx.workflow_id), node_label(node.id), key, outputs, task_identifier=task_id,
+                        inputs=run.inputs)
+    return NodeOutcome(outputs=outputs, task_uri=stored.task_uri, output_uris=stored.output_uris)
+
+
+def run_node_remote(node_spec: Dict[str, Any], run: NodeRun, ctx_config: dict, cancel_event: Optional[Any] = None) -> NodeOutcome:
+    """Entry point in a worker process: rebuild node and context from plain data, run, flush events."""
+    node = Node(node_spec["id"], node_spec["attrs"], 0)
+    ctx = context_from_config(ctx_config, cancel_event)
+    try:
+        return run_node(node, run, ctx)
+    finally:
+        ctx.emitter.flush()
+
+
+def node_spec(node: Node) -> Dict[str, Any]:
+    """Plain data describing a node, to send to a worker process."""
+    return {"id": node.id, "attrs": node.attrs}

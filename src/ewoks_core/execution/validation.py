@@ -1,0 +1,100 @@
+"""Checks that need the task classes, done before anything runs."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from ..errors import EwoksError, GraphFormatError, MissingInputsError, did_you_mean, node_label
+from ..graph.compiled import CompiledGraph
+from ..task.discovery import resolve_task_class
+
+
+def resolve_all_tasks(graph: CompiledGraph) -> Dict[Any, type]:
+    """Import every node's task class; unknown tasks and import errors surface here."""
+    classes = {}
+    for nid, node in graph.nodes.items():
+        try:
+            classes[nid] = resolve_task_class(node.task_type, node.task_identifier, nid, node.attrs)
+        except EwoksError as e:
+            if e.source is None:
+                e.source = graph.source
+                e.args = (e._render(),)
+            raise
+    return classes
+
+
+def check_links_against_tasks(graph: CompiledGraph, classes: Dict[Any, type]) -> None:
+    """data_mapping names declared outputs; required inputs are given somewhere; no two required links set one input."""
+    for link in graph.links:
+        cls = classes[link.source]
+        if link.on_error or not cls.declares_outputs():
+            continue
+        declared = cls.output_names()
+        for source_output, _ in link.data_mapping:
+            if source_output is not None and source_output not in declared:
+                raise GraphFormatError(
+                    f"link {node_label(link.source)} -> {node_label(link.target)} maps output {source_output!r} "
+                    f"that task {cls.class_registry_name()!r} does not declare (declared: {sorted(declared)})."
+                    f"{did_you_mean(str(source_output), declared)}",
+                    source=graph.source, field=f"links[{link.index}].data_mapping")
+    for nid, missing in unconnected_inputs(graph, classes, check_conflicts=True).items():
+        raise MissingInputsError(
+            f"required inputs {missing} of task {classes[nid].class_registry_name()!r} are given by no "
+            f"default_inputs, workflow input or link", source=graph.source, node_id=nid,
+            hint="Pass them with inputs=[{'id': ..., 'name': ..., 'value': ...}] or -p NAME=VALUE.")
+
+
+def unconnected_inputs(graph: CompiledGraph, classes: Dict[Any, type], check_conflicts: bool = False) -> Dict[Any, List[str]]:
+    """Required inputs of each node that no default input, workflow input or link provides."""
+    result: Dict[Any, List[str]] = {}
+    for nid, node in graph.nodes.items():
+        cls = classes[nid]
+        required = cls.required_input_names()
+        if not required:
+            continue
+        given = set(node.default_inputs)
+        setters: Dict[Any, List[Any]] = {}
+        opaque = False
+        for link in node.incoming:
+            if link.map_all_data:
+                src_cls = classes[link.source]
+                if link.on_error or not src_cls.declares_outputs():
+                    opaque = True
+                    continue
+                names = list(src_cls.output_names())
+            else:
+                names = [t for _, t in link.data_mapping]
+            for name in names:
+                given.add(name)
+                if link.required:
+                    setters.setdefault(name, []).append(link.source)
+        if check_conflicts:
+            for name, sources in setters.items():
+                if len(sources) > 1 and name in required:
+                    raise GraphFormatError(
+                        f"required input {name!r} is set by {len(sources)} required links (from "
+                        f"{', '.join(repr(node_label(s)) for s in sources)}): which value wins is ambiguous",
+                        source=graph.source, node_id=nid, field="links",
+                        hint="Keep one link for that input, or make the others conditional or required: false.")
+        missing = sorted(required - given)
+        if missing and not opaque:
+            result[nid] = missing
+    return result
+
+
+def unused_workflow_inputs(graph: CompiledGraph, classes: Dict[Any, type], inputs) -> List[str]:
+    """Messages for workflow inputs that no targeted task declares (typos such as -p kmaxx=12)."""
+    messages = []
+    for item in inputs or ():
+        if any(item.get(k) is not None for k in ("id", "label", "task_identifier")) or item.get("all"):
+            continue
+        name = item.get("name")
+        targets = [classes[n] for n in graph.start_nodes]
+        if not targets or not all(c.declares_outputs() and c.input_names() for c in targets):
+            continue  # some target accepts anything (ppfmethod, method): cannot tell
+        if isinstance(name, str) and not any(name in c.input_names() for c in targets):
+            declared = sorted({n for c in targets for n in c.input_names()})
+            messages.append(f"workflow input {name!r} is not an input of any start node "
+                            f"({', '.join(map(repr, map(node_label, graph.start_nodes)))}).{did_you_mean(name, declared)}"
+                            f" Give inputs of other nodes with --pn NODE:NAME=VALUE or an 'id'.")
+    return messages

@@ -1,0 +1,317 @@
+"""CompiledGraph: a flattened workflow analysed once for execution.
+
+Everything an engine needs is computed here in linear time: link requiredness,
+strongly connected components (cycles), start and end nodes, condition
+tables and the capabilities the graph needs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+
+from ..errors import GraphFormatError, node_label
+from .subgraph import FlatGraph, connect_default_error_handlers, flatten
+from .workflow import NodeId, WorkflowGraph
+
+_ELSE = object()
+
+
+class Link:
+    """One link with everything the execution needs, precomputed."""
+
+    __slots__ = ("index", "source", "target", "required", "on_error", "conditions", "map_all_data",
+                 "data_mapping", "cache", "internal", "attrs")
+
+    def __init__(self, index: int, attrs: dict) -> None:
+        self.index = index
+        self.attrs = attrs
+        self.source = attrs["source"]
+        self.target = attrs["target"]
+        self.on_error = bool(attrs.get("on_error", False))
+        self.map_all_data = bool(attrs.get("map_all_data", False))
+        self.data_mapping: Tuple[Tuple[Any, Any], ...] = tuple(
+            (m.get("source_output"), m["target_input"]) for m in attrs.get("data_mapping") or ())
+        self.cache = bool(attrs.get("cache_if_optional", False))
+        # (source_output, value, covered values or None); covered values set for else-conditions
+        self.conditions: Tuple[Tuple[Any, Any, Optional[tuple]], ...] = tuple(
+            (c["source_output"], c["value"], None) for c in attrs.get("conditions") or ())
+        self.required = False
+        self.internal = False
+
+    @property
+    def conditional(self) -> bool:
+        return self.on_error or bool(self.conditions)
+
+    def __repr__(self) -> str:
+        return f"Link({node_label(self.source)} -> {node_label(self.target)})"
+
+
+class Node:
+    """A node with its links and analysis results."""
+
+    __slots__ = ("id", "attrs", "order", "incoming", "outgoing", "scc", "is_start", "task_type",
+                 "task_identifier", "default_inputs", "has_error_handler", "label")
+
+    def __init__(self, node_id: NodeId, attrs: dict, order: int) -> None:
+        self.id = node_id
+        self.attrs = attrs
+        self.order = order
+        self.incoming: List[Link] = []
+        self.outgoing: List[Link] = []
+        self.scc = -1
+        self.is_start = False
+        self.task_type = attrs.get("task_type", "class")
+        self.task_identifier = attrs.get("task_identifier")
+        self.default_inputs: Dict[Any, Any] = {d["name"]: d.get("value") for d in attrs.get("default_inputs") or ()}
+        self.has_error_handler = False
+        self.label = attrs.get("label") or node_label(node_id)
+
+
+class CompiledGraph:
+    """The analysed, flattened workflow that engines execute."""
+
+    def __init__(self, flat: FlatGraph, graph_id: Any) -> None:
+        self.id = graph_id
+        self.label = flat.graph.get("label") or str(graph_id)
+        self.source = flat.source
+        self.graph_attrs = flat.graph
+        self.nodes: Dict[NodeId, Node] = {nid: Node(nid, attrs, i) for i, (nid, attrs) in enumerate(flat.nodes.items())}
+        self.links: List[Link] = []
+        for index, attrs in enumerate(flat.links):
+            link = Link(index, attrs)
+            self.links.append(link)
+            self.nodes[link.source].outgoing.append(link)
+            self.nodes[link.target].incoming.append(link)
+        self._else_conditions()
+        self.scc_members: List[List[NodeId]] = self._strongly_connected()
+        self.cyclic_sccs: Set[int] = set()
+        for i, members in enumerate(self.scc_members):
+            if len(members) > 1:
+                self.cyclic_sccs.add(i)
+        for link in self.links:
+            link.internal = self.nodes[link.source].scc == self.nodes[link.target].scc
+            if link.source == link.target:
+                self.cyclic_sccs.add(self.nodes[link.source].scc)
+            if link.on_error:
+                self.nodes[link.source].has_error_handler = True
+        self._requiredness()
+        self.start_nodes: List[NodeId] = self._start_nodes()
+        self.end_nodes: List[NodeId] = self._end_nodes()
+
+    # -- analysis ---------------------------------------------------------------------
+    def _else_conditions(self) -> None:
+        """A condition whose value equals the source's conditions_else_value holds when no sibling value does."""
+        for node in self.nodes.values():
+            if "conditions_else_value" not in node.attrs or not node.outgoing:
+                continue
+            else_value = node.attrs["conditions_else_value"]
+            covered: Dict[Any, list] = {}
+            for link in node.outgoing:
+                for name, value, _ in link.conditions:
+                    if not _equal(value, else_value):
+                        covered.setdefault(name, []).append(value)
+            for link in node.outgoing:
+                link.conditions = tuple(
+                    (name, value, tuple(covered.get(name, ())) if _equal(value, else_value) else None)
+                    for name, value, _ in link.conditions)
+
+    def _strongly_connected(self) -> List[List[NodeId]]:
+        """Iterative Tarjan; SCCs come out in reverse topological order, we store them topologically."""
+        index: Dict[NodeId, int] = {}
+        low: Dict[NodeId, int] = {}
+        on_stack: Set[NodeId] = set()
+        stack: List[NodeId] = []
+        result: List[List[NodeId]] = []
+        counter = 0
+        for root in self.nodes:
+            if root in index:
+                continue
+            work = [(root, iter(self.nodes[root].outgoing))]
+            index[root] = low[root] = counter
+            counter += 1
+            stack.append(root)
+            on_stack.add(root)
+            while work:
+                node_id, links = work[-1]
+                advanced = False
+                for link in links:
+                    nxt = link.target
+                    if nxt not in index:
+                        index[nxt] = low[nxt] = counter
+                        counter += 1
+                        stack.append(nxt)
+                        on_stack.add(nxt)
+                        work.append((nxt, iter(self.nodes[nxt].outgoing)))
+                        advanced = True
+                        break
+                    if nxt in on_stack and index[nxt] < low[node_id]:
+                        low[node_id] = index[nxt]
+                if advanced:
+                    continue
+                work.pop()
+                if work and low[node_id] < low[work[-1][0]]:
+                    low[work[-1][0]] = low[node_id]
+                if low[node_id] == index[node_id]:
+                    members = []
+                    while True:
+                        m = stack.pop()
+                        on_stack.discard(m)
+                        members.append(m)
+                        if m == node_id:
+                            break
+                    result.append(members)
+        result.reverse()
+        order = {nid: n.order for nid, n in self.nodes.items()}
+        for i, members in enumerate(result):
+            members.sort(key=order.__getitem__)
+            for m in members:
+                self.nodes[m].scc = i
+        return result
+
+    def _requiredness(self) -> None:
+        """ewoks rule in linear time: explicit `required` wins, conditional links are optional, and a
+        plain link is optional when any optional link lies upstream of its source."""
+        tainted: Set[NodeId] = set()
+        stack: List[NodeId] = []
+        for link in self.links:
+            explicit = link.attrs.get("required")
+            if explicit is False or (explicit is None and link.conditional):
+                if link.target not in tainted:
+                    tainted.add(link.target)
+                    stack.append(link.target)
+        while stack:
+            for link in self.nodes[stack.pop()].outgoing:
+                if link.target not in tainted:
+                    tainted.add(link.target)
+                    stack.append(link.target)
+        for link in self.links:
+            explicit = link.attrs.get("required")
+            if explicit is not None:
+                link.required = bool(explicit)
+            else:
+                link.required = not link.conditional and link.source not in tainted
+
+    def _start_nodes(self) -> List[NodeId]:
+        starts = [nid for nid, n in self.nodes.items() if n.attrs.get("force_start_node") or not n.incoming]
+        for nid in starts:
+            self.nodes[nid].is_start = True
+        if self.nodes and not starts:
+            raise GraphFormatError("no start node: every node has a predecessor (the graph is one big cycle)",
+                                   source=self.source, hint="Mark where the loop starts with force_start_node: true.")
+        return starts
+
+    def _end_nodes(self) -> List[NodeId]:
+        pure = [nid for nid, n in self.nodes.items() if all(link.on_error for link in n.outgoing)]
+        if pure:
+            return pure
+        return [nid for nid, n in self.nodes.items() if _has_uncovered_conditions(n)]
+
+    # -- queries ----------------------------------------------------------------------
+    @property
+    def is_cyclic(self) -> bool:
+        return bool(self.cyclic_sccs)
+
+    def required_capabilities(self) -> Set[str]:
+        """Capabilities an engine needs to run this graph."""
+        needs = {"dag"}
+        if any(link.conditions for link in self.links):
+            needs.add("conditions")
+        if any(link.on_error for link in self.links):
+            needs.add("on_error")
+        if self.is_cyclic:
+            needs.add("cycles")
+        return needs
+
+    def cycle_example(self) -> List[NodeId]:
+        """The members of one cycle, for error messages."""
+        for i in sorted(self.cyclic_sccs):
+            return self.scc_members[i]
+        return []
+
+    def find_nodes(self, *, id: Any = None, label: Any = None, task_identifier: Any = None) -> List[NodeId]:
+        """Node ids matching a selector of ewoks' inputs/outputs items."""
+        found = []
+        for nid, node in self.nodes.items():
+            if id is not None and nid != id and not (isinstance(nid, tuple) and _tuple_tail_matches(nid, id)):
+                continue
+            if label is not None and node.attrs.get("label") != label:
+                continue
+            if task_identifier is not None and node.task_identifier != task_identifier:
+                continue
+            found.append(nid)
+        return found
+
+    def __repr__(self) -> str:
+        return f"CompiledGraph(id={self.id!r}, nodes={len(self.nodes)}, links={len(self.links)}, cyclic={self.is_cyclic})"
+
+
+def _tuple_tail_matches(nid: tuple, wanted: Any) -> bool:
+    if isinstance(wanted, list):
+        wanted = tuple(wanted)
+    return nid == wanted
+
+
+def _equal(a: Any, b: Any) -> bool:
+    try:
+        result = a == b
+        return bool(result) if not hasattr(result, "all") else bool(result.all())
+    except Exception:
+        return False
+
+
+def _has_uncovered_conditions(node: Node) -> bool:
+    values: Dict[Any, list] = {}
+    for link in node.outgoing:
+        for name, value, covered in link.conditions:
+            if covered is not None:
+                values.setdefault(name, []).append(_ELSE)
+            else:
+                values.setdefault(name, []).append(value)
+    for vals in values.values():
+        if _ELSE in vals:
+            continue
+        if any(v is True for v in vals) and any(v is False for v in vals):
+            continue
+        return True
+    return False
+
+
+def compile_graph(graph: WorkflowGraph, *, inputs: Optional[Sequence[dict]] = None,
+                  root_dir: Optional[str] = None, root_module: Optional[str] = None) -> CompiledGraph:
+    """Flatten sub-graphs, add default error links, apply workflow inputs and analyse the graph."""
+    flat = flatten(graph, root_dir, root_module)
+    connect_default_error_handlers(flat)
+    compiled = CompiledGraph(flat, graph.id)
+    if inputs:
+        apply_workflow_inputs(compiled, inputs)
+    return compiled
+
+
+def apply_workflow_inputs(compiled: CompiledGraph, inputs: Sequence[dict]) -> None:
+    """ewoks' `inputs=[{"id"|"label"|"task_identifier": ..., "name":..., "value":..., "all": bool}]`.
+
+    Without a selector an input goes to the start nodes, or to all nodes with all=True.
+    Workflow inputs take priority over default_inputs.
+    """
+    for i, item in enumerate(inputs):
+        if not isinstance(item, dict) or "name" not in item:
+            raise GraphFormatError(f"workflow input #{i} must be a mapping with 'name' and 'value'", field="inputs")
+        selector = {k: item[k] for k in ("id", "label", "task_identifier") if item.get(k) is not None}
+        if "id" in selector and isinstance(selector["id"], list):
+            selector["id"] = tuple(selector["id"])
+        if selector:
+            targets = compiled.find_nodes(**selector)
+            if not targets:
+                from ..errors import did_you_mean
+
+                what, value = next(iter(selector.items()))
+                names = [str(n) for n in compiled.nodes] if what == "id" else [
+                    str(n.attrs.get(what if what != "task_identifier" else "task_identifier")) for n in compiled.nodes.values()]
+                raise GraphFormatError(f"workflow input {item['name']!r}: no node with {what} {value!r}."
+                                       f"{did_you_mean(str(value), names)}", field="inputs")
+        elif item.get("all"):
+            targets = list(compiled.nodes)
+        else:
+            targets = compiled.start_nodes
+        for nid in targets:
+            compiled.nodes[nid].default_inputs[item["name"]] = item.get("value")

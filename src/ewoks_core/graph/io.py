@@ -1,0 +1,196 @@
+"""Read and write workflow documents: files (JSON/YAML), strings, dicts, networkx graphs."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Optional, Tuple
+
+from ..errors import GraphFormatError
+
+MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_YAML_EXPANDED_NODES = 5_000_000
+YAML_SUFFIXES = (".yaml", ".yml")
+JSON_SUFFIXES = (".json",)
+
+
+def read_text(path: Path) -> str:
+    """Read a workflow file as UTF-8 with clear errors for missing, huge and non-UTF-8 files."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise GraphFormatError("file not found", source=str(path),
+                               hint="Check the path (relative paths are resolved from the current directory or root_dir).") from None
+    if size > MAX_FILE_BYTES:
+        raise GraphFormatError(f"file is {size / 2**20:.0f} MiB, above the {MAX_FILE_BYTES // 2**20} MiB limit of a workflow file",
+                               source=str(path), hint="Store large data outside the workflow and pass a path or URI.")
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise GraphFormatError(f"not UTF-8 text (byte 0x{raw[e.start]:02x} at line {line})", source=str(path),
+                               hint="Save the file as UTF-8.") from None
+
+
+def parse_json(text: str, source: str) -> Any:
+    """Parse JSON text, reporting line and column on error."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise GraphFormatError(f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}", source=source) from None
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    """Parse YAML text safely (no object construction, bounded aliases), reporting line and column."""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    def compose_document(self):  # bound the expanded size: aliases can make a tiny file explode
+        root = yaml.SafeLoader.compose_document(self)
+        if root is not None and _expanded_size(root, {}) > MAX_YAML_EXPANDED_NODES:
+            raise GraphFormatError(f"YAML aliases expand to more than {MAX_YAML_EXPANDED_NODES} values", source=source,
+                                   hint="Write the values out instead of nesting aliases.")
+        return root
+
+    _Loader.compose_document = compose_document
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise GraphFormatError(f"invalid YAML{where}: {e.problem or e.context}", source=source) from None
+    except yaml.YAMLError as e:
+        raise GraphFormatError(f"invalid YAML: {e}", source=source) from None
+
+
+def _expanded_size(node, memo: dict) -> int:
+    """Number of values a composed YAML node stands for once aliases are expanded (memoized per node)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # cycles count once
+    size = 1
+    value = node.value
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, tuple):
+                size += _expanded_size(item[0], memo) + _expanded_size(item[1], memo)
+            else:
+                size += _expanded_size(item, memo)
+            if size > MAX_YAML_EXPANDED_NODES:
+                break
+    memo[key] = size
+    return size
+
+
+def looks_like_path(text: str) -> bool:
+    """A string that is a file name rather than JSON/YAML content."""
+    stripped = text.strip()
+    if not stripped or "\n" in stripped or stripped[0] in "{[":
+        return False
+    return stripped.endswith(JSON_SUFFIXES + YAML_SUFFIXES) or os.sep in stripped or os.path.exists(stripped)
+
+
+def resolve_path(name: str, root_dir: Optional[str] = None) -> Path:
+    """Find a workflow file: as given, then relative to root_dir, adding .json/.yaml/.yml if missing."""
+    candidates = []
+    base = Path(name)
+    dirs = [None] if base.is_absolute() or root_dir is None else [root_dir, None]
+    for d in dirs:
+        p = Path(d) / base if d else base
+        candidates.append(p)
+        if not p.suffix:
+            candidates.extend(p.with_suffix(s) for s in JSON_SUFFIXES + YAML_SUFFIXES)
+    for p in candidates:
+        if p.is_file():
+            return p
+    return candidates[0]
+
+
+def read_document(path: Path) -> dict:
+    """Load a workflow file into a plain dict."""
+    text = read_text(path)
+    if path.suffix.lower() in YAML_SUFFIXES:
+        doc = parse_yaml(text, str(path))
+    else:
+        doc = parse_json(text, str(path))
+    if not isinstance(doc, dict):
+        raise GraphFormatError(f"expected a mapping with 'graph', 'nodes' and 'links', got {type(doc).__name__}", source=str(path))
+    return doc
+
+
+def parse_string(text: str) -> Tuple[dict, str]:
+    """Parse a JSON or YAML string into a dict."""
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        doc = parse_json(text, "<string>")
+    else:
+        doc = parse_yaml(text, "<string>")
+    if not isinstance(doc, dict):
+        raise GraphFormatError("a workflow string must hold a mapping with 'graph', 'nodes' and 'links'", source="<string>")
+    return doc, "<string>"
+
+
+def from_networkx(graph: Any) -> dict:
+    """Convert a networkx (Multi)DiGraph into a node-link document without requiring networkx at import."""
+    nodes = [{"id": node_id, **attrs} for node_id, attrs in graph.nodes.items()]
+    links = []
+    if graph.is_multigraph():
+        for source, target, attrs in graph.edges(data=True):
+            links.append({"source": source, "target": target, **attrs})
+    else:
+        for (source, target), attrs in graph.edges.items():
+            links.append({"source": source, "target": target, **attrs})
+    return {"directed": True, "multigraph": graph.is_multigraph(), "graph": dict(graph.graph),
+            "nodes": nodes, "links": links}
+
+
+def to_networkx(doc: dict) -> Any:
+    """Convert a node-link document into a networkx.DiGraph (networkx is an optional dependency)."""
+    try:
+        import networkx
+    except ImportError:
+        raise GraphFormatError("networkx is not installed", hint="pip install 'ewoks_core[networkx]'") from None
+    graph = networkx.DiGraph(**doc.get("graph", {}))
+    for node in doc.get("nodes", []):
+        attrs = {k: v for k, v in node.items() if k != "id"}
+        graph.add_node(node["id"], **attrs)
+    for link in doc.get("links", []):
+        attrs = {k: v for k, v in link.items() if k not in ("source", "target")}
+        graph.add_edge(link["source"], link["target"], **attrs)
+    return graph
+
+
+def dump_document(doc: dict, path: Optional[Path] = None, fmt: Optional[str] = None, indent: int = 2) -> str:
+    """Serialize a document as JSON or YAML text; write it atomically when a path is given."""
+    if fmt is None:
+        fmt = "yaml" if path is not None and path.suffix.lower() in YAML_SUFFIXES else "json"
+    plain = to_plain(doc)
+    if fmt == "yaml":
+        import yaml
+
+        text = yaml.safe_dump(plain, sort_keys=False, allow_unicode=True)
+    elif fmt == "json":
+        text = json.dumps(plain, indent=indent, ensure_ascii=False) + "\n"
+    else:
+        raise GraphFormatError(f"unknown format {fmt!r}", hint="Use 'json' or 'yaml'.")
+    if path is not None:
+        from ..persistence.atomic import atomic_write_text
+
+        atomic_write_text(path, text)
+    return text
+
+
+def to_plain(value: Any) -> Any:
+    """Turn tuples (flattened node ids) into lists and numpy scalars into Python scalars for writing."""
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    if hasattr(value, "tolist") and type(value).__module__ == "numpy":
+        return value.tolist()
+    return value

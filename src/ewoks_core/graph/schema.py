@@ -1,0 +1,43 @@
+"""Schema versions of the workflow document and their upgrades."""
+
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+from ..errors import SchemaVersionError
+
+SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2")
+CURRENT_VERSION = "1.2"
+
+
+def parse_version(text: object, source: Optional[str]) -> Tuple[int, int]:
+    """Parse 'MAJOR.MINOR' into a tuple, with a clear error."""
+    try:
+        major, minor = str(text).split(".")[:2]
+        return int(major), int(minor)
+    except (ValueError, TypeError):
+        raise SchemaVersionError(f"schema_version {text!r} is not of the form '1.2'", source=source,
+                                 field="graph.schema_version") from None
+
+
+def upgrade_document(doc: dict, source: Optional[str] = None) -> dict:
+    """Bring a document to the current schema version in place; refuse newer or pre-1.0 versions.
+
+    1.0 -> 1.1 adds `requirements`; 1.1 -> 1.2 adds explicit `required: false` and
+    `cache_if_optional`. Neither changes existing content, so upgrading only sets the version.
+    """
+    graph = doc.setdefault("graph", {})
+    version = graph.get("schema_version")
+    if version is None:
+        return doc  # unversioned documents are read as the current version
+    parsed = parse_version(version, source)
+    if parsed > parse_version(CURRENT_VERSION, None):
+        raise SchemaVersionError(
+            f"schema_version {version} is newer than this ewoks_core supports ({', '.join(SUPPORTED_VERSIONS)})",
+            source=source, field="graph.schema_version",
+            hint=f"Upgrade ewoks_core, or save the workflow with schema_version {CURRENT_VERSION}.")
+    if parsed < (1, 0):
+        raise SchemaVersionError(f"schema_version {version} predates 1.0 and is not supported", source=source,
+                                 field="graph.schema_version", hint="Convert it with ewoks <= 0.x first.")
+    graph["schema_version"] = CURRENT_VERSION
+    return doc

@@ -1,0 +1,82 @@
+"""Structural validation of workflow documents, with errors that name the node, link and field."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from pydantic import TypeAdapter, ValidationError
+
+from ..errors import GraphFormatError, did_you_mean, node_label
+from .models import GraphAttrs, LinkModel, NodeModel
+
+_NODES = TypeAdapter(List[NodeModel])
+_LINKS = TypeAdapter(List[LinkModel])
+
+
+def normalize_id(value: Any) -> Any:
+    """Node ids from JSON/YAML: lists (flattened sub-graph ids) become tuples."""
+    if isinstance(value, list):
+        return tuple(normalize_id(v) for v in value)
+    return value
+
+
+def _first_error(exc: ValidationError) -> tuple:
+    err = exc.errors()[0]
+    return err["loc"], err["msg"].removeprefix("Value error, ")
+
+
+def validate_document(doc: dict, source: Optional[str]) -> None:
+    """Check shapes and references; raise GraphFormatError at the first problem."""
+    for key in ("nodes",):
+        if key not in doc:
+            raise GraphFormatError(f"missing {key!r}: a workflow is {{'graph': {{...}}, 'nodes': [...], 'links': [...]}}",
+                                   source=source)
+    if "links" not in doc and "edges" in doc:
+        doc["links"] = doc.pop("edges")
+    doc.setdefault("links", [])
+    for key in ("nodes", "links"):
+        if not isinstance(doc[key], list):
+            raise GraphFormatError(f"{key!r} must be a list", source=source, field=key)
+    if not isinstance(doc.get("graph", {}), dict):
+        raise GraphFormatError("'graph' must be a mapping", source=source, field="graph")
+
+    try:
+        GraphAttrs.model_validate(doc.get("graph", {}))
+    except ValidationError as e:
+        loc, msg = _first_error(e)
+        raise GraphFormatError(msg, source=source, field="graph." + ".".join(map(str, loc))) from None
+
+    nodes = doc["nodes"]
+    try:
+        _NODES.validate_python(nodes)
+    except ValidationError as e:
+        loc, msg = _first_error(e)
+        index = loc[0]
+        node = nodes[index] if isinstance(index, int) else None
+        node_id = node.get("id", f"#{index}") if isinstance(node, dict) else f"#{index}"
+        field = ".".join(map(str, loc[1:])) or None
+        raise GraphFormatError(msg, source=source, node_id=normalize_id(node_id), field=field) from None
+
+    seen: Dict[Any, int] = {}
+    for index, node in enumerate(nodes):
+        node_id = normalize_id(node["id"])
+        if node_id in seen:
+            raise GraphFormatError(f"duplicate node id (also node #{seen[node_id]})", source=source, node_id=node_id,
+                                   field="id", hint="Node ids must be unique within a graph.")
+        seen[node_id] = index
+
+    links = doc["links"]
+    try:
+        _LINKS.validate_python(links)
+    except ValidationError as e:
+        loc, msg = _first_error(e)
+        index = loc[0]
+        raise GraphFormatError(msg, source=source, field=f"links[{index}]" + "".join(f".{p}" for p in loc[1:])) from None
+    for index, link in enumerate(links):
+        for end in ("source", "target"):
+            node_id = normalize_id(link[end])
+            if node_id not in seen:
+                raise GraphFormatError(
+                    f"link {node_label(normalize_id(link['source']))} -> {node_label(normalize_id(link['target']))} "
+                    f"refers to unknown node {node_label(node_id)!r}.{did_you_mean(node_label(node_id), map(node_label, seen))}",
+                    source=source, field=f"links[{index}].{end}")

@@ -1,0 +1,120 @@
+"""WorkflowGraph: a validated workflow document, and load_graph() from any source."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+from ..errors import GraphFormatError
+from . import io
+from .schema import CURRENT_VERSION, upgrade_document
+from .validate import normalize_id, validate_document
+
+NodeId = Any  # str | int | tuple
+
+
+class WorkflowGraph:
+    """A workflow as loaded from a document: graph attributes, nodes and links.
+
+    Nodes keep every attribute of the document (unknown keys included) so that
+    saving writes back what was read. Sub-graphs stay unflattened here;
+    `ewoks_core.graph.compile_graph` flattens them for execution.
+    """
+
+    def __init__(self, doc: dict, source: Optional[str] = None, base_dir: Optional[str] = None) -> None:
+        self.source = source
+        self.base_dir = base_dir
+        self.directed = doc.get("directed", True)
+        self.multigraph = bool(doc.get("multigraph", False))
+        self.graph: Dict[str, Any] = dict(doc.get("graph", {}))
+        self.extra = {k: v for k, v in doc.items() if k not in ("directed", "multigraph", "graph", "nodes", "links")}
+        self.nodes: Dict[NodeId, dict] = {}
+        for node in doc["nodes"]:
+            attrs = dict(node)
+            node_id = normalize_id(attrs.pop("id"))
+            self.nodes[node_id] = attrs
+        self.links: List[dict] = []
+        index: Dict[Tuple[NodeId, NodeId], dict] = {}
+        for link in doc["links"]:
+            link = dict(link)
+            link["source"] = normalize_id(link["source"])
+            link["target"] = normalize_id(link["target"])
+            key = (link["source"], link["target"])
+            previous = index.get(key)
+            if previous is None:
+                index[key] = link
+                self.links.append(link)
+            else:
+                _merge_parallel_links(previous, link)
+
+    @property
+    def id(self) -> Any:
+        """The graph id (or its label, or the file stem)."""
+        return self.graph.get("id") or self.graph.get("label") or (Path(self.source).stem if self.source and self.source != "<string>" else "workflow")
+
+    @property
+    def label(self) -> str:
+        return self.graph.get("label") or str(self.id)
+
+    def iter_links(self, source: Any = None, target: Any = None) -> Iterator[dict]:
+        for link in self.links:
+            if (source is None or link["source"] == source) and (target is None or link["target"] == target):
+                yield link
+
+    def to_dict(self) -> dict:
+        """The node-link document (a deep copy; tuples stay tuples)."""
+        graph = dict(self.graph)
+        graph.setdefault("schema_version", CURRENT_VERSION)
+        doc = {"directed": self.directed, "multigraph": False, "graph": graph,
+               "nodes": [{"id": node_id, **attrs} for node_id, attrs in self.nodes.items()],
+               "links": [dict(link) for link in self.links]}
+        doc.update(self.extra)
+        return copy.deepcopy(doc)
+
+    def copy(self) -> "WorkflowGraph":
+        return WorkflowGraph(self.to_dict(), self.source, self.base_dir)
+
+    def __repr__(self) -> str:
+        return f"WorkflowGraph(id={self.id!r}, nodes={len(self.nodes)}, links={len(self.links)})"
+
+
+def _merge_parallel_links(into: dict, link: dict) -> None:
+    """Merge a parallel link (multigraph documents) into the first one between the same nodes."""
+    for key in ("data_mapping", "conditions"):
+        if link.get(key):
+            into[key] = list(into.get(key, [])) + list(link[key])
+    for key, value in link.items():
+        if key not in ("data_mapping", "conditions", "source", "target"):
+            into[key] = value
+
+
+def read_source(source: Any, root_dir: Optional[str] = None) -> Tuple[dict, Optional[str], Optional[str]]:
+    """Turn any graph representation into (document dict, source name, base folder)."""
+    if isinstance(source, WorkflowGraph):
+        return source.to_dict(), source.source, source.base_dir
+    if isinstance(source, Path) or (isinstance(source, str) and io.looks_like_path(source)):
+        path = io.resolve_path(str(source), root_dir)
+        return io.read_document(path), str(path), str(path.parent)
+    if isinstance(source, str):
+        doc, name = io.parse_string(source)
+        return doc, name, root_dir
+    if isinstance(source, dict):
+        return copy.deepcopy(source), None, root_dir
+    if hasattr(source, "nodes") and hasattr(source, "edges") and hasattr(source, "graph"):
+        return io.from_networkx(source), None, root_dir
+    raise GraphFormatError(f"cannot load a workflow from {type(source).__name__}",
+                           hint="Pass a file path, a JSON/YAML string, a dict, a networkx graph or a WorkflowGraph.")
+
+
+def load_graph(source: Any, *, root_dir: Optional[str] = None, root_module: Optional[str] = None) -> WorkflowGraph:
+    """Load, upgrade and validate a workflow from a path, string, dict, networkx graph or WorkflowGraph."""
+    if isinstance(source, WorkflowGraph):
+        return source
+    doc, name, base_dir = read_source(source, root_dir)
+    upgrade_document(doc, name)
+    validate_document(doc, name)
+    graph = WorkflowGraph(doc, name, base_dir)
+    graph.root_dir = root_dir  # type: ignore[attr-defined]
+    graph.root_module = root_module  # type: ignore[attr-defined]
+    return graph

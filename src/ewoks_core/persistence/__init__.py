@@ -1,0 +1,66 @@
+"""Persistence: node results stored as JSON files or in an HDF5/NeXus file, and content hashes for caching.
+
+    store = open_store({"root_uri": "/data/results.h5"})   # or a folder for the "json" scheme
+    key = store.cache_key("class:pkg.mod.Task:", inputs)   # None: not cacheable
+    hit = store.lookup(workflow_id, node_id, key)           # StoredResult or None
+    stored = store.save(workflow_id, node_id, key, outputs, task_identifier=..., inputs=inputs)
+    outputs = store.load(stored.task_uri)
+
+Nothing here imports h5py (or numpy) until the nexus scheme is used.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping, Optional, Type
+
+from ..errors import EwoksError, did_you_mean
+from .store import ResultReadError, ResultRecord, ResultStore, StoredResult, load_outputs, read_result
+
+SCHEMES = ("json", "nexus")
+NEXUS_SUFFIXES = (".h5", ".hdf5", ".nx", ".nxs", ".hdf", ".nx5")
+
+__all__ = ["open_store", "ResultStore", "StoredResult", "ResultRecord", "ResultReadError", "read_result",
+           "load_outputs", "default_scheme", "SCHEMES"]
+
+
+def default_scheme(root_uri: str) -> str:
+    """"nexus" for a root ending like an HDF5 file, else "json"."""
+    return "nexus" if str(root_uri).lower().endswith(NEXUS_SUFFIXES) else "json"
+
+
+def open_store(varinfo: Optional[Mapping[str, Any]]) -> Optional[ResultStore]:
+    """The result store described by varinfo ({"root_uri": ..., "scheme": "json"|"nexus"}), or None."""
+    if not varinfo:
+        return None
+    if not isinstance(varinfo, Mapping):
+        raise EwoksError(f"expected a mapping like {{'root_uri': ..., 'scheme': ...}}, got {type(varinfo).__name__}",
+                         field="varinfo")
+    root_uri = varinfo.get("root_uri")
+    if root_uri is None or root_uri == "":
+        return None
+    if not isinstance(root_uri, (str, os.PathLike)):
+        raise EwoksError(f"expected a folder or file path, got {type(root_uri).__name__} {root_uri!r}",
+                         field="varinfo.root_uri")
+    root_uri = os.fspath(root_uri)
+    scheme = varinfo.get("scheme") or default_scheme(root_uri)
+    scheme_name = str(scheme).strip().lower()
+    if scheme_name not in SCHEMES:
+        raise EwoksError(f"unknown persistence scheme {scheme!r}; valid values are 'json' and 'nexus'."
+                         + did_you_mean(scheme_name, SCHEMES), field="varinfo.scheme")
+    store_class = _store_class(scheme_name)
+    if scheme_name == "nexus" and os.path.isdir(os.path.expanduser(root_uri)):
+        raise EwoksError(f"{root_uri!r} is a folder; the nexus scheme needs an HDF5 file path such as "
+                         f"{os.path.join(root_uri, 'results.h5')!r}", field="varinfo.root_uri")
+    return store_class(root_uri)
+
+
+def _store_class(scheme: str) -> Type[ResultStore]:
+    if scheme == "nexus":
+        from .nexus_store import NexusResultStore
+
+        return NexusResultStore
+    from .json_store import JsonResultStore
+
+    return JsonResultStore
+

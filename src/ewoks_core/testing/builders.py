@@ -1,0 +1,36 @@
+"""Tiny helpers to write workflow documents in Python."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+T = "ewoks_core.testing.tasks."
+
+
+def node(node_id: Any, task: str, inputs: Optional[Dict[Any, Any]] = None, task_type: str = "class", **attrs: Any) -> dict:
+    """A node dict; `task` without a dot names a task of ewoks_core.testing.tasks."""
+    identifier = task if ("." in task or task_type in ("graph", "script")) else T + task
+    doc = {"id": node_id, "task_type": task_type, "task_identifier": identifier}
+    if inputs:
+        doc["default_inputs"] = [{"name": k, "value": v} for k, v in inputs.items()]
+    doc.update(attrs)
+    return doc
+
+
+def link(source: Any, target: Any, mapping: Optional[Dict[Any, Any]] = None, **attrs: Any) -> dict:
+    """A link dict; mapping is {source_output: target_input}."""
+    doc = {"source": source, "target": target}
+    if mapping:
+        doc["data_mapping"] = [{"source_output": s, "target_input": t} for s, t in mapping.items()]
+    doc.update(attrs)
+    return doc
+
+
+def cond(**conditions: Any) -> list:
+    """conditions=[{"source_output": name, "value": v}, ...]."""
+    return [{"source_output": k, "value": v} for k, v in conditions.items()]
+
+
+def graph(graph_id: str, nodes: list, links: list, **attrs: Any) -> dict:
+    """A node-link document."""
+    return {"graph": {"id": graph_id, "schema_version": "1.2", **attrs}, "nodes": nodes, "links": links}

@@ -1,0 +1,124 @@
+"""Small tasks used by the conformance catalogue, the demo workflow and the benchmarks."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Dict
+
+from ..task import Task
+
+
+class SumTask(Task, input_names=["a"], optional_input_names=["b", "delay"], output_names=["result"]):
+    """result = a + b (b defaults to 0); optional delay in seconds."""
+
+    def run(self) -> None:
+        if self.inputs.delay:
+            time.sleep(self.inputs.delay)
+        self.outputs.result = self.inputs.a + (self.inputs.b or 0)
+
+
+class Increment(Task, input_names=["x"], optional_input_names=["step", "limit"], output_names=["x", "below_limit"]):
+    """x = x + step; below_limit = x < limit (loops use it as their condition)."""
+
+    def run(self) -> None:
+        x = self.inputs.x + (self.inputs.step if self.inputs.step is not None and not self.missing_inputs.step else 1)
+        self.outputs.x = x
+        limit = self.inputs.limit
+        self.outputs.below_limit = bool(limit is not None and not self.missing_inputs.limit and x < limit)
+
+
+class Classify(Task, input_names=["value"], output_names=["value", "category"]):
+    """category: 'small' (< 3), 'medium' (< 10) or 'large'."""
+
+    def run(self) -> None:
+        v = self.inputs.value
+        self.outputs.value = v
+        self.outputs.category = "small" if v < 3 else "medium" if v < 10 else "large"
+
+
+class Fail(Task, optional_input_names=["a", "fail"], output_names=["result"]):
+    """Raises RuntimeError('intentional failure') unless fail=False."""
+
+    def run(self) -> None:
+        if self.missing_inputs.fail or self.inputs.fail:
+            raise RuntimeError("intentional failure")
+        self.outputs.result = self.inputs.a
+
+
+class ErrorReport(Task, optional_input_names=["WorkflowException"], output_names=["error_node", "error_message"]):
+    """An error handler: reports which node failed and why."""
+
+    def run(self) -> None:
+        info = self.inputs.WorkflowException or {}
+        self.outputs.error_node = info.get("node_id")
+        self.outputs.error_message = info.get("errorMessage")
+
+
+class NoOutput(Task, optional_input_names=["a"]):
+    """A task without outputs."""
+
+    def run(self) -> None:
+        pass
+
+
+class Echo(Task, optional_input_names=["a", "b", "x"], output_names=["a", "b", "x"]):
+    """Outputs the inputs it got (unset ones stay MISSING)."""
+
+    def run(self) -> None:
+        for name in ("a", "b", "x"):
+            if not self.missing_inputs[name]:
+                self.outputs[name] = self.inputs[name]
+
+
+class DictSummary(Task, input_names=["data"], output_names=["keys", "total"]):
+    """keys (sorted) and total (sum of values) of a dict input."""
+
+    def run(self) -> None:
+        data = self.inputs.data
+        self.outputs.keys = sorted(data)
+        self.outputs.total = sum(data.values())
+
+
+class ArrayScale(Task, input_names=["array"], optional_input_names=["factor"], output_names=["array", "total"]):
+    """array * factor as a numpy array, and its sum."""
+
+    def run(self) -> None:
+        import numpy
+
+        arr = numpy.asarray(self.inputs.array, dtype=float) * (self.inputs.factor if not self.missing_inputs.factor else 1)
+        self.outputs.array = arr
+        self.outputs.total = float(arr.sum())
+
+
+class Sleep(Task, optional_input_names=["seconds", "value"], output_names=["value"]):
+    """Sleeps (checking self.cancelled every 10 ms) and passes value through."""
+
+    def run(self) -> None:
+        end = time.monotonic() + (self.inputs.seconds or 0)
+        while time.monotonic() < end:
+            if self.cancelled:
+                raise RuntimeError("cancelled")
+            time.sleep(min(0.01, max(0.0, end - time.monotonic())))
+        self.outputs.value = self.inputs.value
+
+
+class Noop(Task, optional_input_names=["value"], output_names=["value"]):
+    """The trivial task of the benchmarks: passes value through."""
+
+    def run(self) -> None:
+        self.outputs.value = self.inputs.value
+
+
+def subtract(a: float, b: float) -> float:
+    """a - b (a method task with positional inputs 0 and 1)."""
+    return a - b
+
+
+def sum_all(*args: Any, **kwargs: Any) -> float:
+    """Sum of every positional and keyword argument."""
+    return sum(args) + sum(kwargs.values())
+
+
+def ppf_add(a: int = 0, **kw: Any) -> Dict[str, Any]:
+    """ppfmethod: increments a."""
+    return {"a": a + 1}
