@@ -1,0 +1,95 @@
+"""The `ewoks` command line: results, parameters, conversions, errors with exit codes."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ewoks_core.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = str(ROOT / "workflows" / "demo.yaml")
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_execute_demo_with_parameters(capsys):
+    code, out, _ = run(capsys, "execute", DEMO, "--json")
+    assert code == 0 and json.loads(out) == {"x": 23}
+    code, out, _ = run(capsys, "execute", DEMO, "-p", "a=1", "--json")
+    assert json.loads(out) == {"x": 24}
+    code, out, _ = run(capsys, "execute", DEMO, "--pn", "right:a=0", "--json", "--outputs", "all", "--no-merge-outputs")
+    assert json.loads(out)["right"] == {"result": 0}
+    code, out, _ = run(capsys, "execute", DEMO, "--pa", "step=100", "--json", "--outputs", "all", "--no-merge-outputs")
+    assert json.loads(out)["count"] == {"x": 113, "below_limit": False}
+
+
+def test_execute_engine_options_and_events(capsys, tmp_path):
+    events = tmp_path / "ev.jsonl"
+    code, out, _ = run(capsys, "execute", DEMO, "--engine", "core", "-o", "max_iterations=100", "--events",
+                       str(events), "--job-id", "job42", "--json")
+    assert code == 0
+    lines = [json.loads(line) for line in events.read_text().splitlines()]
+    assert {e["job_id"] for e in lines} == {"job42"} and lines[-1]["context"] == "job"
+    code, out, _ = run(capsys, "events", str(events), "--job", "job42", "--node", "count")
+    assert code == 0 and "count" in out
+
+
+def test_user_errors_are_one_line_with_exit_2(capsys, tmp_path):
+    code, _, err = run(capsys, "execute", str(tmp_path / "missing.yaml"))
+    assert code == 2 and err.startswith("error: ") and "file not found" in err and "Traceback" not in err
+    code, _, err = run(capsys, "execute", DEMO, "-o", "max_iteration=3")
+    assert code == 2 and "Did you mean 'max_iterations'" in err
+    code, _, err = run(capsys, "execute", DEMO, "-p", "novalue")
+    assert code == 2 and "is not NAME=VALUE" in err
+
+
+def test_failed_workflow_exit_1_and_verbose_traceback(capsys, tmp_path):
+    wf = tmp_path / "fail.json"
+    wf.write_text(json.dumps({"graph": {"id": "f"}, "nodes": [
+        {"id": "boom", "task_type": "class", "task_identifier": "ewoks_core.testing.tasks.Fail"}], "links": []}))
+    code, _, err = run(capsys, "execute", str(wf))
+    assert code == 1 and "node 'boom'" in err and "intentional failure" in err and "Traceback" not in err
+    code, _, err = run(capsys, "execute", str(wf), "--verbose")
+    assert code == 1 and "Traceback" in err
+
+
+def test_convert_show_tasks_schema_engines(capsys, tmp_path):
+    out_json = tmp_path / "demo.json"
+    assert run(capsys, "convert", DEMO, str(out_json))[0] == 0
+    assert json.loads(out_json.read_text())["graph"]["id"] == "demo"
+    code, out, _ = run(capsys, "show", str(out_json))
+    assert code == 0 and "every required input is provided" in out and "conditional" in out
+    code, out, _ = run(capsys, "tasks", "ewoks_core.testing.tasks", "--json")
+    assert any(t["task_identifier"].endswith("SumTask") for t in json.loads(out))
+    code, out, _ = run(capsys, "schema")
+    assert json.loads(out)["title"].startswith("ewoks workflow")
+    code, out, _ = run(capsys, "engines")
+    assert code == 0 and "sequential" in out
+
+
+def test_show_lists_unconnected_inputs(capsys, tmp_path):
+    wf = tmp_path / "open.json"
+    wf.write_text(json.dumps({"graph": {"id": "o"}, "nodes": [
+        {"id": "s", "task_type": "class", "task_identifier": "ewoks_core.testing.tasks.SumTask"}], "links": []}))
+    code, out, _ = run(capsys, "show", str(wf))
+    assert "s: a" in out
+
+
+def test_console_script_runs():
+    exe = Path(sys.executable).with_name("ewoks")
+    proc = subprocess.run([str(exe), "execute", DEMO, "--json"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"x": 23}
+
+
+def test_unknown_start_node_parameter_warns(capsys):
+    code, out, err = run(capsys, "execute", DEMO, "-p", "aa=3", "--json")
+    assert code == 0 and "warning: workflow input 'aa' is not an input of any start node" in err
+    assert "Did you mean 'a'" in err

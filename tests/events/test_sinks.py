@@ -1,0 +1,280 @@
+"""Event sinks: every field round-trips; concurrent threads and processes lose nothing."""
+
+import json
+import multiprocessing
+import os
+import pickle
+import sqlite3
+import sys
+import threading
+import time
+
+import pytest
+
+from ewoks_core.errors import EwoksError
+from ewoks_core.events.emitter import emitter_from_execinfo, make_sink
+from ewoks_core.events.readers import read_events
+from ewoks_core.events.record import EVENT_FIELDS, Event
+from ewoks_core.events.sinks.jsonl import JsonLinesSink
+from ewoks_core.events.sinks.sqlite import SqliteSink
+
+
+def _sink(kind, tmp_path, redis_url=None):
+    if kind == "jsonl":
+        return JsonLinesSink(str(tmp_path / "events.jsonl"))
+    if kind == "sqlite":
+        return SqliteSink(str(tmp_path / "events.db"))
+    from ewoks_core.events.sinks.redis import RedisSink
+
+    return RedisSink(redis_url)
+
+
+@pytest.fixture(params=["jsonl", "sqlite", "redis"])
+def kind(request):
+    return request.param
+
+
+@pytest.fixture
+def sink(kind, tmp_path, request):
+    url = request.getfixturevalue("redis_url") if kind == "redis" else None
+    sink = _sink(kind, tmp_path, url)
+    yield sink
+    sink.close()
+
+
+def test_every_field_round_trips(sink, full_event):
+    events = [full_event(), full_event(node_id="b", error=False, progress=0.0, input_uris={}, type="start"),
+              Event(context="job", type="start", job_id="job-1")]
+    for event in events:
+        sink.emit(event)
+    sink.flush()
+    back = list(read_events(sink))
+    assert [e.to_dict() for e in back] == [e.to_dict() for e in events]
+    assert isinstance(back[0].error, bool) and isinstance(back[0].progress, float)
+    assert isinstance(back[0].process_id, int)
+
+
+def _source(sink):
+    return getattr(sink, "path", None) or getattr(sink, "uri", None) or sink.url
+
+
+def test_flush_makes_events_visible_to_other_readers(sink, full_event):
+    sink.emit(full_event())
+    sink.flush()
+    assert [e.node_id for e in read_events(_source(sink))] == ["sub/a"]
+
+
+def test_events_are_written_without_flush(sink, full_event):
+    sink.emit(full_event())
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            if list(read_events(_source(sink))):  # not from the sink: that would flush it
+                break
+        except EwoksError:  # the file does not exist yet
+            pass
+        assert time.monotonic() < deadline, "the flusher thread did not write the event"
+        time.sleep(0.05)
+
+
+def _emit_many(sink, writer, n):
+    for i in range(n):
+        sink.emit(Event(context="node", type="progress", job_id="job", node_id=f"{writer}", progress=float(i)))
+
+
+def _check_complete(events, writers, n):
+    assert len(events) == len(writers) * n
+    for writer in writers:
+        progress = [e.progress for e in events if e.node_id == str(writer)]
+        assert progress == [float(i) for i in range(n)]  # none lost, none duplicated, in emit order
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["one-sink", "sink-per-thread"])
+def test_concurrent_threads(kind, tmp_path, request, shared):
+    url = request.getfixturevalue("redis_url") if kind == "redis" else None
+    n, writers = 1500, range(6)
+    sinks = [_sink(kind, tmp_path, url)] * len(writers) if shared else [_sink(kind, tmp_path, url) for _ in writers]
+    threads = [threading.Thread(target=_emit_many, args=(sinks[w], w, n)) for w in writers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s in sinks:
+        s.close()
+    _check_complete(list(read_events(sinks[0])), writers, n)
+
+
+def _process_main(jsonl_path, db_path, writer, n, close):
+    sqlite_handler = {"class": "sqlite", "arguments": [{"name": "uri", "value": db_path}]}
+    sinks = [JsonLinesSink(jsonl_path), make_sink(sqlite_handler)]
+    for i in range(n):
+        for sink in sinks:
+            sink.emit(Event(context="node", type="progress", job_id="job", node_id=f"{writer}", progress=float(i)))
+    if close:
+        for sink in sinks:
+            sink.close()
+    # otherwise the events are written when the process exits
+
+
+def _start_methods():
+    return [m for m in ("spawn", "fork") if m in multiprocessing.get_all_start_methods()]
+
+
+@pytest.mark.parametrize("method", _start_methods())
+def test_concurrent_processes(tmp_path, method):
+    """Processes write one JSONL file and one SQLite database; half of them never close their sinks."""
+    targets = str(tmp_path / "events.jsonl"), str(tmp_path / "events.db")
+    ctx = multiprocessing.get_context(method)
+    n, writers = 1000, range(3)
+    procs = [ctx.Process(target=_process_main, args=(*targets, w, n, w % 2 == 0)) for w in writers]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    for target in targets:
+        _check_complete(list(read_events(target)), writers, n)
+
+
+def test_process_pool_workers_flush_at_exit(tmp_path):
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    targets = str(tmp_path / "events.jsonl"), str(tmp_path / "events.db")
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context(method)) as pool:
+        list(pool.map(_process_main, *zip(*[(*targets, w, 300, False) for w in range(3)])))
+    for target in targets:
+        _check_complete(list(read_events(target)), range(3), 300)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_fork_does_not_duplicate_pending_events(tmp_path):
+    sink = JsonLinesSink(str(tmp_path / "events.jsonl"))
+    _emit_many(sink, "parent", 10)  # pending in the parent's buffer
+    ctx = multiprocessing.get_context("fork")
+    proc = ctx.Process(target=_emit_many, args=(sink, "child", 5))  # the child inherits the sink
+    proc.start()
+    proc.join(30)
+    assert proc.exitcode == 0
+    sink.close()
+    events = list(read_events(sink.path))
+    assert sorted(e.node_id for e in events) == ["child"] * 5 + ["parent"] * 10
+
+
+def test_sink_is_rebuilt_from_pickle(tmp_path, full_event):
+    sink = pickle.loads(pickle.dumps(SqliteSink(str(tmp_path / "x.db"))))
+    assert isinstance(sink, SqliteSink) and sink.uri == str(tmp_path / "x.db")
+    sink.emit(full_event())
+    sink.close()
+    assert len(list(read_events(sink.uri))) == 1
+
+
+def test_emitter_config_and_ewoks_class_names(tmp_path):
+    db = tmp_path / "sub" / "ewoks_events.db"
+    execinfo = {"job_id": "j1", "handlers": [
+        {"class": "ewokscore.events.handlers.Sqlite3EwoksEventHandler",
+         "arguments": [{"name": "uri", "value": f"file:{db}"}]},
+        {"class": "jsonl", "arguments": [{"name": "path", "value": str(tmp_path / "e.jsonl")}]}]}
+    emitter = emitter_from_execinfo(execinfo, engine="test")
+    emitter.emit("job", "start")
+    emitter.emit("job", "end")
+    emitter.close()
+    for source in (str(db), f"file:{db}", str(tmp_path / "e.jsonl")):
+        assert [(e.job_id, e.type) for e in read_events(source)] == [("j1", "start"), ("j1", "end")]
+
+
+def test_sqlite_schema(tmp_path, full_event):
+    sink = SqliteSink(str(tmp_path / "e.db"))
+    sink.emit(full_event())
+    sink.close()
+    conn = sqlite3.connect(str(tmp_path / "e.db"))
+    columns = {row[1]: row[2] for row in conn.execute("PRAGMA table_info(ewoks_events)")}
+    assert list(columns) == list(EVENT_FIELDS)
+    assert (columns["error"], columns["progress"], columns["input_uris"]) == ("INTEGER", "REAL", "TEXT")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    error, uris = conn.execute("SELECT error, input_uris FROM ewoks_events").fetchone()
+    assert error == 1 and json.loads(uris) == full_event().input_uris
+    plan = " ".join(str(r) for r in conn.execute("EXPLAIN QUERY PLAN SELECT * FROM ewoks_events WHERE job_id='x'"))
+    assert "USING INDEX" in plan
+    conn.close()
+
+
+def test_sqlite_database_replaced_between_jobs(tmp_path, full_event):
+    path = tmp_path / "e.db"
+    for _ in range(2):
+        sink = SqliteSink(str(path))
+        sink.emit(full_event())
+        sink.close()
+        assert len(list(read_events(str(path)))) == 1
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(f"{path}{suffix}"):
+                os.remove(f"{path}{suffix}")
+
+
+def test_jsonl_lines_and_unusual_values(tmp_path):
+    sink = JsonLinesSink(str(tmp_path / "e.jsonl"))
+    sink.emit(Event(context="node", type="end", input_uris={"x": object()}, error_message="line1\nline2"))
+    sink.emit({"context": "job", "type": "start", "job_id": "from-dict"})
+    sink.close()
+    lines = (tmp_path / "e.jsonl").read_text().splitlines()
+    assert len(lines) == 2 and all(isinstance(json.loads(line), dict) for line in lines)
+    assert json.loads(lines[1])["job_id"] == "from-dict"
+
+
+def test_sqlite_unusual_values(tmp_path):
+    sink = SqliteSink(str(tmp_path / "e.db"))
+    sink.emit(Event(context="node", type="end", node_id=("a", 1), task_id=3, input_uris={"x": object()}))
+    sink.close()
+    (event,) = read_events(sink.uri)
+    assert event.node_id == "('a', 1)" and event.input_uris["x"].startswith("<object")
+
+
+def test_failed_writes_are_kept_and_retried(tmp_path, full_event):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    sink = JsonLinesSink(str(blocker / "e.jsonl"))
+    sink.emit(full_event())
+    with pytest.raises(OSError):
+        sink.flush()
+    blocker.unlink()
+    sink.flush()
+    assert sink.pending() == 0 and len(list(read_events(sink.path))) == 1
+
+
+def test_redis_keys(redis_url, full_event):
+    import redis
+
+    from ewoks_core.events.sinks.redis import RedisSink
+
+    sink = RedisSink(redis_url, ttl=100)
+    sink.emit(full_event(context="job", type="start"))
+    sink.emit(full_event(context="job", type="end", error=False))
+    sink.close()
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    assert client.zrange("ewoks:jobs", 0, -1) == ["job-1"]
+    assert client.llen("ewoks:events:job-1") == 2
+    assert 0 < client.ttl("ewoks:events:job-1") <= 100
+    assert client.hget("ewoks:job:job-1", "status") == "success"
+    client.close()
+
+
+def test_redis_import_is_lazy_with_a_clear_error(monkeypatch):
+    monkeypatch.delitem(sys.modules, "ewoks_core.events.sinks.redis", raising=False)
+    monkeypatch.setitem(sys.modules, "redis", None)  # "not installed"
+    from ewoks_core.events.sinks.redis import RedisSink  # importing the module needs no redis
+
+    with pytest.raises(EwoksError, match=r"pip install 'ewoks_core\[celery\]'"):
+        RedisSink()
+
+
+@pytest.mark.parametrize("kind_", ["jsonl", "sqlite"])
+def test_values_json_cannot_encode_do_not_block_the_sink(tmp_path, kind_):
+    circular = {}
+    circular["self"] = circular
+    sink = _sink(kind_, tmp_path)
+    sink.emit(Event(context="node", type="end", job_id="j", input_uris=circular, output_uris={("a", 1): 2}))
+    sink.emit(Event(context="node", type="end", job_id="j", node_id="next"))
+    sink.close()
+    events = list(read_events(sink))
+    assert [e.node_id for e in events] == [None, "next"]
+    assert "self" in str(events[0].input_uris)
