@@ -1,0 +1,109 @@
+"""Registration, options, the CLI, and proof that pypushflow's actors and pools do the work."""
+
+import os
+import threading
+
+import pytest
+from _ppf_support import POOLS, jsonl_handler, pids_of, read_events
+
+from ewoks_core.api import execute_graph
+from ewoks_core.engines.registry import get_engine
+from ewoks_core.errors import EngineError
+from ewoks_core.testing import CASES_BY_NAME
+from ewoks_core.testing.builders import cond, graph, link, node
+from ewoks_ppf import PpfEngine, PpfOptions
+
+LOOP = CASES_BY_NAME["loop_until_condition"].graph
+
+
+def test_registered():
+    engine = get_engine("ppf")
+    assert isinstance(engine, PpfEngine)
+    assert {"cycles", "conditions", "on_error", "parallel"} <= engine.capabilities
+
+
+def test_defaults_suit_tiny_tasks():
+    options = PpfOptions()
+    assert options.pool_type == "thread" and options.max_workers is None and options.timeout is None
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"pool_typ": "thread"}, "did you mean 'pool_type'"),
+    ({"pool_type": "scaling"}, "pool_type"),
+    ({"max_workers": 0}, "max_workers"),
+    ({"cancel_event": 3}, "is_set"),
+])
+def test_bad_options(options, message):
+    with pytest.raises(EngineError, match=f"(?i){message}"):
+        execute_graph(LOOP, engine="ppf", **options)
+
+
+def test_cli_engine_options(tmp_path, capsys, no_orphans):
+    import json
+
+    from ewoks_core.cli.main import main
+
+    path = tmp_path / "loop.json"
+    path.write_text(json.dumps(LOOP))
+    events = tmp_path / "events.jsonl"
+    rc = main(["execute", str(path), "--engine", "ppf", "-o", "pool_type=process", "-o", "max_workers=2",
+               "--events", str(events), "--json", "--no-progress"])
+    assert rc == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == {"result": 6}
+    assert os.getpid() not in pids_of(read_events(events))
+
+
+def test_pypushflow_pools_run_the_tasks(tmp_path, monkeypatch):
+    """Tasks run on the pypushflow pool created by pypushflow's Workflow: worker processes or pool threads."""
+    import pypushflow.Workflow as ppf_workflow
+
+    created = []
+    original = ppf_workflow.get_pool
+
+    def spy(pool_type):
+        cls = original(pool_type)
+        created.append(cls.__name__)
+        return cls
+
+    monkeypatch.setattr(ppf_workflow, "get_pool", spy)
+    events = tmp_path / "events.jsonl"
+    execute_graph(LOOP, engine="ppf", pool_type="process", execinfo=jsonl_handler(events))
+    assert created == ["ProcessPool"]
+    pids = pids_of(read_events(events))
+    assert pids and os.getpid() not in pids
+    g = graph("t", [node("a", "_ppf_support.thread_name", task_type="method")], [])
+    name = execute_graph(g, engine="ppf")["return_value"]
+    assert created[-1] == "ThreadPool" and name != threading.current_thread().name
+
+
+def test_actor_per_node():
+    from ewoks_core.engines.lifecycle import prepare_job
+    from ewoks_core.graph import compile_graph, load_graph
+    from ewoks_ppf.actors import NodeActor
+    from ewoks_ppf.workflow import PpfWorkflow
+
+    engine = get_engine("ppf")
+    job, options, _ = prepare_job(engine, compile_graph(load_graph(LOOP)))
+    wf = PpfWorkflow(job, options)
+    actors = [a for a in wf.getListActorRef() if isinstance(a, NodeActor)]
+    assert sorted(a.name for a in actors) == ["A", "B", "C"]
+    wf.flags.close()
+
+
+@pytest.mark.parametrize("pool_type", POOLS)
+def test_concurrent_jobs(pool_type, no_orphans):
+    import ewoks_ppf
+
+    g = graph("loop", [node("A", "Increment", {"x": 0, "limit": 20}, force_start_node=True)],
+              [link("A", "A", {"x": "x"}, conditions=cond(below_limit=True))])
+    jobs = [ewoks_ppf.submit(g, pool_type=pool_type, max_workers=1) for _ in range(4)]
+    assert [job.result(timeout=60) for job in jobs] == [{"x": 20, "below_limit": False}] * 4
+
+
+def test_max_iterations():
+    from ewoks_core.errors import MaxIterationsError
+
+    g = graph("forever", [node("A", "Increment", {"x": 0}, force_start_node=True)],
+              [link("A", "A", {"x": "x"})])
+    with pytest.raises(MaxIterationsError):
+        execute_graph(g, engine="ppf", max_iterations=50)

@@ -1,0 +1,36 @@
+"""Guards against the pathologies measured with ewoksppf (a 100-iteration loop not finishing in 300 s).
+
+Generous bounds: benchmarks/bench_ppf.py measures; these only catch a per-iteration process start or a hang.
+"""
+
+import time
+
+import pytest
+
+from ewoks_core.api import execute_graph
+from ewoks_core.testing.builders import cond, graph, link, node
+
+
+def loop(n: int) -> dict:
+    return graph("loop", [node("A", "Increment", {"x": 0, "limit": n}, force_start_node=True)],
+                 [link("A", "A", {"x": "x"}, conditions=cond(below_limit=True))])
+
+
+def chain(n: int) -> dict:
+    nodes = [node(f"n{i}", "Noop", {"value": 1} if i == 0 else None) for i in range(n)]
+    return graph("chain", nodes, [link(f"n{i}", f"n{i + 1}", {"value": "value"}) for i in range(n - 1)])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pool_type, n, bound", [("thread", 1000, 10.0), ("process", 300, 10.0)])
+def test_loop(pool_type, n, bound, no_orphans):
+    t0 = time.monotonic()
+    assert execute_graph(loop(n), engine="ppf", pool_type=pool_type) == {"x": n, "below_limit": False}
+    assert time.monotonic() - t0 < bound
+
+
+@pytest.mark.slow
+def test_chain(no_orphans):
+    t0 = time.monotonic()
+    assert execute_graph(chain(1000), engine="ppf") == {"value": 1}
+    assert time.monotonic() - t0 < 10.0
