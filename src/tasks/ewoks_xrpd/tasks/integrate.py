@@ -1,0 +1,40 @@
+"""Integrate frames that are already in memory (e.g. from ReadFrames)."""
+
+from __future__ import annotations
+
+from ewoks_core.task import Task
+
+from ._options import INTEGRATION_OPTIONS, INTEGRATION_OPTIONS_2D, RESULT_1D, RESULT_2D
+
+
+class _FramesTask(Task):
+    _DIM = 1
+
+    def run(self) -> None:
+        from .._scan import integrate_array
+
+        result = integrate_array(self.get_named_input_values(), self._DIM,
+                                 progress=lambda p: setattr(self, "progress", p), cancelled=lambda: self.cancelled)
+        if result is None:  # cancelled
+            return
+        for name in self.output_names():
+            setattr(self.outputs, name, result.get(name))
+
+
+class IntegrateFrames1D(_FramesTask, input_names=["frames", "poni"],
+                        optional_input_names=["monitor", "frames_url", "start", *INTEGRATION_OPTIONS],
+                        output_names=RESULT_1D):
+    """Azimuthal integration (1D) of frames in memory: a 2D image or a 3D stack (nframes, rows, cols).
+
+    Inputs: frames, poni (PONI path or geometry dict), monitor (optional, one value per frame),
+    frames_url/start (optional, only recorded), integration options as IntegrateScan1D.
+    Outputs: as IntegrateScan1D.
+    """
+
+
+class IntegrateFrames2D(_FramesTask, input_names=["frames", "poni"],
+                        optional_input_names=["monitor", "frames_url", "start", *INTEGRATION_OPTIONS_2D],
+                        output_names=RESULT_2D):
+    """2D (cake) integration of frames in memory. Inputs and outputs as IntegrateFrames1D/IntegrateScan2D."""
+
+    _DIM = 2
