@@ -1,0 +1,255 @@
+"""Dask engine overhead vs raw dask on the same graphs, per scheduler; CPU-bound speed-up.
+
+Run: python benchmarks/bench_dask.py [--quick] [--no-cluster]. Prints a table; no assertions.
+
+Rows compare three ways of running the same workflow on the same dask scheduler:
+- raw dask: a hand-written dask graph of plain functions with the same shape
+  (`dask.get`, `dask.threaded.get`, `dask.multiprocessing.get`, `Client.get`);
+- ewoks dask engine: `execute_graph(doc, engine="dask", scheduler=...)`, end to end
+  (load, validate, compile, run, results), i.e. the dynamic design: one JobState in
+  the caller, each ready node submitted to the scheduler;
+- static design (prototype, measurement only): the workflow compiled into one dask graph
+  whose tasks take their upstream NodeOutcomes and call run_node; written here for
+  unconditional DAGs only (conditions and skips would need JobState logic inside the
+  graph tasks, which is exactly what the engine does not want to re-implement).
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # CPU-bound tasks must use one core each
+
+import argparse  # noqa: E402
+import gc  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from typing import Any, Callable, Dict, List, Optional, Tuple  # noqa: E402
+
+import dask  # noqa: E402
+import dask.multiprocessing  # noqa: E402
+import dask.threaded  # noqa: E402
+
+from ewoks_core.api import execute_graph  # noqa: E402
+from ewoks_core.engines.registry import get_engine  # noqa: E402
+from ewoks_core.execution import node_spec, run_node_remote  # noqa: E402
+from ewoks_core.execution.links import link_data  # noqa: E402
+from ewoks_core.graph import compile_graph, load_graph  # noqa: E402
+from ewoks_core.testing.builders import graph, link, node  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # workers import this module as bench_dask
+HERE = "bench_dask"
+
+
+# -- workflows and their raw dask twins -----------------------------------------------------
+def chain(n: int) -> dict:
+    return graph(f"chain{n}", [node(i, "Noop", {"value": 0} if i == 0 else None) for i in range(n)],
+                 [link(i, i + 1, {"value": "value"}) for i in range(n - 1)])
+
+
+def fan(n: int) -> dict:
+    nodes = [node("src", "Noop", {"value": 1})] + [node(i, "Noop") for i in range(n)] + [node("sink", "Noop")]
+    links = [link("src", i, {"value": "value"}) for i in range(n)] + [link(i, "sink") for i in range(n)]
+    return graph(f"fan{n}", nodes, links)
+
+
+def cpu_fan(n: int, seconds: float) -> dict:
+    nodes = [node(i, f"{HERE}.burn", {"seconds": seconds}, task_type="method") for i in range(n)]
+    return graph(f"cpu{n}", nodes, [])
+
+
+def burn(seconds: float = 0.05) -> float:
+    """CPU-bound numpy work holding the GIL for `seconds` of this thread's CPU time."""
+    import numpy
+
+    a = numpy.arange(64, dtype=float)
+    end = time.thread_time() + seconds
+    total = 0.0
+    while time.thread_time() < end:
+        total += float(numpy.sqrt(a).sum())
+    return total
+
+
+def noop(*args: Any) -> Any:
+    return args[0] if args else None
+
+
+def raw_chain(n: int) -> Tuple[dict, Any]:
+    dsk: Dict[Any, Any] = {"n0": (noop, 0)}
+    for i in range(1, n):
+        dsk[f"n{i}"] = (noop, f"n{i - 1}")
+    return dsk, f"n{n - 1}"
+
+
+def raw_fan(n: int) -> Tuple[dict, Any]:
+    dsk: Dict[Any, Any] = {"src": (noop, 1)}
+    for i in range(n):
+        dsk[f"m{i}"] = (noop, "src")
+    dsk["sink"] = (noop, *[f"m{i}" for i in range(n)])
+    return dsk, "sink"
+
+
+def raw_cpu(n: int, seconds: float) -> Tuple[dict, Any]:
+    dsk = {f"c{i}": (burn, seconds) for i in range(n)}
+    return dsk, list(dsk)
+
+
+# -- the static-graph design (prototype) ----------------------------------------------------
+def _static_node(spec: dict, incoming: list, defaults: dict, *upstream: Any) -> Any:
+    """One graph task: inputs from upstream outcomes (unconditional links only), then run_node_remote."""
+    inputs = dict(defaults)
+    for (lnk, _), outcome in zip(incoming, upstream, strict=True):
+        inputs.update(link_data(lnk, outcome.outputs or {}))
+    from ewoks_core.execution import NodeRun
+
+    return run_node_remote(spec, NodeRun(spec["id"], inputs), {"workflow_id": "static", "emitter": {}, "varinfo": None})
+
+
+def static_graph(doc: dict) -> Tuple[dict, List[Any]]:
+    compiled = compile_graph(load_graph(doc))
+    dsk: Dict[Any, Any] = {}
+    for nid, n in compiled.nodes.items():
+        incoming = [(lnk, lnk.source) for lnk in n.incoming]
+        dsk[("node", nid)] = (_static_node, node_spec(n), incoming, dict(n.default_inputs),
+                              *[("node", src) for _, src in incoming])
+    return dsk, [("node", nid) for nid in compiled.end_nodes]
+
+
+def static_run(doc: dict, get: Callable) -> Callable[[], Any]:
+    def go() -> Any:
+        dsk, keys = static_graph(doc)
+        return get(dsk, keys)
+    return go
+
+
+# -- measuring -----------------------------------------------------------------------------
+def timed(fn: Callable[[], Any], repeat: int) -> float:
+    """Median wall time of `repeat` runs (after one warm-up run when repeat > 1)."""
+    if repeat > 1:
+        fn()
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def ewoks(doc: dict, **options: Any) -> Callable[[], Any]:
+    return lambda: execute_graph(doc, engine="dask", **options)
+
+
+Row = Tuple[str, str, Optional[float], float, Optional[float], str]
+
+
+def overhead_rows(scheduler: str, get: Callable, n: int, repeat: int, engine_opts: dict) -> List[Row]:
+    rows: List[Row] = []
+    if n <= 0:
+        return rows
+    for shape, doc, (dsk, key) in (("chain", chain(n), raw_chain(n)), ("fan-out/in", fan(n), raw_fan(n))):
+        t_raw = timed(lambda dsk=dsk, key=key: get(dsk, key), repeat)
+        t_eng = timed(ewoks(doc, **engine_opts), repeat)
+        t_static = timed(static_run(doc, get), repeat)
+        rows.append((f"{shape} {n}", scheduler, t_raw, t_eng, t_static, "<= 1.5x raw"))
+    return rows
+
+
+def cold_process_row(n: int, seconds: float, t_sync: float) -> Row:
+    """The first process pool of a fresh process (includes starting the forkserver and its imports)."""
+    t0 = time.perf_counter()
+    ewoks(cpu_fan(n, seconds), scheduler="processes")()
+    t_cold = time.perf_counter() - t0
+    return (f"cpu fan-out {n}x{seconds * 1000:.0f}ms", "processes (1st run, cold)", None, t_cold, None,
+            f"{t_sync / t_cold:.2f}x sync")
+
+
+def cpu_rows(n: int, seconds: float, client: Any, t_sync: float, repeat: int) -> List[Row]:
+    doc = cpu_fan(n, seconds)
+    dsk, keys = raw_cpu(n, seconds)
+    name = f"cpu fan-out {n}x{seconds * 1000:.0f}ms"
+    rows: List[Row] = [(name, "sync", timed(lambda: dask.get(dsk, keys), repeat), t_sync, None, "reference")]
+    t = timed(ewoks(doc, scheduler="threads"), repeat)
+    rows.append((name, "threads", timed(lambda: dask.threaded.get(dsk, keys), repeat), t, None,
+                 f"{t_sync / t:.2f}x sync"))
+    t = timed(ewoks(doc, scheduler="processes"), repeat)
+    rows.append((name, "processes", timed(lambda: dask.multiprocessing.get(dsk, keys), repeat), t, None,
+                 f"{t_sync / t:.2f}x sync (target >= 1.7x)"))
+    if client is not None:
+        t = timed(ewoks(doc, scheduler=client), repeat)
+        rows.append((name, "LocalCluster 2x1 (running)", timed(lambda: client.get(dsk, keys), repeat), t, None,
+                     f"{t_sync / t:.2f}x sync (target >= 1.7x)"))
+    return rows
+
+
+def fixed_cost_rows(repeat: int) -> List[Row]:
+    doc = chain(10)
+    dsk, key = raw_chain(10)
+    t_raw = timed(lambda: dask.multiprocessing.get(dsk, key), repeat)
+    t_eng = timed(ewoks(doc, scheduler="processes"), repeat)
+    return [("chain 10 (fixed cost)", "processes", t_raw, t_eng, None, "ewoksdask 3.0: ~1.3 s")]
+
+
+def _warm_worker() -> None:
+    """Import what the nodes need once per worker (not part of any measurement)."""
+    import ewoks_dask.worker  # noqa: F401
+
+    import ewoks_core.testing.tasks  # noqa: F401
+
+
+def print_table(rows: List[Row]) -> None:
+    def fmt(x: Optional[float]) -> str:
+        return f"{x:9.3f}" if x is not None else f"{'-':>9s}"
+
+    print(f"{'graph':24s} {'scheduler':26s} {'raw dask':>9s} {'ewoks':>9s} {'ratio':>6s} {'static':>9s} "
+          f"{'ratio':>6s}  note")
+    print("-" * 110)
+    for name, sched, raw, eng, static, note in rows:
+        r1 = f"{eng / raw:6.2f}" if raw else f"{'-':>6s}"
+        r2 = f"{static / raw:6.2f}" if raw and static else f"{'-':>6s}"
+        print(f"{name:24s} {sched:26s} {fmt(raw)} {fmt(eng)} {r1} {fmt(static)} {r2}  {note}")
+    print("\nseconds, median of runs after a warm-up (cpu rows: one run). ratio = time / raw dask time.\n"
+          "ewoks = execute_graph end to end with the dask engine (dynamic submission, the shipped design);\n"
+          "static = prototype of the rejected design (one dask graph per workflow, unconditional DAGs only).")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller graphs, fewer repeats")
+    parser.add_argument("--no-cluster", action="store_true", help="skip the distributed LocalCluster rows")
+    parser.add_argument("--cpu-only", action="store_true", help="only the CPU-bound fan-out rows (3 runs each)")
+    args = parser.parse_args()
+    get_engine("dask")
+    n, repeat = (200, 3) if args.quick else (1000, 5)
+    n_cpu, seconds = (16 if args.quick else 64), 0.05
+    cpu_repeat = 3 if args.cpu_only else 1
+    t_sync = timed(ewoks(cpu_fan(n_cpu, seconds), scheduler="sync"), cpu_repeat)
+    rows: List[Row] = [cold_process_row(n_cpu, seconds, t_sync)]
+    if args.cpu_only:
+        n = 0
+    rows += overhead_rows("sync", dask.get, n, repeat, {"scheduler": "sync"})
+    rows += overhead_rows("threads", dask.threaded.get, n, repeat, {"scheduler": "threads"})
+    rows += fixed_cost_rows(3) if n else []
+    rows += overhead_rows("processes", dask.multiprocessing.get, min(n, 200), 3 if not args.quick else 1,
+                          {"scheduler": "processes"})
+    client = cluster = None
+    try:
+        if not args.no_cluster:
+            from distributed import Client, LocalCluster
+
+            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+            client = Client(cluster, set_as_default=False)
+            client.run(_warm_worker)
+            rows += overhead_rows("LocalCluster 2x1", client.get, min(n, 200), 1, {"scheduler": client})
+        rows += cpu_rows(n_cpu, seconds, client, t_sync, cpu_repeat)
+    finally:
+        if client is not None:
+            client.close()
+            cluster.close()
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""What runs in worker processes (process pool and distributed workers).
+
+Each node run goes through `ewoks_core.execution.run_node_remote`, which rebuilds
+the run context (event sinks, result store) from JSON config in the worker and
+flushes the node's events before returning. Here we only add two job-level
+flags: *stop* (a run that has not started when its job failed or was cancelled
+is not executed: SKIPPED) and *cancel* (running tasks see it as `self.cancelled`).
+Keep this module free of dask imports: process-pool workers do not need dask.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any, Dict, Optional, Tuple
+
+from ewoks_core.execution import NodeOutcome, NodeRun, run_node_remote
+
+
+class _Skipped:
+    """Marker returned for a run that was not executed because its job stopped."""
+
+    def __reduce__(self) -> str:
+        return "SKIPPED"
+
+    def __repr__(self) -> str:
+        return "SKIPPED"
+
+
+SKIPPED = _Skipped()
+
+# -- process pool workers: one pool per job; its flags are multiprocessing.Events given at start
+_POOL_FLAGS: Tuple[Any, Any] = (None, None)
+
+
+def init_process(stop: Any, cancel: Any) -> None:
+    """Initializer of process-pool workers: remember the job's stop and cancel flags, and exit
+    when the process that started the pool dies (even by SIGKILL): no orphan keeps running."""
+    global _POOL_FLAGS
+    _POOL_FLAGS = (stop, cancel)
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.sentinel is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent.sentinel,), name="ewoks-parent-watch",
+                         daemon=True).start()
+
+
+def _exit_with_parent(sentinel: int) -> None:
+    import os
+    import sys
+    from multiprocessing.connection import wait
+
+    wait([sentinel])
+    sinks = sys.modules.get("ewoks_core.events.sinks._buffered")
+    if sinks is not None:  # write what the running task emitted so far
+        try:
+            sinks.close_all()
+        except Exception:
+            pass
+    os._exit(1)
+
+
+def run_in_process(spec: Dict[str, Any], run: NodeRun, ctx_config: dict, relay_events: bool = False) -> Any:
+    """Process-pool entry point: run the node unless the job already stopped."""
+    stop, cancel = _POOL_FLAGS
+    if stop is not None and stop.is_set():
+        return SKIPPED
+    return _run(spec, run, ctx_config, cancel, relay_events)
+
+
+def _run(spec: Dict[str, Any], run: NodeRun, ctx_config: dict, cancel: Any, relay_events: bool) -> NodeOutcome:
+    if not relay_events:
+        return run_node_remote(spec, run, ctx_config, cancel)
+    from .relay import EVENTS_KEY, take_events
+
+    take_events()
+    outcome = run_node_remote(spec, run, ctx_config, cancel)
+    outcome.extra[EVENTS_KEY] = take_events()
+    return outcome
+
+
+# -- distributed workers: several runs share a worker process; flags are keyed by a token per run
+_JOBS: "OrderedDict[str, Tuple[threading.Event, threading.Event]]" = OrderedDict()
+_LOCK = threading.Lock()
+_MAX_JOBS = 1024
+
+
+def _job_flags(token: str) -> Tuple[threading.Event, threading.Event]:
+    with _LOCK:
+        flags = _JOBS.get(token)
+        if flags is None:
+            flags = _JOBS[token] = (threading.Event(), threading.Event())
+            while len(_JOBS) > _MAX_JOBS:
+                _JOBS.popitem(last=False)
+        else:
+            _JOBS.move_to_end(token)
+        return flags
+
+
+def stop_job(token: str, cancel: bool = False) -> None:
+    """Run on every worker (Client.run) when a run fails (no new node starts) or is cancelled (tasks see it)."""
+    stop, cancel_event = _job_flags(token)
+    stop.set()
+    if cancel:
+        cancel_event.set()
+
+
+async def stop_job_async(token: str, cancel: bool = False) -> None:
+    """Coroutine form of stop_job, for Client.run(..., wait=False)."""
+    stop_job(token, cancel)
+
+
+def run_on_worker(spec: Dict[str, Any], run: NodeRun, ctx_config: dict, token: str,
+                  relay_events: bool = False) -> Any:
+    """Distributed entry point: run the node unless its run (token) already stopped."""
+    stop, cancel = _job_flags(token)
+    if stop.is_set():
+        return SKIPPED
+    return _run(spec, run, ctx_config, cancel, relay_events)
+
+
+def outcome_or_skipped(value: Any) -> Optional[NodeOutcome]:
+    """The NodeOutcome of a worker result, or None when the run was skipped."""
+    if value is SKIPPED or isinstance(value, _Skipped):
+        return None
+    return value

@@ -1,0 +1,165 @@
+"""A failing task: the workflow fails with the node id and original error, running tasks finish,
+no new node starts, the events are complete. Timeouts and Ctrl-C stop cleanly."""
+
+from __future__ import annotations
+
+import _thread
+import threading
+import time
+
+import pytest
+from _dask_support import T, children_pids, jsonl_execinfo, node_marks, read_events
+
+from ewoks_core import execute_graph
+from ewoks_core.errors import TaskFailedError, WorkflowCancelled
+from ewoks_core.testing.builders import graph, link, node
+
+
+def failing_doc(tmp_path, wait=30):
+    """'bad' fails once 'slow' has started; 'slow' runs 0.5 s more; 'after' (downstream of slow) must not start."""
+    marker = str(tmp_path / "slow.started")
+    return graph("fails", [node("bad", T + "FailWhenMarked", {"path": marker, "wait": wait}),
+                           node("slow", T + "Mark", {"path": marker, "seconds": 0.5, "value": 1}),
+                           node("after", "SumTask", {"b": 1})],
+                 [link("slow", "after", {"value": "a"})])
+
+
+@pytest.mark.parametrize("parallel", ["threads", "processes", "cluster"])
+def test_failure_lets_running_tasks_finish(parallel, tmp_path, request):
+    scheduler = request.getfixturevalue("dask_client") if parallel == "cluster" else parallel
+    path = tmp_path / "events.jsonl"
+    with pytest.raises(TaskFailedError) as info:
+        execute_graph(failing_doc(tmp_path), engine="dask", scheduler=scheduler, n_workers=2,
+                      execinfo=jsonl_execinfo(path))
+    error = info.value
+    assert error.node_id == "bad" and "failed on purpose" in str(error)
+    assert type(error.__cause__).__name__ in ("ValueError", "RemoteTaskError")
+    events = read_events(path)
+    assert node_marks(events) == {"bad": ["start", "end!"], "slow": ["start", "end"]}
+    assert events[-1]["context"] == "job" and events[-1]["error"] is True
+    assert "failed on purpose" in events[-1]["error_message"]
+
+
+def test_failure_on_sync_starts_nothing_after(tmp_path):
+    """sync runs 'bad' first (graph order); 'slow' was ready too but must not start after the failure."""
+    path = tmp_path / "events.jsonl"
+    with pytest.raises(TaskFailedError):
+        execute_graph(failing_doc(tmp_path, wait=0.1), engine="dask", scheduler="sync", execinfo=jsonl_execinfo(path))
+    assert node_marks(read_events(path)) == {"bad": ["start", "end!"]}
+
+
+def test_timeout_cancels_running_tasks(scheduler, tmp_path):
+    doc = graph("slow", [node("s", "Sleep", {"seconds": 60, "value": 1}), node("t", "SumTask", {"b": 1})],
+                [link("s", "t", {"value": "a"})])
+    path = tmp_path / "events.jsonl"
+    t0 = time.monotonic()
+    with pytest.raises(WorkflowCancelled, match="timed out"):
+        execute_graph(doc, engine="dask", scheduler=scheduler, timeout=1, execinfo=jsonl_execinfo(path))
+    assert time.monotonic() - t0 < 10
+    assert node_marks(read_events(path)) == {"s": ["start", "end!"]}  # the task saw self.cancelled
+
+
+@pytest.mark.parametrize("parallel", ["threads", "processes", pytest.param("cluster", marks=pytest.mark.slow)])
+def test_keyboard_interrupt_stops_and_cleans_up(parallel, tmp_path):
+    """Ctrl-C (here after 1 s: while a LocalCluster starts, or while the node runs) leaves nothing behind."""
+    doc = graph("interrupted", [node("s", "Sleep", {"seconds": 60})], [])
+    path = tmp_path / "events.jsonl"
+    before = children_pids()
+    timer = threading.Timer(1.0, _thread.interrupt_main)
+    timer.start()
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        execute_graph(doc, engine="dask", scheduler=parallel, execinfo=jsonl_execinfo(path))
+    assert time.monotonic() - t0 < 15
+    events = read_events(path)
+    assert events[-1]["context"] == "job" and events[-1]["error"] is True
+    if parallel != "threads":
+        deadline = time.monotonic() + 20
+        while children_pids() - before - _helper_processes() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not children_pids() - before - _helper_processes()
+
+
+def _helper_processes() -> set:
+    """multiprocessing's forkserver and resource tracker: one per parent process, on purpose long-lived."""
+    from multiprocessing import forkserver, resource_tracker
+
+    pids = {getattr(forkserver._forkserver, "_forkserver_pid", None),
+            getattr(resource_tracker._resource_tracker, "_pid", None)}
+    return {p for p in pids if p}
+
+
+def test_bad_scheduler_address_fails_fast():
+    from ewoks_core.errors import EngineError
+
+    doc = graph("one", [node("a", "SumTask", {"a": 1})], [])
+    t0 = time.monotonic()
+    with pytest.raises(EngineError, match="cannot connect"):
+        execute_graph(doc, engine="dask", scheduler="tcp://127.0.0.1:9", connect_timeout=1)
+    assert time.monotonic() - t0 < 10
+
+
+def test_reused_job_id_after_a_failure(dask_client, tmp_path):
+    """Workers remember that a run stopped; a later run with the same job id is another run."""
+    with pytest.raises(TaskFailedError):
+        execute_graph(failing_doc(tmp_path), engine="dask", scheduler=dask_client, execinfo={"job_id": "scan42"})
+    doc = graph("ok", [node("a", "SumTask", {"a": 1}), node("b", "SumTask", {"b": 1})],
+                [link("a", "b", {"result": "a"})])
+    assert execute_graph(doc, engine="dask", scheduler=dask_client, execinfo={"job_id": "scan42"}) == {"result": 2}
+
+
+SCRIPT = """
+import sys
+from ewoks_core import execute_graph
+from ewoks_core.testing.builders import graph, node
+if __name__ == "__main__":
+    doc = graph("long", [node(i, "Sleep", {"seconds": 60}) for i in range(2)], [])
+    print("running", flush=True)
+    execute_graph(doc, engine="dask", scheduler=sys.argv[1], n_workers=2,
+                  execinfo={"handlers": [{"class": "jsonl", "arguments": [{"name": "path", "value": sys.argv[2]}]}]})
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
+def test_terminated_caller_leaves_no_process(sig, tmp_path):
+    """SIGTERM stops the workflow cleanly (end events); even SIGKILL leaves no worker process behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    (tmp_path / "run.py").write_text(SCRIPT)
+    path = tmp_path / "events.jsonl"
+    proc = subprocess.Popen([sys.executable, str(tmp_path / "run.py"), "processes", str(path)], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert proc.stdout.readline().strip() == "running"
+        deadline = time.monotonic() + 60
+        while len(node_marks(read_events(path))) < 2 and time.monotonic() < deadline:  # both nodes started
+            time.sleep(0.1)
+        os.kill(proc.pid, getattr(signal, sig))
+        proc.wait(timeout=30)
+        if sig == "SIGTERM":
+            assert "WorkflowCancelled" in proc.stderr.read()
+            assert node_marks(read_events(path)) == {"0": ["start", "end!"], "1": ["start", "end!"]}
+        deadline = time.monotonic() + 20
+        while _session_alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _session_alive(proc.pid), "worker processes outlived their caller"
+    finally:
+        if _session_alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _session_alive(sid: int) -> bool:
+    import os
+
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.getsid(int(entry)) == sid:
+                    return True
+            except OSError:
+                pass
+    return False
