@@ -1,0 +1,155 @@
+"""The worker side of a job: claim it, run it on a local engine under a JobGuard, report JSON.
+
+A message can arrive more than once (redelivery after a broker restart or a
+visibility timeout). The job index claim makes sure a job runs at most once: a
+job already claimed by a live worker, or finished, is skipped (celery Ignore);
+one claimed by a worker that stopped beating is failed (its worker died).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from typing import Any, Dict, List
+
+from celery.exceptions import Ignore
+
+from ewoks_core.engines.lifecycle import prepare_job, run_job
+from ewoks_core.engines.registry import get_engine
+from ewoks_core.events.emitter import EventEmitter, make_sink
+from ewoks_core.events.sinks.base import EventSink
+
+from . import codec
+from .allowlist import check_graph
+from .config import CeleryConfig
+from .errors import JobLostError, remote_job_error
+from .guard import JobGuard
+from .jobstore import FAILURE, FINAL_STATES, REVOKED, STARTED, SUCCESS, JobStore, open_jobstore
+from .lost import fail_lost_job
+from .payload import JobRequest
+
+logger = logging.getLogger(__name__)
+_SINKS: Dict[str, EventSink] = {}  # event sinks are shared by the jobs of a worker process
+_SINKS_LOCK = threading.Lock()
+
+
+class _Progress(EventSink):
+    """Notes which job/workflow start and end events went out (to complete them after a crash)."""
+
+    def __init__(self) -> None:
+        self.seen: set = set()
+
+    def emit(self, event: Any) -> None:
+        if event.context != "node":
+            self.seen.add((event.context, event.type))
+
+
+class _Tolerant(EventSink):
+    """A shared sink whose flush never fails the job: unwritten events stay queued and are retried."""
+
+    def __init__(self, sink: EventSink) -> None:
+        self.sink = sink
+
+    def emit(self, event: Any) -> None:
+        self.sink.emit(event)
+
+    def flush(self) -> None:
+        try:
+            self.sink.flush()
+        except Exception as e:
+            logger.warning("events not written yet (will retry) with %r: %s", self.sink, e)
+
+
+def _sinks(handlers: List[dict]) -> List[EventSink]:
+    sinks = []
+    with _SINKS_LOCK:
+        for handler in handlers:
+            key = json.dumps(handler, sort_keys=True)
+            if key not in _SINKS:
+                _SINKS[key] = _Tolerant(make_sink(handler))
+            sinks.append(_SINKS[key])
+    return sinks
+
+
+def execute_graph_task(task: Any, job: Dict[str, Any]) -> Dict[str, Any]:
+    """Celery task body (bound): run the job message `job`; returns {"results": JSON}."""
+    config: CeleryConfig = task.app.ewoks_config
+    job_id = task.request.id
+    store = open_jobstore(config)
+    worker = f"{task.request.hostname or 'worker'}:{os.getpid()}"
+    claim = store.claim(job_id, worker)
+    if claim != "claimed":
+        _skip(task, store, config, job_id, claim)
+    # STARTED is recorded by the claim in the job index (one write less on Celery's result store)
+    cancel_event = threading.Event()
+    guard = JobGuard(store, job_id, config.heartbeat_interval, cancel_event)
+    with guard:
+        try:
+            request = JobRequest.from_message(job)
+            results = run_request(request, config, cancel_event)
+            reply = {"results": codec.encode(results, what="workflow result")}
+        except BaseException as exc:
+            cancelled = guard.cancel_requested or _cancel_flag(store, job_id)
+            error = exc
+            if guard.signalled and not cancelled:
+                error = JobLostError(f"job {job_id} was stopped by a SIGTERM to its worker process",
+                                     hint="The worker was shut down, or the job was revoked with terminate=True.")
+            store.finish(job_id, REVOKED if cancelled else FAILURE, f"{type(error).__name__}: {error}")
+            raise remote_job_error(error, cancelled) from None
+    store.finish(job_id, SUCCESS)
+    return reply
+
+
+def _cancel_flag(store: JobStore, job_id: str) -> bool:
+    record = store.get(job_id)
+    return bool(record and record.cancel)
+
+
+def _skip(task: Any, store: JobStore, config: CeleryConfig, job_id: str, claim: str) -> None:
+    """This delivery does not run the job: record why where needed, then Ignore (the message is acknowledged)."""
+    if claim == "cancelled":
+        task.app.backend.mark_as_revoked(job_id, "cancelled before it started")
+        store.finish(job_id, REVOKED, "cancelled before it started")
+    elif claim == STARTED and not store.alive(job_id):
+        fail_lost_job(task.app, store, config, job_id, "its worker stopped (no heartbeat) and the job was "
+                                                       "delivered again; it is not run twice")
+    elif claim not in FINAL_STATES and claim != STARTED:  # pragma: no cover - unknown answer of the store
+        raise RuntimeError(f"job {job_id}: unexpected claim result {claim!r}")
+    raise Ignore()
+
+
+def run_request(request: JobRequest, config: CeleryConfig, cancel_event: threading.Event) -> Any:
+    """Load, check (allow-list) and run the job on its local engine; the job's events are always complete."""
+    progress = _Progress()
+    emitter = EventEmitter(_sinks(request.handlers) + [progress], job_id=request.job_id,
+                           engine=request.engine or "sequential", workflow_id=request.workflow_id or None,
+                           handlers_config=request.handlers)
+    try:
+        graph = request.load()
+        emitter.workflow_id = str(graph.id)
+        check_graph(graph, config.allowed_tasks, config.allow_scripts, request.load_options.get("root_module"))
+        engine = get_engine(request.engine)
+        emitter.engine = engine.name
+        job, options, selection = prepare_job(engine, graph, outputs=request.outputs, varinfo=request.varinfo,
+                                              engine_options=request.engine_options, emitter=emitter,
+                                              cancel_event=cancel_event)
+        return run_job(engine, job, options, selection, merge_outputs=request.merge_outputs)
+    except BaseException as exc:
+        _complete_events(emitter, progress, exc)
+        raise
+
+
+def _complete_events(emitter: EventEmitter, progress: _Progress, error: BaseException) -> None:
+    """A job refused before it started, or interrupted while ending, still gets its end events."""
+    seen = progress.seen
+    try:
+        if ("workflow", "start") in seen and ("workflow", "end") not in seen:
+            emitter.emit("workflow", "end", error=error)
+        if ("job", "end") not in seen:
+            if ("job", "start") not in seen:
+                emitter.emit("job", "start")
+            emitter.emit("job", "end", error=error)
+    finally:
+        emitter.flush()
