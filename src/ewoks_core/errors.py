@@ -100,10 +100,12 @@ class TaskFailedError(EwoksError):
     def __init__(self, node_id: Any, task_identifier: str, exc: BaseException, workflow_id: Any = None):
         self.task_identifier = task_identifier
         self.workflow_id = workflow_id
-        self.original_type = type(exc).__name__
-        self.original_message = str(exc)
+        if isinstance(exc, RemoteTaskError):  # raised elsewhere: report the original type, not the stand-in
+            self.original_type, self.original_message = exc.type_name, exc.message
+        else:
+            self.original_type, self.original_message = type(exc).__name__, str(exc)
         super().__init__(
-            f"task {task_identifier!r} failed: {type(exc).__name__}: {exc}",
+            f"task {task_identifier!r} failed: {self.original_type}: {self.original_message}",
             node_id=node_id,
         )
         self.__cause__ = exc
@@ -112,6 +114,10 @@ class TaskFailedError(EwoksError):
         # picklable across process pools without the original traceback
         return (_rebuild_task_failed, (self.node_id, self.task_identifier, self.original_type,
                                        self.original_message, self.workflow_id))
+
+
+class JobFailedError(EwoksError):
+    """A job failed while it ran for a reason outside its tasks (e.g. its worker died): exit code 1, not 2."""
 
 
 class RemoteTaskError(Exception):

@@ -1,7 +1,5 @@
 """Independent branches run in parallel on the pool; results do not depend on the finishing order."""
 
-import time
-
 import pytest
 from _ppf_support import POOLS
 
@@ -10,15 +8,15 @@ from ewoks_core.testing.builders import graph, link, node
 
 
 @pytest.mark.parametrize("pool_type", POOLS)
-def test_two_sleeps_in_parallel(pool_type, no_orphans):
-    g = graph("par", [node("a", "Sleep", {"seconds": 1, "value": 1}), node("b", "Sleep", {"seconds": 1, "value": 2}),
+def test_independent_branches_overlap(pool_type, tmp_path, no_orphans):
+    # each branch waits until the other one has started: only a parallel run can finish
+    # (benchmarks/bench_ppf.py times two 1 s sleeps)
+    meet = {"directory": str(tmp_path), "expect": ["a", "b"], "timeout": 60}
+    g = graph("par", [node("a", "Rendezvous", {**meet, "name": "a", "value": 1}),
+                      node("b", "Rendezvous", {**meet, "name": "b", "value": 2}),
                       node("j", "SumTask")],
               [link("a", "j", {"value": "a"}), link("b", "j", {"value": "b"})])
-    execute_graph(graph("warm", [node("w", "Noop")], []), engine="ppf", pool_type=pool_type)  # imports
-    t0 = time.monotonic()
     assert execute_graph(g, engine="ppf", pool_type=pool_type, max_workers=2) == {"result": 3}
-    elapsed = time.monotonic() - t0
-    assert elapsed < 1.7, f"two 1 s branches took {elapsed:.2f} s"
 
 
 @pytest.mark.parametrize("pool_type", POOLS)

@@ -1,9 +1,7 @@
 """Guards against the pathologies measured with ewoksppf (a 100-iteration loop not finishing in 300 s).
 
-Generous bounds: benchmarks/bench_ppf.py measures; these only catch a per-iteration process start or a hang.
+No timed assertions: benchmarks/bench_ppf.py measures; pytest-timeout turns a hang into a failure.
 """
-
-import time
 
 import pytest
 
@@ -22,15 +20,13 @@ def chain(n: int) -> dict:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("pool_type, n, bound", [("thread", 1000, 10.0), ("process", 300, 10.0)])
-def test_loop(pool_type, n, bound, no_orphans):
-    t0 = time.monotonic()
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("pool_type, n", [("thread", 1000), ("process", 300)])
+def test_loop(pool_type, n, no_orphans):
     assert execute_graph(loop(n), engine="ppf", pool_type=pool_type) == {"x": n, "below_limit": False}
-    assert time.monotonic() - t0 < bound
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(120)
 def test_chain(no_orphans):
-    t0 = time.monotonic()
     assert execute_graph(chain(1000), engine="ppf") == {"value": 1}
-    assert time.monotonic() - t0 < 10.0

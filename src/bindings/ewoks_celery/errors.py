@@ -13,7 +13,7 @@ import traceback
 from typing import Any, Dict, Optional
 
 from ewoks_core import errors as core_errors
-from ewoks_core.errors import EwoksError, RemoteTaskError, TaskFailedError, WorkflowCancelled
+from ewoks_core.errors import EwoksError, JobFailedError, RemoteTaskError, TaskFailedError, WorkflowCancelled
 
 from . import codec
 
@@ -22,7 +22,7 @@ class TaskNotAllowedError(EwoksError):
     """The worker refuses to import a task module that is not in its allow-list."""
 
 
-class JobLostError(EwoksError):
+class JobLostError(JobFailedError):
     """The worker running a job died (killed, out of memory, machine lost)."""
 
 

@@ -20,7 +20,7 @@ from ewoks_core.execution import NodeOutcome, NodeRun, node_spec
 from .loop import LOST, Backend, Done
 from .mpstart import mp_context
 from .options import DaskOptions, default_mp_context, is_client, local_workers
-from .relay import EVENTS_KEY, local_sinks, relay, worker_config
+from ewoks_core.events.relay import local_sinks, relay, worker_config
 from .worker import init_process, run_in_process, run_on_worker, stop_job_async
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ CLOSE_TIMEOUT = 10  # seconds to close a client/cluster we started (the schedule
 
 
 class _Relay:
-    """What workers need to relay node events to sinks of the calling process (see relay.py)."""
+    """What workers need to relay node events to sinks of the calling process (see ewoks_core.events.relay)."""
 
     def __init__(self, job: Job) -> None:
         self.sinks = local_sinks(job.ctx.emitter)
@@ -37,9 +37,8 @@ class _Relay:
         self.config = worker_config(config) if self.sinks else config
 
     def received(self, outcome: NodeOutcome) -> None:
-        events = outcome.extra.pop(EVENTS_KEY, None)
-        if events and self.sinks:
-            relay(events, self.sinks)
+        if self.sinks:
+            relay(outcome, self.sinks)
 
 
 class _NodeSpecs:

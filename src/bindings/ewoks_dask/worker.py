@@ -72,12 +72,9 @@ def run_in_process(spec: Dict[str, Any], run: NodeRun, ctx_config: dict, relay_e
 def _run(spec: Dict[str, Any], run: NodeRun, ctx_config: dict, cancel: Any, relay_events: bool) -> NodeOutcome:
     if not relay_events:
         return run_node_remote(spec, run, ctx_config, cancel)
-    from .relay import EVENTS_KEY, take_events
+    from ewoks_core.events.relay import run_relaying
 
-    take_events()
-    outcome = run_node_remote(spec, run, ctx_config, cancel)
-    outcome.extra[EVENTS_KEY] = take_events()
-    return outcome
+    return run_relaying(run_node_remote, spec, run, ctx_config, cancel)
 
 
 # -- distributed workers: several runs share a worker process; flags are keyed by a token per run

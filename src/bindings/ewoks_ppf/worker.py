@@ -17,7 +17,7 @@ from ewoks_core.engines.base import Job
 from ewoks_core.execution import NodeOutcome, NodeRun, run_node_remote
 
 from .flags import FileFlag, WorkerCancel
-from .relay import EVENTS_KEY, take_events
+from ewoks_core.events.relay import EVENTS_KEY, take_events
 
 
 def run_in_thread(job: Job, run: NodeRun, halt: threading.Event) -> Optional[NodeOutcome]:
@@ -37,7 +37,7 @@ def run_in_process(node_spec: Dict[str, Any], run: NodeRun, ctx_config: dict, ha
     While the task runs, SIGINT (Ctrl-C in a terminal reaches every process of the
     group) only sets `self.cancelled`: the task ends its own way and its end event
     is written, instead of dying mid-task as pypushflow's default handler makes it.
-    `relay_events`: return the node's events with the outcome (see relay.py).
+    `relay_events`: return the node's events with the outcome (see ewoks_core.events.relay).
     """
     if FileFlag(halt_path).is_set():
         return None

@@ -31,7 +31,7 @@ from .actors import Message, NodeActor, SchedulerActor
 from .flags import JobFlags
 from .options import PpfOptions
 from .processes import force_pool, pool_processes, reap
-from .relay import EVENTS_KEY, local_sinks, relay, worker_config
+from ewoks_core.events.relay import local_sinks, relay, worker_config
 from .worker import run_in_process, run_in_thread
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class PpfWorkflow(Workflow):
             config = worker_config(config)
 
             def on_outcome(outcome: NodeOutcome) -> None:
-                relay(outcome.extra.pop(EVENTS_KEY, ()), sinks)
+                relay(outcome, sinks)
 
         args = (config, halt_path, cancel_path, bool(sinks))
         return (lambda run: (run_in_process, (specs[run.node_id], run) + args)), on_outcome

@@ -10,7 +10,7 @@ import sys
 import traceback
 from typing import List, Optional
 
-from ..errors import EwoksError, MaxIterationsError, TaskFailedError, WorkflowCancelled
+from ..errors import EwoksError, JobFailedError, MaxIterationsError, TaskFailedError, WorkflowCancelled
 from . import commands
 
 EXIT_USER_ERROR = 2
@@ -45,7 +45,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         with warnings.catch_warnings():
             warnings.showwarning = lambda message, category, *rest: print(f"warning: {message}", file=sys.stderr)
             return int(args.func(args) or 0)
-    except (TaskFailedError, MaxIterationsError, WorkflowCancelled) as e:
+    except (TaskFailedError, MaxIterationsError, WorkflowCancelled, JobFailedError) as e:
         if verbose:
             traceback.print_exc()
         print(f"error: workflow failed: {e}", file=sys.stderr)

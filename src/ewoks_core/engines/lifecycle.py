@@ -7,6 +7,7 @@ always emits the end events (finally), then raises the first error.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any, Dict, Optional, Sequence, Tuple
 
@@ -17,6 +18,8 @@ from ..execution.validation import check_links_against_tasks, resolve_all_tasks
 from ..graph.compiled import CompiledGraph
 from .base import Engine, EngineOptions, Job
 from .registry import check_capabilities
+
+logger = logging.getLogger(__name__)
 
 
 def prepare_job(engine: Engine, graph: CompiledGraph, *, outputs: Optional[Sequence[dict]] = None,
@@ -53,8 +56,14 @@ def run_job(engine: Engine, job: Job, options: EngineOptions, selection: Selecti
         error = error or job.state.error
         emitter.emit("workflow", "end", error=error)
         emitter.emit("job", "end", error=error)
-        emitter.flush()
-        emitter.close()
+        try:
+            emitter.flush()
+            emitter.close()
+        except Exception as exc:  # a sink that cannot write must not turn a good result into an error
+            if error is None:
+                logger.error("job %s: events could not be written: %s", emitter.job_id, exc)
+            else:
+                logger.error("job %s: events could not be written (%s) after the job failed", emitter.job_id, exc)
     if error is not None:
         raise error
     return collect_results(job.graph, selection, job.state.outputs, merge_outputs)

@@ -26,6 +26,10 @@ class SequentialEngine(Engine):
             ready = deque(state.start())
             cancel = job.ctx.cancel_event
             while ready:
+                if state.error is not None:  # a node failed with no handler: start nothing new
+                    for run in ready:
+                        state.discard(run.node_id)
+                    break
                 if cancel.is_set():
                     state.cancel("timed out" if options.timeout else "cancelled")
                     for run in ready:

@@ -50,12 +50,9 @@ _LOCK = threading.Lock()
 
 def context_from_config(config: dict, cancel_event: Any = None) -> RunContext:
     """Rebuild (once per process and job) a RunContext from `RunContext.to_config()`."""
-    # one job has one emitter config: the job id (not a dump of every handler) identifies it
-    job_id = config.get("emitter", {}).get("job_id")
-    if job_id:
-        key = f"{job_id}:{config.get('workflow_id')}:{json.dumps(config.get('varinfo'), default=str)}"
-    else:
-        key = json.dumps(config, sort_keys=True, default=str)
+    # The whole config is the key: a long-lived worker may see the same job id again with
+    # other handlers (a resubmitted job) and must then write to the new sinks, not the old ones.
+    key = json.dumps(config, sort_keys=True, default=str)
     with _LOCK:
         ctx = _WORKER_CONTEXTS.get(key)
         if ctx is None:

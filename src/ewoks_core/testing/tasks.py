@@ -102,6 +102,25 @@ class Sleep(Task, optional_input_names=["seconds", "value"], output_names=["valu
         self.outputs.value = self.inputs.value
 
 
+class Rendezvous(Task, input_names=["directory", "name", "expect"], optional_input_names=["timeout", "value"],
+                 output_names=["value"]):
+    """Proves that runs overlap: announces `name` in `directory`, then waits until every name in
+    `expect` has been announced (raises TimeoutError after `timeout` s, 30 by default). Runs that
+    execute one after the other can never all meet, whatever the machine's speed."""
+
+    def run(self) -> None:
+        from pathlib import Path
+
+        directory = Path(self.inputs.directory)
+        (directory / f"{self.inputs.name}.here").touch()
+        end = time.monotonic() + (self.inputs.timeout or 30.0)
+        while not all((directory / f"{n}.here").exists() for n in self.inputs.expect):
+            if self.cancelled or time.monotonic() > end:
+                raise TimeoutError(f"{self.inputs.name}: the other runs never arrived")
+            time.sleep(0.01)
+        self.outputs.value = self.inputs.value
+
+
 class Noop(Task, optional_input_names=["value"], output_names=["value"]):
     """The trivial task of the benchmarks: passes value through."""
 

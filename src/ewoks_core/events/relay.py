@@ -4,21 +4,21 @@ Workers rebuild the job's sinks from their JSON configuration (files, databases)
 and write them directly. Sink *objects* passed in `execinfo["handlers"]` (an
 in-memory sink, the CLI's progress line) cannot be rebuilt there: for them the
 worker also collects the node's events (RelaySink, per thread) and returns them
-with the outcome, and the scheduling loop hands them to those sinks.
-(Same protocol as ewoks_ppf.relay; both could move to ewoks_core.events.)
+with the outcome (`outcome.extra[EVENTS_KEY]`); the engine's scheduling loop then
+hands them to those sinks with `relay()` before it schedules what follows.
+Every engine with worker processes (dask, ppf) uses this one protocol.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
-from typing import Any, List
+from typing import Any, Callable, List
 
-from ewoks_core.events.emitter import SINK_ALIASES, EventEmitter
-from ewoks_core.events.sinks.base import EventSink
+from .emitter import EventEmitter
+from .sinks.base import EventSink
 
-RELAY_HANDLER = {"class": "ewoks_dask.relay.RelaySink", "arguments": []}
-EVENTS_KEY = "ewoks_dask.events"
+RELAY_HANDLER = {"class": "ewoks_core.events.relay.RelaySink", "arguments": []}
+EVENTS_KEY = "ewoks.relayed_events"
 _LOCAL = threading.local()
 
 
@@ -39,20 +39,17 @@ def take_events() -> List[Any]:
     return events
 
 
+def run_relaying(run_node: Callable[..., Any], *args: Any) -> Any:
+    """Worker side: call `run_node(*args)` and attach the events it emitted to its outcome."""
+    take_events()  # drop leftovers of a run that died before its outcome was returned
+    outcome = run_node(*args)
+    outcome.extra[EVENTS_KEY] = take_events()
+    return outcome
+
+
 def local_sinks(emitter: EventEmitter) -> List[EventSink]:
     """Parent side: the emitter's sinks that workers do not rebuild from the configuration."""
-    explicit = getattr(emitter, "local_sinks", None)
-    if explicit is not None:
-        return list(explicit)
-    configured = Counter(SINK_ALIASES.get(h.get("class", ""), h.get("class", "")) for h in emitter.handlers_config)
-    local = []
-    for sink in emitter.sinks:
-        path = f"{type(sink).__module__}.{type(sink).__qualname__}"
-        if configured[path] > 0:
-            configured[path] -= 1
-        else:
-            local.append(sink)
-    return local
+    return emitter.local_sinks
 
 
 def worker_config(ctx_config: dict) -> dict:
@@ -62,8 +59,9 @@ def worker_config(ctx_config: dict) -> dict:
     return {**ctx_config, "emitter": emitter}
 
 
-def relay(events: List[Any], sinks: List[EventSink]) -> None:
-    """Parent side: hand relayed events to the local sinks."""
-    for event in events:
+def relay(outcome: Any, sinks: List[EventSink]) -> None:
+    """Parent side: hand the events carried by a worker's outcome to the local sinks."""
+    events = outcome.extra.pop(EVENTS_KEY, None) if outcome is not None else None
+    for event in events or ():
         for sink in sinks:
             sink.emit(event)
