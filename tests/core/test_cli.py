@@ -93,3 +93,20 @@ def test_unknown_start_node_parameter_warns(capsys):
     code, out, err = run(capsys, "execute", DEMO, "-p", "aa=3", "--json")
     assert code == 0 and "warning: workflow input 'aa' is not an input of any start node" in err
     assert "Did you mean 'a'" in err
+
+
+def test_demo_data_writes_the_libraries_data(capsys, tmp_path):
+    pytest.importorskip("larch")
+    code, out, err = run(capsys, "demo-data", str(tmp_path), "--only", "xas")
+    assert code == 0, err
+    written = json.loads(out)
+    assert list(written) == ["xas"] and len(written["xas"]["ascii"]) == 3
+    assert all(Path(p).is_file() for p in written["xas"]["ascii"])
+    assert sorted(p.name for p in (tmp_path / "xas").iterdir()) == [
+        "cu_exafs_demo.h5", "cu_exafs_scan001.dat", "cu_exafs_scan002.dat", "cu_exafs_scan003.dat"]
+
+
+def test_demo_data_unknown_name(capsys, tmp_path):
+    code, _, err = run(capsys, "demo-data", str(tmp_path), "--only", "saxs")
+    assert code == 2 and "no demo data named 'saxs'" in err and "xrpd" in err
+    assert not any(tmp_path.iterdir())

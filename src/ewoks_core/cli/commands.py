@@ -229,18 +229,41 @@ def cmd_engines(args) -> int:
     return 0
 
 
-PLUGIN_HOOKS = ("ewoks_dask.cluster:add_cli", "ewoks_celery.cli:add_commands", "ewoks_xrpd.cli:add_cli",
-                "ewoks_xas.cli:add_cli")
-
-
 def add_plugins(sub) -> None:
     """Sub-commands of installed bindings (dask cluster, celery worker/submit/...); missing ones are skipped."""
-    import importlib
+    from .plugins import add_plugin_commands
 
-    for hook in PLUGIN_HOOKS:
-        module, _, attr = hook.partition(":")
-        try:
-            add = getattr(importlib.import_module(module), attr)
-        except (ImportError, AttributeError):
+    add_plugin_commands(sub)
+
+
+def add_demo_data(sub) -> None:
+    p = sub.add_parser("demo-data", help="write the demo data sets of the installed task libraries")
+    p.add_argument("directory", help="folder to write into (one sub-folder per library)")
+    p.add_argument("--only", action="append", metavar="NAME", help="only this library (xrpd, xas); repeatable")
+    p.set_defaults(func=cmd_demo_data)
+
+
+def cmd_demo_data(args) -> int:
+    from .plugins import demo_data_generators, load
+
+    generators = demo_data_generators()
+    names = [name for name, _ in generators]
+    for name in args.only or ():
+        if name not in names:
+            raise EwoksError(f"no demo data named {name!r}.", field="--only", hint=f"Known: {names}.")
+    written, missing = {}, []
+    for name, target in generators:
+        if args.only and name not in args.only:
             continue
-        add(sub)
+        try:
+            generate = load(target)
+            written[name] = generate(Path(args.directory).resolve() / name)
+        except ImportError as e:
+            missing.append(f"{name} ({e.name or e}): pip install 'ewoks_core[{name}]'")
+    print(json.dumps(written, indent=2, default=str))
+    for line in missing:
+        print(f"skipped {line}", file=sys.stderr)
+    if not written:
+        raise EwoksError("no demo data written: the task libraries are not installed.", field="demo-data",
+                         hint="Install one, e.g. pip install 'ewoks_core[xrpd]'.")
+    return 0

@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_events(sub)
     commands.add_schema(sub)
     commands.add_engines(sub)
+    commands.add_demo_data(sub)
     commands.add_plugins(sub)
     return parser
 

@@ -124,3 +124,8 @@ def generate_spectra(path_or_dir: Union[str, Path], nscans: int = 3, seed: int =
     else:
         _write_hdf5(folder / HDF5_NAME, scans, seed)
     return paths
+
+
+def generate_demo(output_dir: Union[str, Path]) -> Dict[str, object]:
+    """`ewoks demo-data`: the three Cu K-edge scans of the EXAFS workflow, as ASCII and as one HDF5 file."""
+    return {"ascii": generate_spectra(output_dir), "hdf5": generate_spectra(output_dir, fmt="hdf5")}

@@ -211,3 +211,8 @@ def count_frames(scan_file: Union[str, Path]) -> int:
             return int(f[DETECTOR_DATASET].shape[0])
     except Exception:
         return -1
+
+
+def generate_demo(output_dir: Union[str, Path]) -> Dict[str, str]:
+    """`ewoks demo-data`: the 20-frame LaB6 scan of the powder workflows in `output_dir`."""
+    return generate_scan(Path(output_dir) / "demo_scan.h5")
