@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set
 
 from ..errors import CapabilityError, EngineError, did_you_mean, node_label
+from ..plugins import load, targets
 from .base import Engine
 
 ENTRY_POINT_GROUP = "ewoks.engines"
@@ -35,22 +35,13 @@ _ENGINES: Dict[str, EngineInfo] = {}
 
 
 def _targets() -> Dict[str, str]:
-    targets = dict(BUILTIN)
-    try:
-        from importlib.metadata import entry_points
-
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            targets[ep.name] = ep.value
-    except Exception:
-        pass
-    return targets
+    return targets(ENTRY_POINT_GROUP, BUILTIN)
 
 
 def _load(name: str, target: str) -> EngineInfo:
     info = EngineInfo(name, target)
-    module_name, _, attr = target.partition(":")
     try:
-        cls = getattr(importlib.import_module(module_name), attr)
+        cls = load(target)
         info.engine = cls()
         info.capabilities = set(cls.capabilities)
         info.description = cls.description
