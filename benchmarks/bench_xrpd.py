@@ -6,7 +6,11 @@ Compares, in the same run and on the same data:
   2. the IntegrateScan1D task (task.execute()),
   3. the same task as a one-node workflow (ewoks_core.api.execute_graph, sequential engine),
   4. the integration methods: pyFAI's default ("bbox", "csr", "cython") vs ("bbox", "csc", "cython")
-     (frames in memory, engine set-up time reported separately).
+     (frames in memory, engine set-up time reported separately),
+  5. the data-parallel variant (the scan split in --chunks IntegrateChunk1D nodes joined by
+     ConcatenateChunks) on the sequential engine and on dask: threads, processes (a pool started
+     per run: process start, imports and integrator set-up included) and a running LocalCluster
+     with one single-threaded worker per CPU (as `ewoks cluster start` leaves it).
 Every path integrates with the same options (mask, monitor normalization, polarization, Poisson
 errors). Timings are the best of --repeat runs after one warm-up run (the integration engine,
 built once per integrator, is reported separately). No assertions: it prints a table.
@@ -56,18 +60,20 @@ def main(argv: List[str] = None) -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per path; the best is kept (default 5)")
     parser.add_argument("--workdir", help="folder for the demo scan (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--chunks", type=int, default=8, help="chunks of the data-parallel variant (default 8)")
     args = parser.parse_args(argv)
 
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="bench_xrpd_"))
     try:
-        run(workdir, args.frames, args.npt, args.repeat)
+        inputs = run(workdir, args.frames, args.npt, args.repeat)
+        run_chunked(inputs, args.frames, args.chunks, args.repeat)
     finally:
         if not args.workdir and not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def run(workdir: Path, nframes: int, npt: int, repeat: int) -> None:
-    """Generate (or reuse) the scan in `workdir`, time every path, print the table."""
+def run(workdir: Path, nframes: int, npt: int, repeat: int) -> Dict[str, object]:
+    """Generate (or reuse) the scan in `workdir`, time every path, print the table; return the inputs."""
     import fabio
     import h5py
     import numpy as np
@@ -163,6 +169,54 @@ def run(workdir: Path, nframes: int, npt: int, repeat: int) -> None:
         per_frame[method] = best_of(loop, repeat) / nmem
         label = f"{method}{' (pyFAI default)' if method == CSR else ' (ewoks_xrpd default)'}"
         print(f"{label:<48}{setup:>8.2f}{1000 * per_frame[method]:>10.2f}{per_frame[method] / per_frame[CSR]:>8.3f}")
+    return inputs
+
+
+def chunked_graph(inputs: Dict[str, object], nchunks: int) -> dict:
+    """The scan split in `nchunks` IntegrateChunk1D nodes joined by ConcatenateChunks."""
+    common = [{"name": k, "value": v} for k, v in inputs.items()]
+    nodes = [{"id": f"chunk{i}", "task_type": "class", "task_identifier": "ewoks_xrpd.tasks.chunks.IntegrateChunk1D",
+              "default_inputs": common + [{"name": "chunk_index", "value": i}, {"name": "nchunks", "value": nchunks}]}
+             for i in range(nchunks)]
+    nodes.append({"id": "join", "task_type": "class", "task_identifier": "ewoks_xrpd.tasks.chunks.ConcatenateChunks"})
+    links = [{"source": f"chunk{i}", "target": "join", "data_mapping": [{"source_output": None, "target_input": i}]}
+             for i in range(nchunks)]
+    return {"graph": {"id": "bench_xrpd_chunked", "schema_version": "1.2"}, "nodes": nodes, "links": links}
+
+
+def run_chunked(inputs: Dict[str, object], nframes: int, nchunks: int, repeat: int) -> None:
+    """Time the data-parallel variant on the sequential engine and on dask; print the speed-ups."""
+    try:
+        from ewoks_core.api import execute_graph
+        from ewoks_core.engines.registry import get_engine
+
+        get_engine("dask")
+        from distributed import Client, LocalCluster
+    except Exception as e:  # dask extra not installed
+        print(f"\n(data-parallel variant skipped: {e})")
+        return
+    graph = chunked_graph(inputs, nchunks)
+    ncpu = os.cpu_count() or 1
+    variants: List[Tuple[str, dict]] = [("sequential engine", {}),
+                                        ("dask threads", {"engine": "dask", "scheduler": "threads"}),
+                                        ("dask processes (pool per run)", {"engine": "dask",
+                                                                           "scheduler": "processes"})]
+    times: Dict[str, float] = {}
+    for label, kwargs in variants:
+        execute_graph(graph, **kwargs)  # warm-up (page cache, integrator of this process)
+        times[label] = best_of(lambda: execute_graph(graph, **kwargs), max(1, repeat // 2))
+    with LocalCluster(n_workers=ncpu, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        label = f"dask LocalCluster {ncpu}x1 (running)"
+        execute_graph(graph, engine="dask", scheduler=client)  # warm-up: workers import pyFAI, build integrators
+        times[label] = best_of(lambda: execute_graph(graph, engine="dask", scheduler=client), max(1, repeat // 2))
+        variants.append((label, {}))
+    print()
+    print(f"data-parallel: {nframes} frames in {nchunks} chunks, {ncpu} CPUs   total s  frames/s  speed-up vs sequential")
+    ref = times["sequential engine"]
+    for label, _ in variants:
+        target = "  (target >= 1.7x)" if "processes" in label or "Cluster" in label else ""
+        print(f"{label:<52}{times[label]:>8.2f}{nframes / times[label]:>10.1f}{ref / times[label]:>8.2f}x{target}")
 
 
 if __name__ == "__main__":

@@ -213,6 +213,8 @@ def start_local_cluster(options: DaskOptions) -> Any:
     """A LocalCluster of worker processes for one run (closed by the caller)."""
     from distributed import LocalCluster
 
+    from .workerenv import worker_environ
+
     kwargs: Dict[str, Any] = {"processes": True, "silence_logs": logging.ERROR, "dashboard_address": ":0"}
     if not options.dashboard:  # the scheduler's HTTP server (health, metrics) still listens: on a free port
         kwargs.update(dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"})
@@ -228,7 +230,8 @@ def start_local_cluster(options: DaskOptions) -> Any:
     except (ImportError, AttributeError):  # pragma: no cover - other distributed versions
         SpecCluster, known = None, set()
     try:
-        cluster = LocalCluster(**kwargs)
+        with worker_environ():
+            cluster = LocalCluster(**kwargs)
     except BaseException:  # Ctrl-C while it starts: its worker processes must not stay behind
         for half_started in set(getattr(SpecCluster, "_instances", ())) - known:
             with contextlib.suppress(BaseException):

@@ -33,14 +33,17 @@ def start_cluster(n_workers: Optional[int] = None, threads_per_worker: Optional[
     """
     from distributed import LocalCluster
 
+    from .workerenv import worker_environ
+
     stop = threading.Event()
     previous = _install_sigterm(stop)
     cluster = None
     try:
         http = {} if dashboard else {"scheduler_kwargs": {"dashboard_address": ":0"}}  # health/metrics only
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
-                               scheduler_port=scheduler_port, host=host, silence_logs=logging.ERROR,
-                               dashboard_address=f":{dashboard_port}" if dashboard else None, **http)
+        with worker_environ():
+            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
+                                   scheduler_port=scheduler_port, host=host, silence_logs=logging.ERROR,
+                                   dashboard_address=f":{dashboard_port}" if dashboard else None, **http)
         print(f"dask scheduler at {cluster.scheduler_address} with {len(cluster.workers)} worker(s)", flush=True)
         if dashboard:
             print(f"dashboard: {cluster.dashboard_link}", flush=True)
