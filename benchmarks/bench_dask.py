@@ -239,7 +239,10 @@ def main() -> None:
         if not args.no_cluster:
             from distributed import Client, LocalCluster
 
-            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+            from ewoks_dask.workerenv import worker_environ
+
+            with worker_environ():  # as `ewoks cluster start` leaves its workers
+                cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
             client = Client(cluster, set_as_default=False)
             client.run(_warm_worker)
             rows += overhead_rows("LocalCluster 2x1", client.get, min(n, 200), 1, {"scheduler": client})

@@ -205,8 +205,11 @@ def run_chunked(inputs: Dict[str, object], nframes: int, nchunks: int, repeat: i
     for label, kwargs in variants:
         execute_graph(graph, **kwargs)  # warm-up (page cache, integrator of this process)
         times[label] = best_of(lambda: execute_graph(graph, **kwargs), max(1, repeat // 2))
-    with LocalCluster(n_workers=ncpu, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    from ewoks_dask.workerenv import worker_environ
+
+    with worker_environ():  # the worker environment `ewoks cluster start` gives (see ewoks_dask.workerenv)
+        cluster = LocalCluster(n_workers=ncpu, threads_per_worker=1, processes=True, dashboard_address=None)
+    with cluster, Client(cluster) as client:
         label = f"dask LocalCluster {ncpu}x1 (running)"
         execute_graph(graph, engine="dask", scheduler=client)  # warm-up: workers import pyFAI, build integrators
         times[label] = best_of(lambda: execute_graph(graph, engine="dask", scheduler=client), max(1, repeat // 2))
