@@ -50,7 +50,7 @@ class EwoksError(Exception):
             where.append(f"field {self.field!r}")
         text = (": ".join([", ".join(where), self.message]) if where else self.message)
         if self.hint:
-            text += " " + self.hint
+            text += (" " if text.endswith((".", "?", "!", ":")) else ". ") + self.hint
         return text
 
 

@@ -133,6 +133,27 @@ def test_data_mapping_names_undeclared_output():
         execute_graph(doc)
 
 
+def test_condition_on_undeclared_output_is_refused():
+    doc = graph("c", [node("a", "SumTask", {"a": 1}), node("b", "Echo")],
+                [link("a", "b", {"result": "a"}, conditions=cond(reslt=1))])
+    with pytest.raises(GraphFormatError, match=r"condition on output 'reslt'.*could never be met.*Did you mean 'result'"):
+        execute_graph(doc)
+
+
+def test_link_setting_an_undeclared_input_warns():
+    doc = graph("t", [node("a", "SumTask", {"a": 1}), node("b", "SumTask")], [link("a", "b", {"result": "aa"})])
+    with pytest.warns(UserWarning, match=r"sets input 'aa', which task .*SumTask' does not declare.*Did you mean 'a'"):
+        with pytest.raises(MissingInputsError):
+            execute_graph(doc)
+
+
+def test_deeply_nested_documents(tmp_path):
+    with pytest.raises(GraphFormatError, match="nested too deeply"):
+        load_graph(write(tmp_path, "deep.json", "[" * 5000 + "]" * 5000))
+    with pytest.raises(GraphFormatError, match="nested too deeply"):
+        load_graph(write(tmp_path, "deep.yaml", "a: " + "[" * 2000 + "]" * 2000))
+
+
 def test_conflicting_required_inputs():
     doc = graph("g", [node("a", "SumTask", {"a": 1}), node("b", "SumTask", {"a": 2}), node("c", "SumTask")],
                 [link("a", "c", {"result": "a"}), link("b", "c", {"result": "a"})])

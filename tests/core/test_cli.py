@@ -110,3 +110,37 @@ def test_demo_data_unknown_name(capsys, tmp_path):
     code, _, err = run(capsys, "demo-data", str(tmp_path), "--only", "saxs")
     assert code == 2 and "no demo data named 'saxs'" in err and "xrpd" in err
     assert not any(tmp_path.iterdir())
+
+
+def test_pn_reaches_nodes_as_show_prints_them_and_digits_are_positional(capsys, tmp_path):
+    (tmp_path / "sub.yaml").write_text(
+        "graph: {id: sub}\n"
+        "nodes:\n"
+        "  - {id: n, task_type: class, task_identifier: ewoks_core.testing.tasks.SumTask,"
+        " default_inputs: [{name: a, value: 1}]}\n"
+        "links: []\n")
+    (tmp_path / "top.yaml").write_text(
+        "graph: {id: top}\n"
+        "nodes:\n"
+        "  - {id: m, task_type: graph, task_identifier: sub.yaml}\n"
+        "  - {id: '1', task_type: method, task_identifier: operator.sub}\n"
+        "links: []\n")
+    code, out, err = run(capsys, "execute", str(tmp_path / "top.yaml"), "--pn", "m/n:b=5", "--pn", "1:0=10",
+                         "--pn", "1:1=3", "--outputs", "all")
+    assert code == 0, err
+    results = json.loads(out)
+    assert results["result"] == 6 and results["return_value"] == 7
+    code, _, err = run(capsys, "execute", str(tmp_path / "top.yaml"), "--pn", "m/x:b=5")
+    assert code == 2 and "no node with id 'm/x'" in err and "m/n" in err
+
+
+def test_workflow_name_lookup_and_unreadable_event_files(capsys, tmp_path):
+    code, _, err = run(capsys, "execute", str(tmp_path / "nothere"))
+    assert code == 2 and "file not found" in err
+    code, out, err = run(capsys, "execute", "demo", "--root-dir", str(ROOT / "workflows"), "-p", "a=1")
+    assert code == 0, err
+    (tmp_path / "bad.db").write_text("not a database")
+    (tmp_path / "dir.db").mkdir()
+    for name in ("bad.db", "dir.db"):
+        code, _, err = run(capsys, "events", str(tmp_path / name))
+        assert code == 2 and "cannot read it as an SQLite event database" in err

@@ -40,6 +40,14 @@ def test_optional_link_data_used_once_cached_link_kept():
     assert execute_graph(build(False), outputs=[{"id": "L"}])["x"] == 3
 
 
+def test_ewoks_spelling_cache_if_not_required():
+    doc = graph("c", [node("src", "Echo", {"b": 100}), node("L", "Increment", {"x": 0, "limit": 3},
+                                                            force_start_node=True)],
+                [link("L", "L", {"x": "x"}, conditions=cond(below_limit=True)),
+                 link("src", "L", {"b": "limit"}, required=False, cache_if_not_required=True)])
+    assert execute_graph(doc, outputs=[{"id": "L"}])["x"] == 100
+
+
 def test_outputs_selection_and_rename():
     doc = graph("o", [node("a", "SumTask", {"a": 1}), node("b", "SumTask", {"b": 1})], [link("a", "b", {"result": "a"})])
     assert execute_graph(doc, outputs=[{"id": "a", "name": "result", "new_name": "first"}]) == {"first": 1}

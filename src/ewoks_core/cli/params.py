@@ -16,12 +16,13 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def split_assignment(text: str, option: str) -> Tuple[str, Any]:
-    """'NAME=VALUE' -> (NAME, parsed VALUE)."""
+def split_assignment(text: str, option: str) -> Tuple[Any, Any]:
+    """'NAME=VALUE' -> (NAME, parsed VALUE); a NAME of digits is a positional input (int)."""
     name, sep, value = text.partition("=")
+    name = name.strip()
     if not sep or not name:
         raise EwoksError(f"{option} {text!r} is not NAME=VALUE", field=option)
-    return name.strip(), parse_value(value)
+    return (int(name) if name.isdigit() else name), parse_value(value)
 
 
 def workflow_inputs(start: Sequence[str], per_node: Sequence[str], every: Sequence[str]) -> List[dict]:
@@ -43,13 +44,15 @@ def workflow_inputs(start: Sequence[str], per_node: Sequence[str], every: Sequen
 
 
 def parse_node_id(text: str) -> Any:
-    """Node ids on the command line: 'a', '3' (int) or 'sub/a' (flattened sub-graph node)."""
-    if "/" in text:
-        return tuple(parse_node_id(part) for part in text.split("/"))
-    value = parse_value(text)
-    return value if isinstance(value, (int, str)) else text
+    """Node ids on the command line, as `ewoks show` prints them: 'a', '3' or 'sub/a' (a node of a
+    sub-graph). Kept as text: the graph matches it against its ids and their printed form."""
+    return text.strip()
 
 
 def engine_options(texts: Sequence[str]) -> Dict[str, Any]:
     """-o OPTION=VALUE pairs as a dict."""
-    return dict(split_assignment(text, "-o") for text in texts)
+    options = {}
+    for text in texts:
+        name, value = split_assignment(text, "-o")
+        options[str(name)] = value
+    return options

@@ -26,10 +26,18 @@ def resolve_all_tasks(graph: CompiledGraph) -> Dict[Any, type]:
 def check_links_against_tasks(graph: CompiledGraph, classes: Dict[Any, type]) -> None:
     """data_mapping names declared outputs; required inputs are given somewhere; no two required links set one input."""
     for link in graph.links:
+        _check_target_inputs(graph, link, classes[link.target])
         cls = classes[link.source]
         if link.on_error or not cls.declares_outputs():
             continue
         declared = cls.output_names()
+        for condition_output, *_ in link.conditions:
+            if condition_output is not None and condition_output not in declared:
+                raise GraphFormatError(
+                    f"link {node_label(link.source)} -> {node_label(link.target)} has a condition on output "
+                    f"{condition_output!r} that task {cls.class_registry_name()!r} does not declare (declared: "
+                    f"{sorted(declared)}): it could never be met.{did_you_mean(str(condition_output), declared)}",
+                    source=graph.source, field=f"links[{link.index}].conditions")
         for source_output, _ in link.data_mapping:
             if source_output is not None and source_output not in declared:
                 raise GraphFormatError(
@@ -42,6 +50,21 @@ def check_links_against_tasks(graph: CompiledGraph, classes: Dict[Any, type]) ->
             f"required inputs {missing} of task {classes[nid].class_registry_name()!r} are given by no "
             f"default_inputs, workflow input or link", source=graph.source, node_id=nid,
             hint="Pass them with inputs=[{'id': ..., 'name': ..., 'value': ...}] or -p NAME=VALUE.")
+
+
+def _check_target_inputs(graph: CompiledGraph, link: Any, cls: type) -> None:
+    """Warn about data_mapping targets that the task does not declare (ewoks accepts and ignores them)."""
+    if cls.accepts_undeclared_inputs() or not cls.input_names():
+        return
+    declared = cls.input_names()
+    for _, target_input in link.data_mapping:
+        if isinstance(target_input, str) and target_input not in declared:
+            import warnings
+
+            where = f"{graph.source}: " if graph.source else ""
+            warnings.warn(f"{where}link {node_label(link.source)} -> {node_label(link.target)} sets input "
+                          f"{target_input!r}, which task {cls.class_registry_name()!r} does not declare: the task "
+                          f"will not use it.{did_you_mean(target_input, declared)}", UserWarning, stacklevel=4)
 
 
 def unconnected_inputs(graph: CompiledGraph, classes: Dict[Any, type], check_conflicts: bool = False) -> Dict[Any, List[str]]:

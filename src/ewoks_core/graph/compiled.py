@@ -31,7 +31,8 @@ class Link:
         self.map_all_data = bool(attrs.get("map_all_data", False))
         self.data_mapping: Tuple[Tuple[Any, Any], ...] = tuple(
             (m.get("source_output"), m["target_input"]) for m in attrs.get("data_mapping") or ())
-        self.cache = bool(attrs.get("cache_if_optional", False))
+        # ewoks 1.2 files say cache_if_not_required; DESIGN.md names it cache_if_optional: same meaning
+        self.cache = bool(attrs.get("cache_if_optional") or attrs.get("cache_if_not_required"))
         # (source_output, value, covered values or None); covered values set for else-conditions
         self.conditions: Tuple[Tuple[Any, Any, Optional[tuple]], ...] = tuple(
             (c["source_output"], c["value"], None) for c in attrs.get("conditions") or ())
@@ -301,11 +302,14 @@ def apply_workflow_inputs(compiled: CompiledGraph, inputs: Sequence[dict]) -> No
             selector["id"] = tuple(selector["id"])
         if selector:
             targets = compiled.find_nodes(**selector)
+            if not targets and "id" in selector:  # as printed: 'sub/node' for a sub-graph node, '3' for 3
+                wanted = node_label(selector["id"])
+                targets = [nid for nid in compiled.nodes if node_label(nid) == wanted]
             if not targets:
                 from ..errors import did_you_mean
 
                 what, value = next(iter(selector.items()))
-                names = [str(n) for n in compiled.nodes] if what == "id" else [
+                names = [node_label(n) for n in compiled.nodes] if what == "id" else [
                     str(n.attrs.get(what if what != "task_identifier" else "task_identifier")) for n in compiled.nodes.values()]
                 raise GraphFormatError(f"workflow input {item['name']!r}: no node with {what} {value!r}."
                                        f"{did_you_mean(str(value), names)}", field="inputs")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Optional, Tuple
+from typing import Any, Optional, Sequence, Tuple
 
 from ..errors import GraphFormatError
 
@@ -40,6 +40,13 @@ def parse_json(text: str, source: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as e:
         raise GraphFormatError(f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}", source=source) from None
+    except RecursionError:
+        raise _too_deep(source) from None
+
+
+def _too_deep(source: str) -> GraphFormatError:
+    return GraphFormatError("values are nested too deeply to be a workflow", source=source,
+                            hint="A workflow nests a few levels (graph, nodes, inputs); check the file.")
 
 
 def parse_yaml(text: str, source: str) -> Any:
@@ -65,6 +72,8 @@ def parse_yaml(text: str, source: str) -> Any:
         raise GraphFormatError(f"invalid YAML{where}: {e.problem or e.context}", source=source) from None
     except yaml.YAMLError as e:
         raise GraphFormatError(f"invalid YAML: {e}", source=source) from None
+    except RecursionError:
+        raise _too_deep(source) from None
 
 
 def _expanded_size(node, memo: dict) -> int:
@@ -88,11 +97,37 @@ def _expanded_size(node, memo: dict) -> int:
 
 
 def looks_like_path(text: str) -> bool:
-    """A string that is a file name rather than JSON/YAML content."""
+    """A string that is a file name rather than JSON/YAML content: one line that is neither a JSON
+    document nor a YAML mapping ("key: value"). A missing file then gets "file not found"."""
     stripped = text.strip()
     if not stripped or "\n" in stripped or stripped[0] in "{[":
         return False
-    return stripped.endswith(JSON_SUFFIXES + YAML_SUFFIXES) or os.sep in stripped or os.path.exists(stripped)
+    if stripped.endswith(JSON_SUFFIXES + YAML_SUFFIXES) or os.path.exists(stripped):
+        return True
+    return ": " not in stripped and not stripped.endswith(":")
+
+
+def find_workflow_file(name: str, dirs: Sequence[Optional[str]] = (None,), root_module: Optional[str] = None) -> Path:
+    """The workflow file `name` (with or without .json/.yaml/.yml) in the first of `dirs` (None: as
+    given, from the current directory) that has it, else in the package `root_module`; when
+    nowhere, the path as given (reading it then says "file not found")."""
+    for d in dirs:
+        p = resolve_path(name, d)
+        if p.is_file():
+            return p
+    if root_module:
+        import importlib.resources
+
+        try:
+            base = importlib.resources.files(root_module)
+        except ModuleNotFoundError:
+            base = None
+        if base is not None:
+            for suffix in ("",) + JSON_SUFFIXES + YAML_SUFFIXES:
+                res = base / (name + suffix)
+                if res.is_file():
+                    return Path(str(res))
+    return resolve_path(name, next((d for d in dirs if d), None))
 
 
 def resolve_path(name: str, root_dir: Optional[str] = None) -> Path:

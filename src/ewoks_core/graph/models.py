@@ -78,6 +78,7 @@ class LinkModel(_Open):
     on_error: bool = False
     required: Optional[bool] = None
     cache_if_optional: bool = False
+    cache_if_not_required: bool = False  # ewoks' name for cache_if_optional
 
     @model_validator(mode="after")
     def _exclusive(self) -> "LinkModel":

@@ -50,24 +50,8 @@ def _alias_table(aliases: List[dict], nodes: Dict[NodeId, dict], subgraphs: Dict
 
 
 def _resolve_subgraph_file(identifier: str, parent: WorkflowGraph, root_dir: Optional[str], root_module: Optional[str]) -> Path:
-    dirs = [d for d in (parent.base_dir, root_dir) if d]
-    for d in dirs + [None]:
-        p = io.resolve_path(identifier, d)
-        if p.is_file():
-            return p
-    if root_module:
-        import importlib.resources
-
-        try:
-            base = importlib.resources.files(root_module)
-        except ModuleNotFoundError:
-            base = None
-        if base is not None:
-            for suffix in ("", ".json", ".yaml", ".yml"):
-                res = base / (identifier + suffix)
-                if res.is_file():
-                    return Path(str(res))
-    return Path(identifier)
+    dirs = [d for d in (parent.base_dir, root_dir) if d] + [None]
+    return io.find_workflow_file(identifier, dirs, root_module)
 
 
 def flatten(graph: WorkflowGraph, root_dir: Optional[str] = None, root_module: Optional[str] = None, _depth: int = 0) -> FlatGraph:

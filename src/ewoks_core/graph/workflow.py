@@ -108,12 +108,13 @@ def _merge_parallel_links(into: dict, link: dict) -> None:
             into[key] = value
 
 
-def read_source(source: Any, root_dir: Optional[str] = None) -> Tuple[dict, Optional[str], Optional[str]]:
+def read_source(source: Any, root_dir: Optional[str] = None,
+                root_module: Optional[str] = None) -> Tuple[dict, Optional[str], Optional[str]]:
     """Turn any graph representation into (document dict, source name, base folder)."""
     if isinstance(source, WorkflowGraph):
         return source.to_dict(), source.source, source.base_dir
     if isinstance(source, Path) or (isinstance(source, str) and io.looks_like_path(source)):
-        path = io.resolve_path(str(source), root_dir)
+        path = io.find_workflow_file(str(source), [root_dir, None] if root_dir else [None], root_module)
         return io.read_document(path), str(path), str(path.parent)
     if isinstance(source, str):
         doc, name = io.parse_string(source)
@@ -130,7 +131,7 @@ def load_graph(source: Any, *, root_dir: Optional[str] = None, root_module: Opti
     """Load, upgrade and validate a workflow from a path, string, dict, networkx graph or WorkflowGraph."""
     if isinstance(source, WorkflowGraph):
         return source
-    doc, name, base_dir = read_source(source, root_dir)
+    doc, name, base_dir = read_source(source, root_dir, root_module)
     upgrade_document(doc, name)
     validate_document(doc, name)
     graph = WorkflowGraph(doc, name, base_dir)

@@ -140,6 +140,11 @@ class Task:
         return f"{cls.__module__}.{cls.__qualname__}"
 
     @classmethod
+    def accepts_undeclared_inputs(cls) -> bool:
+        """True for wrappers that pass any input on (method, ppfmethod, script)."""
+        return False
+
+    @classmethod
     def declares_outputs(cls) -> bool:
         """False for wrappers whose outputs are only known at run time (ppfmethod)."""
         return True

@@ -10,11 +10,15 @@ from typing import Any, Callable, Dict
 
 from .base import Task
 
-PPF_DICT_ARGUMENT = "ppfdict"
+PPF_DICT_ARGUMENT = "_ppfdict"
 
 
 class MethodTask(Task, output_names=["return_value"]):
     """Calls a function: int inputs are positional arguments, str inputs keyword arguments."""
+
+    @classmethod
+    def accepts_undeclared_inputs(cls) -> bool:
+        return True
 
     _FUNCTION: Callable[..., Any]
 
@@ -23,32 +27,32 @@ class MethodTask(Task, output_names=["return_value"]):
                                                          **self.get_named_input_values())
 
 
-class PpfMethodTask(Task):
-    """ppfmethod: the function receives all inputs as keywords and returns a dict; outputs are inputs updated with it."""
+class PpfMethodTask(Task, optional_input_names=[PPF_DICT_ARGUMENT], output_names=[PPF_DICT_ARGUMENT]):
+    """ppfmethod (ewoks' convention): one dict, `_ppfdict`, travels from node to node. The function
+    receives the node's named inputs updated with the incoming `_ppfdict` as keyword arguments and
+    returns a dict (or None); the single output `_ppfdict` is those arguments updated with it."""
 
     _FUNCTION: Callable[..., Any]
 
     @classmethod
-    def declares_outputs(cls) -> bool:
-        return False
+    def accepts_undeclared_inputs(cls) -> bool:
+        return True
 
     def run(self) -> None:
         values = self.get_named_input_values()
         ppfdict = values.pop(PPF_DICT_ARGUMENT, None)
-        if isinstance(ppfdict, dict):
-            values = {**ppfdict, **values}
+        if ppfdict:
+            values.update(ppfdict)
         result = type(self)._FUNCTION(**values)
-        outputs = dict(values)
         if isinstance(result, dict):
-            outputs.update(result)
+            values.update(result)
         elif result is not None:
             raise TypeError(f"a ppfmethod must return a dict or None, got {type(result).__name__}")
-        for name, value in outputs.items():
-            self.outputs[name] = value
+        self.outputs[PPF_DICT_ARGUMENT] = values
 
 
 class PpfPortTask(PpfMethodTask):
-    """ppfport: passes its inputs through unchanged."""
+    """ppfport: passes its inputs (and the incoming `_ppfdict`) on as `_ppfdict`."""
 
     @staticmethod
     def _FUNCTION(**kw: Any) -> Dict[str, Any]:
@@ -60,6 +64,10 @@ class ScriptTask(Task, optional_input_names=["raise_on_error"], output_names=["r
     named inputs become `--name value`. A non-zero exit fails the task unless raise_on_error=False."""
 
     _SCRIPT: str
+
+    @classmethod
+    def accepts_undeclared_inputs(cls) -> bool:
+        return True
 
     def _command(self) -> list:
         script = type(self)._SCRIPT

@@ -245,7 +245,11 @@ class SqliteReader:
         return self._conn
 
     def _columns(self) -> List[str]:
-        present = {row[1] for row in self._connection().execute(f"PRAGMA table_info({TABLE})")}
+        try:
+            present = {row[1] for row in self._connection().execute(f"PRAGMA table_info({TABLE})")}
+        except sqlite3.DatabaseError as e:  # not a database, a folder, no permission...
+            raise EwoksError(f"cannot read it as an SQLite event database: {e}", source=sqlite_path(self.uri) or self.uri,
+                             hint="Give the .db file an SQLite event handler wrote, or a .jsonl file.") from None
         return [name for name in EVENT_FIELDS if name in present]  # ewoks' tables may lack some
 
     def rows(self, filters: Dict[str, Iterable[str]], after_rowid: int = 0) -> Iterator[Tuple[int, Dict[str, Any]]]:
