@@ -116,6 +116,10 @@ class TaskFailedError(EwoksError):
                                        self.original_message, self.workflow_id))
 
 
+class PersistenceError(EwoksError):
+    """Results could not be saved to, or read from, the `varinfo` result store."""
+
+
 class JobFailedError(EwoksError):
     """A job failed while it ran for a reason outside its tasks (e.g. its worker died): exit code 1, not 2."""
 

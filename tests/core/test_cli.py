@@ -144,3 +144,28 @@ def test_workflow_name_lookup_and_unreadable_event_files(capsys, tmp_path):
     for name in ("bad.db", "dir.db"):
         code, _, err = run(capsys, "events", str(tmp_path / name))
         assert code == 2 and "cannot read it as an SQLite event database" in err
+
+
+def test_events_file_that_cannot_be_written_is_refused_before_running(capsys, tmp_path):
+    (tmp_path / "dir.db").mkdir()
+    code, out, err = run(capsys, "execute", DEMO, "--events", str(tmp_path / "dir.db"))
+    assert code == 2 and "is a folder" in err and out == ""
+    (tmp_path / "file").write_text("")
+    code, out, err = run(capsys, "execute", DEMO, "--events", str(tmp_path / "file" / "e.db"))
+    assert code == 2 and "cannot be written" in err and out == ""
+
+
+def test_tasks_of_a_package_with_a_broken_module(capsys, tmp_path, monkeypatch):
+    pkg = tmp_path / "tpkg_audit"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "broken.py").write_text("raise RuntimeError('boom')\n")
+    (pkg / "good.py").write_text("from ewoks_core import Task\n\nclass T(Task, input_names=['a']):\n"
+                                 "    def run(self):\n        pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    code, out, err = run(capsys, "tasks", "tpkg_audit", "--json")
+    assert code == 0 and "warning: tpkg_audit.broken: cannot import it (RuntimeError: boom)" in err
+    assert [t["task_identifier"] for t in json.loads(out)] == ["tpkg_audit.good.T"]
+    assert json.loads(out)[0]["description"] == ""  # not Task's own docstring
+    code, _, err = run(capsys, "tasks", "no_such_module_here")
+    assert code == 2 and "no module named 'no_such_module_here'" in err

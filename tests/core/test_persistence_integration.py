@@ -81,3 +81,14 @@ def test_json_scheme_files(tmp_path, counted):
     uri = [e for e in sink.events if e.node_id == "m" and e.type == "end"][0].task_uri
     assert json.loads(open(uri.split("::")[0]).read())
     assert not list(root.rglob("*.tmp"))
+
+
+def test_unwritable_result_store_is_named_as_such(tmp_path):
+    from ewoks_core import execute_graph
+    from ewoks_core.errors import TaskFailedError
+    from ewoks_core.testing.builders import graph, node
+
+    (tmp_path / "afile").write_text("")
+    doc = graph("p", [node("a", "SumTask", {"a": 1})], [])
+    with pytest.raises(TaskFailedError, match=r"node 'a'.*PersistenceError.*results could not be saved.*root_uri"):
+        execute_graph(doc, varinfo={"root_uri": str(tmp_path / "afile" / "sub")})

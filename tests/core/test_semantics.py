@@ -107,3 +107,12 @@ def test_cancel_during_last_node_is_reported():
     doc = graph("t", [node("s", "time.sleep", {0: 0.3}, task_type="method")], [])
     with pytest.raises(WorkflowCancelled, match="timed out"):
         execute_graph(doc, timeout=0.05)
+
+
+def test_task_stopping_on_cancelled_reports_the_timeout():
+    """A task that raises because self.cancelled became true: the job says why it stopped."""
+    from ewoks_core.errors import WorkflowCancelled
+
+    doc = graph("t", [node("s", "Sleep", {"seconds": 30}), node("after", "Noop")], [link("s", "after")])
+    with pytest.raises(WorkflowCancelled, match=r"timed out after 0.2 s"):
+        execute_graph(doc, timeout=0.2)

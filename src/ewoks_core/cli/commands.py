@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -40,8 +41,10 @@ def argparse_bool():
 
 
 def events_handler(path: str) -> dict:
-    """The execinfo handler for an events file, by extension."""
+    """The execinfo handler for an events file, by extension (checked before anything runs)."""
     suffix = Path(path).suffix.lower()
+    if not path.startswith("redis://"):
+        _check_writable_file(path)
     if suffix in (".db", ".sqlite", ".sqlite3"):
         return {"class": "sqlite", "arguments": [{"name": "uri", "value": path}]}
     if suffix in (".jsonl", ".json", ".ndjson"):
@@ -50,6 +53,22 @@ def events_handler(path: str) -> dict:
         return {"class": "redis", "arguments": [{"name": "url", "value": path}]}
     raise EwoksError(f"--events {path!r}: unknown format", field="--events",
                      hint="Use a .db/.sqlite file, a .jsonl file or a redis:// URL.")
+
+
+def _check_writable_file(path: str) -> None:
+    """Refuse an events file that could not be written: a folder, or a folder we cannot write in."""
+    target = Path(path)
+    if target.is_dir():
+        raise EwoksError(f"--events {path!r} is a folder", field="--events", hint="Give a file name, e.g. events.db.")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)  # the sink would create it too
+        writable = os.access(target.parent, os.W_OK) and (not target.exists() or os.access(target, os.W_OK))
+    except OSError as e:
+        raise EwoksError(f"--events {path!r} cannot be written: {e.strerror or e}", field="--events",
+                         hint="Choose a file in a folder you can write to.") from None
+    if not writable:
+        raise EwoksError(f"--events {path!r} cannot be written", field="--events",
+                         hint="Choose a file in a folder you can write to.")
 
 
 def cmd_execute(args) -> int:

@@ -31,15 +31,23 @@ class SequentialEngine(Engine):
                         state.discard(run.node_id)
                     break
                 if cancel.is_set():
-                    state.cancel("timed out" if options.timeout else "cancelled")
+                    state.cancel(self._reason(options))
                     for run in ready:
                         state.discard(run.node_id)
                     break
                 run = ready.popleft()
-                ready.extend(state.complete(run.node_id, job.run_local(run)))
+                outcome = job.run_local(run)
+                if outcome.failed and cancel.is_set() and state.error is None:
+                    # the task stopped because it was told to (self.cancelled): report why, not its error
+                    state.cancel(self._reason(options))
+                ready.extend(state.complete(run.node_id, outcome))
             if cancel.is_set() and state.error is None and not ready:
                 # cancelled while the last node ran: the workflow did not complete as asked
-                state.cancel("timed out" if options.timeout else "cancelled")
+                state.cancel(self._reason(options))
         finally:
             if timer is not None:
                 timer.cancel()
+
+    @staticmethod
+    def _reason(options: EngineOptions) -> str:
+        return f"timed out after {options.timeout:g} s" if options.timeout else "cancelled"

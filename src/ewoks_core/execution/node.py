@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from ..errors import node_label
+from ..errors import PersistenceError, node_label
 from ..graph.compiled import Node
 from ..task.discovery import resolve_task_class
 from .context import RunContext, context_from_config
@@ -40,7 +40,11 @@ def run_node(node: Node, run: NodeRun, ctx: RunContext) -> NodeOutcome:
 
 def _execute(node: Node, run: NodeRun, ctx: RunContext, task_id: str) -> NodeOutcome:
     cls = resolve_task_class(node.task_type, node.task_identifier, node.id, node.attrs)
-    store = ctx.store_for(node.attrs.get("varinfo")) if (ctx.varinfo or node.attrs.get("varinfo")) else None
+    try:
+        store = ctx.store_for(node.attrs.get("varinfo")) if (ctx.varinfo or node.attrs.get("varinfo")) else None
+    except OSError as e:
+        raise PersistenceError(f"cannot open the result store: {type(e).__name__}: {e}", field="varinfo.root_uri",
+                               hint="Check that root_uri is a writable folder or .h5 file.") from e
     key = None
     if store is not None:
         identity = f"{node.task_type}:{task_id}:{getattr(cls, 'cache_version', '')}"
@@ -61,8 +65,13 @@ def _execute(node: Node, run: NodeRun, ctx: RunContext, task_id: str) -> NodeOut
     outputs = task.execute()
     if store is None:
         return NodeOutcome(outputs=outputs)
-    stored = store.save(str(ctx.workflow_id), node_label(node.id), key, outputs, task_identifier=task_id,
-                        inputs=run.inputs)
+    try:
+        stored = store.save(str(ctx.workflow_id), node_label(node.id), key, outputs, task_identifier=task_id,
+                            inputs=run.inputs)
+    except OSError as e:  # the task succeeded: say that saving failed, and where
+        raise PersistenceError(f"the task ran but its results could not be saved: {type(e).__name__}: {e}",
+                               field="varinfo.root_uri",
+                               hint="Check that root_uri is a writable folder or .h5 file.") from e
     return NodeOutcome(outputs=outputs, task_uri=stored.task_uri, output_uris=stored.output_uris)
 
 

@@ -109,7 +109,7 @@ def _resolve(task_type: str, identifier: Optional[str], node_id: Any, node_attrs
 
 def describe_task(cls: type) -> dict:
     """A JSON-friendly description of a Task class."""
-    doc = inspect.getdoc(cls) or ""
+    doc = inspect.cleandoc(cls.__dict__.get("__doc__") or "")  # its own docstring, not Task's
     return {
         "task_identifier": cls.class_registry_name(),
         "task_type": "class",
@@ -122,14 +122,31 @@ def describe_task(cls: type) -> dict:
 
 def discover_tasks(module_name: str) -> List[dict]:
     """Describe every Task subclass defined in a module (or package and its submodules)."""
-    module = import_module(module_name, identifier=module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name and (module_name == e.name or module_name.startswith(e.name + ".")):
+            raise TaskNotFoundError(f"no module named {e.name!r}", field="MODULE",
+                                    hint="Give an importable module or package, e.g. ewoks_xrpd; run from the "
+                                         "folder that holds your task module, or install it.") from None
+        raise TaskImportError(f"importing {module_name!r} failed: {type(e).__name__}: {e}", field="MODULE") from e
+    except Exception as e:
+        raise TaskImportError(f"importing {module_name!r} failed: {type(e).__name__}: {e}", field="MODULE") from e
     modules = [module]
     if hasattr(module, "__path__"):
         import pkgutil
+        import warnings
 
-        for info in pkgutil.walk_packages(module.__path__, module.__name__ + "."):
+        def skip(name: str) -> None:  # walk_packages' onerror: a broken sub-package
+            warnings.warn(f"{name}: cannot import it, its tasks are not listed", UserWarning, stacklevel=2)
+
+        for info in pkgutil.walk_packages(module.__path__, module.__name__ + ".", onerror=skip):
             if not info.name.rsplit(".", 1)[-1].startswith("_") and ".tests" not in info.name:
-                modules.append(import_module(info.name, identifier=info.name))
+                try:
+                    modules.append(importlib.import_module(info.name))
+                except Exception as e:  # one broken module must not hide the tasks of the others
+                    warnings.warn(f"{info.name}: cannot import it ({type(e).__name__}: {e}); its tasks are not "
+                                  "listed", UserWarning, stacklevel=2)
     found: Dict[str, dict] = {}
     for mod in modules:
         for value in vars(mod).values():
