@@ -102,3 +102,16 @@ def test_plot_png(tmp_path: Path, processed):
         PlotExafs(inputs={}).execute()
     with pytest.raises(FileNotFoundError, match=r"input 'nexus_file': file .*missing\.nxs' does not exist"):
         PlotExafs(inputs={"nexus_file": str(tmp_path / "missing.nxs")}).execute()
+
+
+def test_never_replaces_a_file_it_did_not_write(tmp_path: Path, processed):
+    raw = tmp_path / "raw.h5"
+    with h5py.File(raw, "w") as f:
+        f["1.1/measurement/I0"] = np.ones(3)
+    before = raw.read_bytes()
+    with pytest.raises(XasInputError, match=r"input 'output_file': .*raw.h5' exists and was not written by ewoks_xas"):
+        SaveNexus(inputs={"spectrum": processed, "output_file": str(raw)}).execute()
+    assert raw.read_bytes() == before
+    target = tmp_path / "cu.nxs"
+    SaveNexus(inputs={"spectrum": processed, "output_file": str(target)}).execute()
+    SaveNexus(inputs={"spectrum": processed, "output_file": str(target)}).execute()  # its own: replaced

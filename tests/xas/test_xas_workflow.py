@@ -42,8 +42,8 @@ def test_exafs_workflow_runs_with_no_inputs(tmp_path: Path, monkeypatch, engine)
     require_engine(engine)
     monkeypatch.chdir(tmp_path)
     result = execute_graph(str(WORKFLOW), engine=engine)
-    assert result == {"png_file": "exafs_demo_output/cu_exafs.png"}
     out = tmp_path / "exafs_demo_output"
+    assert result == {"png_file": str(out / "cu_exafs.png"), "nexus_file": str(out / "cu_exafs.nxs")}
     assert sorted(p.name for p in out.iterdir()) == ["cu_exafs.nxs", "cu_exafs.png", "cu_exafs_scan001.dat",
                                                      "cu_exafs_scan002.dat", "cu_exafs_scan003.dat"]
     with h5py.File(out / "cu_exafs.nxs", "r") as f:
@@ -110,3 +110,15 @@ def test_discovery_is_quick_and_does_not_import_larch():
     assert float(out[1]) < 2.0
     assert out[2].startswith("[] ")  # no heavy import
     assert "GenerateDemoSpectra" in out[2] and "FourierTransform" in out[2]
+
+
+def test_exafs_workflow_on_given_scans(tmp_path: Path, monkeypatch):
+    """paths given to the generator node: those scans are processed and nothing is generated."""
+    from ewoks_xas.demo_data import generate_spectra
+
+    real = generate_spectra(tmp_path / "beamline", nscans=2, seed=3)
+    monkeypatch.chdir(tmp_path)
+    every = execute_graph(str(WORKFLOW), inputs=[{"id": "gen", "name": "paths", "value": real}],
+                          outputs=[{"all": True}], merge_outputs=False)
+    assert every["gen"] == {"paths": [str(p) for p in real], "output_dir": "exafs_demo_output", "generated": False}
+    assert not list((tmp_path / "exafs_demo_output").glob("*.dat"))

@@ -78,7 +78,8 @@ def test_nexus_is_atomic(result_1d, tmp_path, monkeypatch):
     from ewoks_xrpd.tasks.save import SaveNexus
 
     target = tmp_path / "out.h5"
-    target.write_bytes(b"previous result")
+    SaveNexus(inputs={**result_1d, "output_file": str(target)}).execute()  # a previous result
+    previous = target.read_bytes()
 
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
@@ -86,7 +87,7 @@ def test_nexus_is_atomic(result_1d, tmp_path, monkeypatch):
     monkeypatch.setattr(_nexus.json, "dumps", fail)  # fails in the middle of writing
     with pytest.raises(RuntimeError, match="disk full"):
         SaveNexus(inputs={**result_1d, "output_file": str(target)}).execute()
-    assert list_files(tmp_path) == ["out.h5"] and target.read_bytes() == b"previous result"
+    assert list_files(tmp_path) == ["out.h5"] and target.read_bytes() == previous
     monkeypatch.undo()
     SaveNexus(inputs={**result_1d, "output_file": str(target)}).execute()
     assert h5py.is_hdf5(target) and list_files(tmp_path) == ["out.h5"]
@@ -130,3 +131,21 @@ def test_plot_png(result_1d, result_2d, tmp_path):
     assert png2 == str(tmp_path / "demo_scan_1.1_integrated.png") and png2 == png  # next to the NeXus file
     with pytest.raises(ValueError, match="give input 'nexus_path' or the inputs 'radial' and 'intensity'"):
         PlotPattern(inputs={"output_dir": str(tmp_path)}).execute()
+
+
+def test_never_replaces_a_file_it_did_not_write(result_1d, demo, tmp_path):
+    """An output_file naming the raw scan (or any foreign file) is refused; the scan stays intact."""
+    import shutil
+
+    from ewoks_xrpd.tasks.save import SaveNexus
+
+    scan = tmp_path / "scan.h5"
+    shutil.copy(demo["scan_file"], scan)
+    before = scan.read_bytes()
+    with pytest.raises(ValueError, match=r"input 'output_file': .*scan.h5' exists and was not written by ewoks_xrpd"):
+        SaveNexus(inputs={**result_1d, "output_file": str(scan)}).execute()
+    assert scan.read_bytes() == before
+    (tmp_path / "notes.h5").write_text("my notes")
+    with pytest.raises(ValueError, match="was not written by ewoks_xrpd"):
+        SaveNexus(inputs={**result_1d, "output_file": str(tmp_path / "notes.h5")}).execute()
+    assert (tmp_path / "notes.h5").read_text() == "my notes"

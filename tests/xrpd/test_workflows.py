@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import list_files
+from conftest import NFRAMES, list_files
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 
@@ -113,3 +113,27 @@ def test_chunked_workflow_on_dask_threads(powder_run, tmp_path):
     chunked, _ = read_signal(tmp_path / "demo_scan_1.1_integrated.h5")
     whole, _ = read_signal(workdir / "xrpd_demo_output" / "demo_scan_1.1_integrated.h5")
     np.testing.assert_array_equal(chunked, whole)
+
+
+def test_powder_workflow_on_real_data(demo, tmp_path):
+    """The workflow file processes a given scan: the demo generator passes real data on untouched."""
+    out = tmp_path / "processed"
+    inputs = [{"id": "gen", "name": "scan_url", "value": demo["scan_url"]},
+              {"id": "gen", "name": "poni_path", "value": demo["poni_path"]},
+              {"id": "gen", "name": "monitor_url", "value": demo["monitor_url"]},
+              {"id": "gen", "name": "output_dir", "value": str(out)}]
+    results = api.execute_graph(str(WORKFLOWS / "xrpd_powder.json"), inputs=inputs)
+    assert results["nexus_path"].startswith(str(out))
+    intensity, config = read_signal(results["nexus_path"])
+    assert config["frames_url"] == demo["scan_url"] and intensity.shape[0] == NFRAMES
+    assert config["mask"] is None  # no mask given: only the detector's own
+    assert not (tmp_path / "xrpd_demo_output").exists()
+
+
+def test_input_overridden_by_a_link_warns(demo, tmp_path):
+    graph = json.loads((WORKFLOWS / "xrpd_powder.json").read_text())
+    with pytest.warns(UserWarning, match=r"workflow input 'frames_url' of node 'integrate' is not used: the link "
+                                         r"from 'gen' sets it"):
+        with pytest.raises(Exception):  # stops early: the demo output folder cannot be created
+            api.execute_graph(graph, inputs=[{"id": "integrate", "name": "frames_url", "value": "x.h5"},
+                                             {"id": "gen", "name": "output_dir", "value": "/proc/nope"}])

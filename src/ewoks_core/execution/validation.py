@@ -109,7 +109,10 @@ def unused_workflow_inputs(graph: CompiledGraph, classes: Dict[Any, type], input
     """Messages for workflow inputs that no targeted task declares (typos such as -p kmaxx=12)."""
     messages = []
     for item in inputs or ():
-        if any(item.get(k) is not None for k in ("id", "label", "task_identifier")) or item.get("all"):
+        if any(item.get(k) is not None for k in ("id", "label", "task_identifier")):
+            messages.extend(_overridden_by_links(graph, classes, item))
+            continue
+        if item.get("all"):
             continue
         name = item.get("name")
         targets = [classes[n] for n in graph.start_nodes]
@@ -120,4 +123,33 @@ def unused_workflow_inputs(graph: CompiledGraph, classes: Dict[Any, type], input
             messages.append(f"workflow input {name!r} is not an input of any start node "
                             f"({', '.join(map(repr, map(node_label, graph.start_nodes)))}).{did_you_mean(name, declared)}"
                             f" Give inputs of other nodes with --pn NODE:NAME=VALUE or an 'id'.")
+    return messages
+
+
+def _overridden_by_links(graph: CompiledGraph, classes: Dict[Any, type], item: dict) -> List[str]:
+    """A workflow input given to a node whose incoming link sets the same input: the link wins
+    (input priority: link data > workflow inputs > default_inputs), so the value is never used
+    when that link delivers (always, when the link is required)."""
+    selector = {k: item[k] for k in ("id", "label", "task_identifier") if item.get(k) is not None}
+    try:
+        targets = graph.find_nodes(**selector)
+    except Exception:
+        return []
+    if not targets and "id" in selector:
+        targets = [nid for nid in graph.nodes if node_label(nid) == node_label(selector["id"])]
+    name, messages = item.get("name"), []
+    for nid in targets:
+        for link in graph.nodes[nid].incoming:
+            if not link.required:
+                continue
+            if link.map_all_data:
+                src = classes[link.source]
+                names = set(src.output_names()) if src.declares_outputs() and not link.on_error else set()
+            else:
+                names = {t for _, t in link.data_mapping}
+            if name in names:
+                messages.append(f"workflow input {name!r} of node {node_label(nid)!r} is not used: the link from "
+                                f"{node_label(link.source)!r} sets it and link data has priority. Give the value "
+                                f"to node {node_label(link.source)!r} instead, or remove the link.")
+                break
     return messages

@@ -20,6 +20,8 @@ from typing import Any, Dict, Mapping, Union
 
 import numpy as np
 
+from ewoks_core.persistence.overwrite import check_replaceable
+
 from ._files import atomic_output
 from .validation import XasInputError, spectrum_arrays
 
@@ -75,6 +77,10 @@ def write_nexus(spectrum: Dict[str, Any], path: Union[str, Path], input_name: st
     path = Path(path)
     if path.suffix.lower() not in (".h5", ".hdf5", ".nxs", ".nx", ".hdf"):
         raise XasInputError(f"input 'output_file': {str(path)!r} should end in .nxs, .h5 or .hdf5")
+    try:
+        check_replaceable(path, "ewoks_xas")
+    except ValueError as e:
+        raise XasInputError(str(e)) from None
     params = dict(spectrum.get("parameters") or {})
     kweight = float((params.get("fourier") or params.get("background") or {}).get("kweight", 2))
     with atomic_output(path) as tmp:

@@ -9,6 +9,8 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 import h5py
 import numpy as np
 
+from ewoks_core.persistence.overwrite import check_replaceable
+
 from ._io import atomic_path
 
 _UNIT_NAMES = {"A": "angstrom", "A^-1": "angstrom^-1", "A^-2": "angstrom^-2", "None": ""}
@@ -61,6 +63,7 @@ def write_nexus(path: str, result: Mapping[str, Any], entry: str = "entry", proc
     The NeXus 'default' attributes lead from the root to the NXdata so silx shows it.
     """
     data = _check(result)
+    check_replaceable(path, "ewoks_xrpd")
     radial_name, radial_units = axis_name_units(result.get("radial_unit"))
     config = result.get("integration_config") or {}
     start = int(result.get("start") or 0)

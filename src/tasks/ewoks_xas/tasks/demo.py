@@ -23,11 +23,22 @@ def _complete(paths: list) -> bool:
     return True
 
 
-class GenerateDemoSpectra(Task, input_names=["output_dir"], optional_input_names=["nscans", "seed", "fmt", "overwrite"],
+class GenerateDemoSpectra(Task, input_names=["output_dir"],
+                          optional_input_names=["nscans", "seed", "fmt", "overwrite", "paths"],
                           output_names=["paths", "output_dir", "generated"]):
-    """Write simulated Cu K-edge EXAFS scans (FEFF6 fcc Cu, noisy I0/It/If counters) unless they already exist."""
+    """The scans a workflow processes: real ones when `paths` is given, else simulated Cu K-edge EXAFS
+    scans (FEFF6 fcc Cu, noisy I0/It/If counters) written to output_dir unless they already exist.
+
+    Real data: `paths` is a list of ASCII column files and/or 'file.h5::/N.1' scan URLs, passed on
+    unchanged (nothing is generated)."""
 
     def run(self) -> None:
+        if not self.missing_inputs.paths and self.inputs.paths:
+            paths = self.inputs.paths
+            self.outputs.paths = [str(paths)] if isinstance(paths, (str, Path)) else [str(p) for p in paths]
+            self.outputs.output_dir = str(self.inputs.output_dir)
+            self.outputs.generated = False
+            return
         opts = given(self, ["nscans", "seed", "fmt"])
         nscans, seed, fmt = int(opts.get("nscans", 3)), int(opts.get("seed", 0)), str(opts.get("fmt", "ascii"))
         output_dir = str(self.inputs.output_dir)

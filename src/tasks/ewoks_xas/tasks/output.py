@@ -15,11 +15,14 @@ class SaveNexus(Task, input_names=["spectrum", "output_file"], output_names=["ne
     def run(self) -> None:
         from ..nexus import write_nexus
 
-        self.outputs.nexus_file = write_nexus(self.inputs.spectrum, self.inputs.output_file)
+        self.outputs.nexus_file = str(Path(write_nexus(self.inputs.spectrum, self.inputs.output_file)).resolve())
 
 
-class PlotExafs(Task, optional_input_names=["spectrum", "nexus_file", "output_file", "dpi"], output_names=["png_file"]):
-    """Plot normalised mu(E), k^w chi(k) and |chi(R)| to a PNG (from a spectrum or a saved NeXus file)."""
+class PlotExafs(Task, optional_input_names=["spectrum", "nexus_file", "output_file", "dpi"],
+                output_names=["png_file", "nexus_file"]):
+    """Plot normalised mu(E), k^w chi(k) and |chi(R)| to a PNG (from a spectrum or a saved NeXus file).
+    Outputs the PNG's path, and the NeXus file's when one was given (so a workflow ending here
+    reports both)."""
 
     def run(self) -> None:
         from ..plot import plot_exafs
@@ -35,4 +38,5 @@ class PlotExafs(Task, optional_input_names=["spectrum", "nexus_file", "output_fi
             if not nexus_file:
                 raise XasInputError("input 'output_file': required when plotting a spectrum without 'nexus_file'")
             output_file = str(Path(nexus_file).with_suffix(".png"))
-        self.outputs.png_file = plot_exafs(spectrum, output_file, dpi=int(self.inputs.dpi or 100))
+        self.outputs.png_file = str(Path(plot_exafs(spectrum, output_file, dpi=int(self.inputs.dpi or 100))).resolve())
+        self.outputs.nexus_file = str(Path(nexus_file).resolve()) if nexus_file else None
