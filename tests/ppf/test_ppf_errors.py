@@ -56,6 +56,17 @@ def test_crashed_worker_fails_the_job(no_orphans):
     assert info.value.node_id == "a"
 
 
+def test_crashed_worker_leaves_complete_events(tmp_path, no_orphans):
+    # the dying worker wrote its start event; the engine writes the end event the worker never could
+    g = graph("crash", [node("a", "os._exit", {0: 1}, task_type="method"), node("s", "Sleep", {"seconds": 1})], [])
+    events = tmp_path / "events.jsonl"
+    with pytest.raises(TaskFailedError, match="WorkerLostError"):
+        execute_graph(g, engine="ppf", pool_type="process", execinfo=jsonl_handler(events))
+    marks = [(e["node_id"], e["type"], e.get("error")) for e in read_events(events) if e["context"] == "node"]
+    assert ("a", "start", None) in marks and ("a", "end", True) in marks
+    assert sorted(m[:2] for m in marks if m[0] == "a") == [("a", "end"), ("a", "start")]
+
+
 def test_crashed_worker_of_a_multiprocessing_pool_is_bounded_by_the_timeout(no_orphans):
     # multiprocessing.Pool silently loses the task of a dead worker: timeout + kill_timeout still end the job
     from ewoks_core.errors import WorkflowCancelled

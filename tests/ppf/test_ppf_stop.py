@@ -118,6 +118,14 @@ def test_ctrl_c_in_a_terminal(tmp_path):
     _assert_gone(children)
 
 
+def test_sigkill_of_the_caller_leaves_no_worker(tmp_path):
+    # nothing in the caller can react to SIGKILL: the pool workers watch their parent and exit
+    out, events, children = _signal_run(tmp_path, "process", [signal.SIGKILL], returncode=-signal.SIGKILL)
+    assert len(children) >= 2
+    _wait_for(lambda: not _alive(children), timeout=15)
+    _assert_gone(children)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_second_signal_terminates_workers(signum, tmp_path):
     # 'a' never checks self.cancelled: the first signal cannot stop it, the second terminates the workers
@@ -129,7 +137,7 @@ def test_second_signal_terminates_workers(signum, tmp_path):
     _assert_gone(children)
 
 
-def _signal_run(tmp_path, pool_type, signals, stubborn=False, group=False):
+def _signal_run(tmp_path, pool_type, signals, stubborn=False, group=False, returncode=3):
     events = tmp_path / "events.jsonl"
     args = [sys.executable, SCRIPT, pool_type, str(events), "{}"] + (["stubborn"] if stubborn else [])
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=group)
@@ -149,11 +157,11 @@ def _signal_run(tmp_path, pool_type, signals, stubborn=False, group=False):
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    assert proc.returncode == 3, (out, err)
+    assert proc.returncode == returncode, (out, err)
     return out.strip(), read_events(events), children
 
 
-def _assert_gone(pids):
+def _alive(pids):
     alive = []
     for pid in pids:
         try:
@@ -161,6 +169,11 @@ def _assert_gone(pids):
                 alive.append(pid)
         except psutil.NoSuchProcess:
             pass
+    return alive
+
+
+def _assert_gone(pids):
+    alive = _alive(pids)
     assert not alive, f"orphan worker processes: {alive}"
 
 

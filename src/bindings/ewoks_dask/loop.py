@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from ewoks_core.engines.base import Job
 from ewoks_core.errors import node_label
 from ewoks_core.execution import NodeOutcome, NodeRun
+from ewoks_core.execution.node import WorkerLostError, report_lost  # noqa: F401 (WorkerLostError: API)
 
 from .local import ABORT_GRACE, POLL, timeout_reason
 from .worker import outcome_or_skipped
@@ -26,10 +27,6 @@ logger = logging.getLogger(__name__)
 
 Done = Callable[[Tuple[NodeRun, Any]], None]
 LOST = (Exception, asyncio.CancelledError)  # what a future raises for a lost run (not KeyboardInterrupt)
-
-
-class WorkerLostError(RuntimeError):
-    """The worker running a node died or became unreachable: the node's outcome is lost."""
 
 
 class Backend:
@@ -173,17 +170,7 @@ class Loop:
 
     def _lost_outcome(self, run: NodeRun, exc: BaseException) -> NodeOutcome:
         """A run whose worker died: the node fails with a WorkerLostError (and gets its end event here)."""
-        label = node_label(run.node_id)
-        error = WorkerLostError(f"the {self.backend.name} worker running node {label!r} was lost or failed to "
-                                f"return its result: {type(exc).__name__}: {exc}")
-        error.__cause__ = exc
-        outcome = NodeOutcome.from_exception(error)
-        emitter = self.job.ctx.emitter
-        if emitter.enabled:
-            node = self.job.graph.nodes[run.node_id]
-            emitter.emit("node", "end", node_id=run.node_id, task_id=node.task_identifier or node.task_type,
-                         error=error, error_traceback=outcome.error_traceback, input_uris=run.input_uris)
-        return outcome
+        return report_lost(self.job.graph.nodes[run.node_id], run, self.job.ctx, self.backend.name, exc)
 
     def _stop(self, cancel: bool) -> None:
         if cancel and not self.cancelled:

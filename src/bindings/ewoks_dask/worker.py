@@ -33,32 +33,39 @@ SKIPPED = _Skipped()
 _POOL_FLAGS: Tuple[Any, Any] = (None, None)
 
 
+class _InterruptibleCancel:
+    """The job's cancel flag, also raised by Ctrl-C in this worker (see init_process)."""
+
+    def __init__(self, event: Any) -> None:
+        self.event = event
+        self.interrupted = False
+
+    def is_set(self) -> bool:
+        return self.interrupted or (self.event is not None and self.event.is_set())
+
+    def set(self) -> None:
+        self.interrupted = True
+
+
 def init_process(stop: Any, cancel: Any) -> None:
     """Initializer of process-pool workers: remember the job's stop and cancel flags, and exit
-    when the process that started the pool dies (even by SIGKILL): no orphan keeps running."""
+    when the process that started the pool dies (even by SIGKILL): no orphan keeps running.
+
+    Ctrl-C in a terminal reaches every process of the group: here it only tells the running task
+    (`self.cancelled`), which ends its own way and writes its end event; the calling process
+    decides what stops (a task killed by KeyboardInterrupt would leave no clean end event)."""
     global _POOL_FLAGS
-    _POOL_FLAGS = (stop, cancel)
-    import multiprocessing
+    import signal
 
-    parent = multiprocessing.parent_process()
-    if parent is not None and parent.sentinel is not None:
-        threading.Thread(target=_exit_with_parent, args=(parent.sentinel,), name="ewoks-parent-watch",
-                         daemon=True).start()
+    interruptible = _InterruptibleCancel(cancel)
+    _POOL_FLAGS = (stop, interruptible)
+    if threading.current_thread() is threading.main_thread() and \
+            signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # an ignored SIGINT stays ignored
+        # only a plain attribute is set in the handler: no lock may be taken there
+        signal.signal(signal.SIGINT, lambda signum, frame: interruptible.set())
+    from ewoks_core.execution.orphans import exit_with_parent
 
-
-def _exit_with_parent(sentinel: int) -> None:
-    import os
-    import sys
-    from multiprocessing.connection import wait
-
-    wait([sentinel])
-    sinks = sys.modules.get("ewoks_core.events.sinks._buffered")
-    if sinks is not None:  # write what the running task emitted so far
-        try:
-            sinks.close_all()
-        except Exception:
-            pass
-    os._exit(1)
+    exit_with_parent()
 
 
 def run_in_process(spec: Dict[str, Any], run: NodeRun, ctx_config: dict, relay_events: bool = False) -> Any:

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections import deque
@@ -25,6 +26,7 @@ from pypushflow.AbstractActor import AbstractActor
 from ewoks_core.engines.base import Job
 from ewoks_core.errors import node_label
 from ewoks_core.execution import NodeOutcome, NodeRun
+from ewoks_core.execution.node import report_lost
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +70,8 @@ class NodeActor(AbstractActor):
 
     def _execute(self, inData: dict, _scope_id: Optional[str] = None) -> None:
         run: NodeRun = inData.payload  # type: ignore[attr-defined]
-        with self._async_execute_context(_scope_id, self._succeeded, self._failed) as (succeeded, failed):
+        with self._async_execute_context(_scope_id, self._succeeded, functools.partial(self._failed, run)) \
+                as (succeeded, failed):
             try:
                 fn, args = self._submission(run)
                 self.pool.apply_async(fn, args=args, callback=succeeded, error_callback=failed)
@@ -82,10 +85,13 @@ class NodeActor(AbstractActor):
             self._on_outcome(outcome)
         self._scheduler.receive(Message("done", self.node_id, outcome))
 
-    def _failed(self, error: BaseException) -> None:
+    def _failed(self, run: NodeRun, error: BaseException) -> None:
         # The worker function itself failed (run_node never raises for task errors): a killed or
-        # broken worker, or data that cannot be sent. The node failed; JobState decides what follows.
-        self._scheduler.receive(Message("done", self.node_id, NodeOutcome.from_exception(error)))
+        # broken worker, or data that cannot be sent. The node failed (with its end event, which the
+        # worker never wrote); JobState decides what follows.
+        job = self._scheduler.job
+        outcome = report_lost(job.graph.nodes[self.node_id], run, job.ctx, "ppf pool", error)
+        self._scheduler.receive(Message("done", self.node_id, outcome))
 
 
 class SchedulerActor(AbstractActor):

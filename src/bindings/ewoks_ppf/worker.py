@@ -18,6 +18,7 @@ from ewoks_core.execution import NodeOutcome, NodeRun, run_node_remote
 
 from .flags import FileFlag, WorkerCancel
 from ewoks_core.events.relay import EVENTS_KEY, take_events
+from ewoks_core.execution.orphans import exit_with_parent
 
 
 def run_in_thread(job: Job, run: NodeRun, halt: threading.Event) -> Optional[NodeOutcome]:
@@ -39,6 +40,7 @@ def run_in_process(node_spec: Dict[str, Any], run: NodeRun, ctx_config: dict, ha
     is written, instead of dying mid-task as pypushflow's default handler makes it.
     `relay_events`: return the node's events with the outcome (see ewoks_core.events.relay).
     """
+    exit_with_parent()  # once per worker process: no orphan if the caller is SIGKILLed
     if FileFlag(halt_path).is_set():
         return None
     cancel = WorkerCancel(FileFlag(cancel_path))

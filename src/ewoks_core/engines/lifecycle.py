@@ -45,6 +45,9 @@ def run_job(engine: Engine, job: Job, options: EngineOptions, selection: Selecti
     emitter = job.ctx.emitter
     emitter.emit("job", "start")
     emitter.emit("workflow", "start")
+    if emitter.enabled:
+        # written now: worker processes write their node events straight to the same files
+        emitter.flush()
     error: Optional[BaseException] = None
     try:
         engine.run(job, options)

@@ -15,13 +15,16 @@ from .context import RunContext, context_from_config
 from .outcome import NodeOutcome, NodeRun
 
 
-def run_node(node: Node, run: NodeRun, ctx: RunContext) -> NodeOutcome:
-    """Execute one run of a node; never raises for task errors (they are in the outcome)."""
+def run_node(node: Node, run: NodeRun, ctx: RunContext, flush_start: bool = False) -> NodeOutcome:
+    """Execute one run of a node; never raises for task errors (they are in the outcome).
+    `flush_start`: write the start event before the task runs (worker processes, which may die)."""
     emitter = ctx.emitter
     events = emitter.enabled
     task_id = node.task_identifier or node.task_type
     if events:
         emitter.emit("node", "start", node_id=node.id, task_id=task_id, input_uris=run.input_uris)
+        if flush_start:
+            emitter.flush()
     try:
         outcome = _execute(node, run, ctx, task_id)
     except KeyboardInterrupt:
@@ -80,7 +83,7 @@ def run_node_remote(node_spec: Dict[str, Any], run: NodeRun, ctx_config: dict, c
     node = Node(node_spec["id"], node_spec["attrs"], 0)
     ctx = context_from_config(ctx_config, cancel_event)
     try:
-        return run_node(node, run, ctx)
+        return run_node(node, run, ctx, flush_start=True)  # a worker killed mid-task leaves its start
     finally:
         ctx.emitter.flush()
 
@@ -88,3 +91,20 @@ def run_node_remote(node_spec: Dict[str, Any], run: NodeRun, ctx_config: dict, c
 def node_spec(node: Node) -> Dict[str, Any]:
     """Plain data describing a node, to send to a worker process."""
     return {"id": node.id, "attrs": node.attrs}
+
+
+class WorkerLostError(RuntimeError):
+    """The worker running a node died or became unreachable: the node's outcome is lost."""
+
+
+def report_lost(node: Node, run: NodeRun, ctx: RunContext, where: str, exc: BaseException) -> NodeOutcome:
+    """The outcome of a run whose worker died before returning it: the node fails with a
+    WorkerLostError, and its end event (which the worker never wrote) is emitted here."""
+    error = WorkerLostError(f"the {where} worker running node {node_label(node.id)!r} was lost or failed to "
+                            f"return its result: {type(exc).__name__}: {exc}")
+    error.__cause__ = exc
+    outcome = NodeOutcome.from_exception(error)
+    if ctx.emitter.enabled:
+        ctx.emitter.emit("node", "end", node_id=node.id, task_id=node.task_identifier or node.task_type,
+                         error=error, error_traceback=outcome.error_traceback, input_uris=run.input_uris)
+    return outcome

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import json
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -51,14 +53,18 @@ def run_case(case: Case, engine: Optional[str], tmp_path: Path, **engine_options
     execinfo = {"handlers": [{"class": "jsonl", "arguments": [{"name": "path", "value": str(events_file)}]}]}
     load_options = {"root_dir": str(tmp_path)}
     observed: Dict[str, Any] = {"error": None}
-    try:
-        per_node = execute_graph(case.graph, engine=engine, inputs=case.inputs, outputs=[{"all": True}],
-                                 merge_outputs=False, execinfo=execinfo, load_options=load_options, **engine_options)
-        observed["node_results"] = {node_label(k): _plain(v) for k, v in per_node.items()}
-        observed["results"] = _plain(execute_graph(case.graph, engine=engine, inputs=case.inputs,
-                                                   load_options=load_options, **engine_options))
-    except TaskFailedError as e:
-        observed["error"] = e
+    with warnings.catch_warnings():
+        # some cases override a linked input on purpose (input priority): that warning is expected
+        warnings.filterwarnings("ignore", message=".* is not used: the link from", category=UserWarning)
+        try:
+            per_node = execute_graph(case.graph, engine=engine, inputs=case.inputs, outputs=[{"all": True}],
+                                     merge_outputs=False, execinfo=execinfo, load_options=load_options,
+                                     **engine_options)
+            observed["node_results"] = {node_label(k): _plain(v) for k, v in per_node.items()}
+            observed["results"] = _plain(execute_graph(case.graph, engine=engine, inputs=case.inputs,
+                                                       load_options=load_options, **engine_options))
+        except TaskFailedError as e:
+            observed["error"] = e
     observed["events"] = node_events(events_file)
     observed["workflow_events"] = workflow_events(events_file)
     return observed

@@ -1,0 +1,38 @@
+"""Worker processes of a pool end with the process that started them, even when it is SIGKILLed."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+_WATCHING = [False]
+_LOCK = threading.Lock()
+
+
+def exit_with_parent() -> None:
+    """In a multiprocessing worker: start (once) a thread that writes the pending events and exits
+    this process as soon as its parent is gone. No-op in a process multiprocessing did not start."""
+    import multiprocessing
+
+    with _LOCK:
+        if _WATCHING[0] or multiprocessing.parent_process() is None:
+            return
+        sentinel = multiprocessing.parent_process().sentinel
+        if sentinel is None:
+            return
+        _WATCHING[0] = True
+    threading.Thread(target=_wait_then_exit, args=(sentinel,), name="ewoks-parent-watch", daemon=True).start()
+
+
+def _wait_then_exit(sentinel: int) -> None:
+    from multiprocessing.connection import wait
+
+    wait([sentinel])
+    sinks = sys.modules.get("ewoks_core.events.sinks._buffered")
+    if sinks is not None:  # write what the running task emitted so far
+        try:
+            sinks.close_all()
+        except Exception:
+            pass
+    os._exit(1)
