@@ -163,3 +163,36 @@ def _session_alive(sid: int) -> bool:
             except OSError:
                 pass
     return False
+
+
+def test_ctrl_c_in_a_terminal_with_process_workers(tmp_path):
+    """A terminal sends SIGINT to the whole process group: each worker only tells its task
+    (self.cancelled), so every node ends once, with the task's own error, and no worker remains."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    doc = graph("slow", [node("a", "Sleep", {"seconds": 60}), node("b", "Sleep", {"seconds": 60})], [])
+    wf = tmp_path / "slow.json"
+    wf.write_text(__import__("json").dumps(doc))
+    path = tmp_path / "events.jsonl"
+    cmd = [sys.executable, "-m", "ewoks_core.cli.main", "execute", str(wf), "--engine", "dask",
+           "-o", "scheduler=processes", "-o", "n_workers=2", "--events", str(path)]
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 60
+        while len([e for e in read_events(path) if e["type"] == "start" and e["context"] == "node"]) < 2:
+            assert time.monotonic() < deadline and proc.poll() is None, "the nodes never started"
+            time.sleep(0.1)
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130
+    assert node_marks(read_events(path)) == {"a": ["start", "end!"], "b": ["start", "end!"]}
+    ends = [e for e in read_events(path) if e["context"] == "node" and e["type"] == "end"]
+    assert all("cancelled" in e["error_message"] for e in ends)
