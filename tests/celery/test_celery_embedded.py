@@ -217,4 +217,20 @@ def test_cli_submit_wait_jobs_and_cancel(worker, tmp_path, capsys):
     assert main(["submit", str(workflow), "--wait"]) == 2  # input 'a' missing: a user error, reported by the worker
     err = capsys.readouterr()[1]
     assert err.count("error: ") == 1 and "'a'" in err
+    assert main(["submit", str(workflow), "-p", "a=1", "--queue", "nobody-listens", "--wait", "--timeout", "0.5"]) == 1
+    out, err = capsys.readouterr()
+    job_id = out.strip()
+    assert f"job {job_id} did not finish within 0.5 s (state PENDING)" in err and f"ewoks cancel {job_id}" in err
+    assert "Traceback" not in err
+    assert main(["cancel", job_id]) == 0
+    capsys.readouterr()
 
+
+def test_process_pools_in_a_prefork_worker_are_refused_clearly(worker):
+    """A Celery prefork pool process is a daemon: it cannot start process pools; say so and what to do."""
+    for engine, options in (("dask", {"scheduler": "processes"}), ("ppf", {"pool_type": "process"})):
+        future = submit_graph(one_node("ewoks_core.testing.tasks.SumTask", a=1), engine=engine, **options)
+        with pytest.raises(Exception, match=r"cannot start worker processes here: this process is a daemon.*--pool threads"):
+            future.result(timeout=60)
+    future = submit_graph(one_node("ewoks_core.testing.tasks.SumTask", a=1), engine="dask", scheduler="threads")
+    assert future.result(timeout=60) == {"result": 1}

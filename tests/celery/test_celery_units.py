@@ -237,3 +237,11 @@ def test_embedded_broker_under_concurrent_producers_and_consumers(tmp_path):
         assert proc.exitcode == 0
     assert sorted(received) == sorted(f"{p}-{i}" for p in range(3) for i in range(200))
     assert not [name for name in os.listdir(folder) if name.endswith((".msg", ".tmp", ".claimed"))]
+
+
+def test_passwords_are_masked_in_the_worker_banner():
+    from ewoks_celery.config import mask_password
+
+    assert mask_password("amqp://guest:secret@host:5672//") == "amqp://guest:***@host:5672//"
+    assert mask_password("redis://:pw@127.0.0.1:6379/0") == "redis://:***@127.0.0.1:6379/0"
+    assert mask_password("filesystem://") == "filesystem://"

@@ -80,6 +80,7 @@ def add_commands(subparsers: Any) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    _require_celery()
     from .worker import run_worker
 
     run_worker(config_from_args(args), args.queue, args.concurrency, args.pool, args.loglevel, args.hostname,
@@ -88,6 +89,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
+    _require_celery()
     from ewoks_core.cli import params
 
     from .client import client_for
@@ -104,6 +106,10 @@ def cmd_submit(args: argparse.Namespace) -> int:
     follower.start()
     try:
         results = future.result(timeout=args.timeout)
+    except TimeoutError as e:
+        print(f"error: {e}; it goes on: follow it with `ewoks events ... --job {future.job_id} --follow`, "
+              f"stop it with `ewoks cancel {future.job_id}`", file=sys.stderr)
+        return 1
     finally:
         follower.join(timeout=2.0)  # let the last events be shown
     from ewoks_core.cli import output
@@ -140,6 +146,7 @@ def _show_progress(future: Any, stream: Any) -> None:
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
+    _require_celery()
     from .client import client_for
 
     client = client_for(config_from_args(args))
@@ -153,6 +160,7 @@ def _time(value: Optional[float]) -> str:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
+    _require_celery()
     from ewoks_core.cli import output
 
     from .client import client_for
@@ -167,3 +175,15 @@ def cmd_jobs(args: argparse.Namespace) -> int:
              for r in rows]
     print(output.table(table, ["JOB", "STATE", "WORKFLOW", "QUEUE", "SUBMITTED", "DURATION", "WORKER", "MESSAGE"]))
     return 0
+
+
+def _require_celery() -> None:
+    """The commands exist without the celery extra (the CLI lists them); using one needs it."""
+    try:
+        import celery  # noqa: F401
+        import kombu  # noqa: F401
+    except ImportError as e:
+        from ewoks_core.errors import EwoksError
+
+        raise EwoksError(f"remote execution needs Celery, which is not installed ({e.name or e})",
+                         hint="pip install 'ewoks_core[celery]'") from None

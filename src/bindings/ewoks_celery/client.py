@@ -12,7 +12,7 @@ from ewoks_core.errors import EwoksError
 from ewoks_core.events.emitter import new_job_id
 
 from .app import TASK_NAME, get_app
-from .config import CeleryConfig, as_config
+from .config import CeleryConfig, as_config, mask_password
 from .errors import JobNotFoundError
 from .future import EwoksFuture
 from .jobstore import FAILURE, FINAL_STATES, PENDING, JobRecord, open_jobstore
@@ -29,6 +29,11 @@ class JobClient:
         self.config = config
         self.app = get_app(config)
         self.store = open_jobstore(config)
+        if not self.store.reachable():  # say why the next call may take a while (a restart is waited for)
+            import warnings
+
+            warnings.warn(f"the result store {mask_password(config.results_url)} does not answer: waiting for it "
+                          "(about a minute) before giving up", UserWarning, stacklevel=3)
 
     def submit(self, graph: Any, *, engine: Optional[str] = None, inputs: Optional[Sequence[dict]] = None,
                outputs: Optional[Sequence[dict]] = None, merge_outputs: bool = True, varinfo: Optional[dict] = None,

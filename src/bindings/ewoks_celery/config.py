@@ -210,3 +210,18 @@ def as_config(config: Any = None) -> CeleryConfig:
     if isinstance(config, Mapping):
         return _resolved(CeleryConfig(**_parse(config, "config argument"), source="config argument"))
     return load_config(config)
+
+
+def mask_password(url: object) -> str:
+    """A URL with its password replaced by ***, for logs and banners."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    text = str(url)
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return text
+    if not parts.password:
+        return text
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -145,7 +145,7 @@ class EwoksFuture:
                 time.sleep(min(0.5, chunk) if chunk else 0)
             outcome = self._poll(result)
             if outcome is None and remaining is not None and remaining <= chunk:
-                raise TimeoutError(f"job {self.job_id} did not finish within {timeout} s (state {result.state})")
+                raise TimeoutError(f"job {self.job_id} did not finish within {timeout:g} s (state {self.state})")
         return outcome
 
     def _check_lost(self) -> bool:

@@ -13,7 +13,7 @@ import socket
 import sys
 from typing import List, Optional, Sequence
 
-from .config import CeleryConfig
+from .config import CeleryConfig, mask_password
 
 POOLS = ("prefork", "solo", "threads")
 
@@ -38,8 +38,8 @@ def run_worker(config: CeleryConfig, queues: Sequence[str] = (), concurrency: Op
     if allow:
         config = dataclasses.replace(config, allowed_tasks=tuple(config.allowed_tasks) + tuple(allow))
     app = get_app(config)
-    print(f"ewoks worker: broker {app.conf.broker_url}, results {config.results_url}, events "
-          f"{config.events_source}, queues {','.join(queues or [config.queue])}, allowed tasks "
+    print(f"ewoks worker: broker {mask_password(app.conf.broker_url)}, results {mask_password(config.results_url)}, "
+          f"events {mask_password(config.events_source)}, queues {','.join(queues or [config.queue])}, allowed tasks "
           f"{', '.join(config.allowed_tasks)} ({config.source})", file=sys.stderr, flush=True)
     app.worker_main(worker_argv(config, queues, concurrency, pool, loglevel, hostname))
 
@@ -69,3 +69,4 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+

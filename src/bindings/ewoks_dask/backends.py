@@ -61,6 +61,9 @@ class ProcessBackend(Backend):
     name = "process-pool"
 
     def __init__(self, job: Job, n_workers: int, context: str) -> None:
+        from ewoks_core.execution.orphans import require_process_support
+
+        require_process_support("dask scheduler 'processes'", "scheduler", "scheduler='threads'")
         ctx = mp_context(context)
         self.stop_flag, self.cancel_flag = ctx.Event(), ctx.Event()
         self.pool = ProcessPoolExecutor(n_workers, mp_context=ctx, initializer=init_process,
@@ -213,8 +216,12 @@ def start_local_cluster(options: DaskOptions) -> Any:
     """A LocalCluster of worker processes for one run (closed by the caller)."""
     from distributed import LocalCluster
 
+    from ewoks_core.execution.orphans import require_process_support
+
     from .workerenv import worker_environ
 
+    require_process_support("dask scheduler 'cluster'", "scheduler",
+                            "scheduler='threads' or the address of a running cluster (ewoks cluster start)")
     kwargs: Dict[str, Any] = {"processes": True, "silence_logs": logging.ERROR, "dashboard_address": ":0"}
     if not options.dashboard:  # the scheduler's HTTP server (health, metrics) still listens: on a free port
         kwargs.update(dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"})

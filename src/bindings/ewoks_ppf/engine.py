@@ -20,4 +20,8 @@ class PpfEngine(Engine):
         from .workflow import PpfWorkflow
 
         assert isinstance(options, PpfOptions)
+        if options.uses_processes:
+            from ewoks_core.execution.orphans import require_process_support
+
+            require_process_support(f"ppf pool_type={options.pool_type!r}", "pool_type", "pool_type='thread'")
         PpfWorkflow(job, options).execute()

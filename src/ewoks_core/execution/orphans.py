@@ -36,3 +36,29 @@ def _wait_then_exit(sentinel: int) -> None:
         except Exception:
             pass
     os._exit(1)
+
+
+def can_start_processes() -> bool:
+    """False in a daemonic process (a Celery prefork pool worker, a multiprocessing.Pool worker):
+    Python forbids those to start child processes."""
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon:
+        return False
+    billiard = sys.modules.get("billiard.process")  # Celery's prefork pool uses billiard's processes
+    current = getattr(billiard, "current_process", None)
+    try:
+        return not (current is not None and current().daemon)
+    except Exception:
+        return True
+
+
+def require_process_support(what: str, field: str, alternative: str) -> None:
+    """Refuse, before anything runs, a process pool in a process that cannot start one."""
+    if can_start_processes():
+        return
+    from ..errors import EngineError
+
+    raise EngineError(f"{what} cannot start worker processes here: this process is a daemon (a Celery prefork "
+                      "pool worker, or a worker of another process pool)", field=field,
+                      hint=f"Use {alternative}, or start the Celery worker with --pool threads (or solo).")

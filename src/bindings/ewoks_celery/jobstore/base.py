@@ -44,6 +44,10 @@ class JobStore:
         self.lost_after = lost_after
         self.expires = expires
 
+    def reachable(self) -> bool:
+        """One quick attempt to reach the store (no retries): False when it does not answer now."""
+        return True
+
     def add(self, record: JobRecord) -> None:
         """Register a job at submission (state PENDING)."""
         raise NotImplementedError

@@ -59,6 +59,15 @@ class RedisJobStore(JobStore):
         self._adds = 0
         self._lock = threading.Lock()
 
+    def reachable(self) -> bool:
+        import redis
+
+        try:
+            with redis.Redis.from_url(self.url, socket_timeout=2.0, socket_connect_timeout=2.0) as probe:
+                return bool(probe.ping())
+        except (redis.RedisError, OSError):
+            return False
+
     def _client(self, blocking: bool = False) -> Any:
         key = (os.getpid(), blocking)  # blocking calls (BLPOP) need a client without socket timeout
         client = self._clients.get(key)
