@@ -40,6 +40,8 @@ def bad(tmp_path_factory, demo):
         "not_a_number": poni.replace("Distance: 0.3", "Distance: abc"),
         "bad_detector": poni.replace("Detector: Pilatus1M", "Detector: Pilatus1Mx"),
         "unknown_key": poni + "Distanse: 0.3\n",
+        "old_format": "PixelSize1: 0.000172\nPixelSize2: 0.000172\nDistance: 0.3\nPoni1: 0.08\nPoni2: 0.09\n"
+                      "Rot1: 0\nRot2: 0\nRot3: 0\nWavelength: 4.13e-11\n",  # pyFAI 0.x: no detector line
     }.items():
         path = folder / f"{name}.poni"
         path.write_text(text)
@@ -86,6 +88,8 @@ def cases(demo, bad):
         "dict unknown key": ({"poni": {"distanse": 0.3, "poni1": 0.1, "poni2": 0.1, "energy": 30,
                                        "detector": "Pilatus1M"}}, ValueError,
                              r"unknown geometry key 'distanse'\. Did you mean 'distance'"),
+        "poni without detector": ({"poni": bad["old_format"]}, ValueError,
+                                  r"input 'poni': the geometry does not say the detector's size.*give input 'detector'"),
         "dict no energy": ({"poni": {"dist": 0.3, "poni1": 0.1, "poni2": 0.1, "detector": "Pilatus1M"}},
                            ValueError, r"geometry lacks wavelength \(or energy in keV\)"),
         "monitor length": ({"monitor_url": bad["scan"] + "::/1.1/measurement/mon3"}, ValueError,
@@ -109,7 +113,7 @@ def cases(demo, bad):
 CASES = ["missing file", "near file name", "missing dataset", "group not dataset", "no dataset path", "not hdf5",
          "1D dataset", "wrong shape", "empty scan", "nan frame", "inf frame", "poni missing", "poni garbage",
          "poni no wavelength", "poni not a number", "poni unknown detector", "poni unknown key",
-         "dict unknown detector", "dict unknown key", "dict no energy", "monitor length", "monitor zero",
+         "dict unknown detector", "dict unknown key", "poni without detector", "dict no energy", "monitor length", "monitor zero",
          "monitor missing", "unit", "method", "npt", "range", "mask shape", "mask missing", "polarization",
          "error model"]
 

@@ -46,6 +46,9 @@ def merge_spectra(spectra: Sequence[Dict[str, Any]], input_name: str = "spectra"
     hi = min(a["energy"][-1] for a in arrays)
     ref = arrays[0]["energy"]
     grid = ref[(ref >= lo) & (ref <= hi)]
+    if len(arrays) == 1 and ref.size < 10:
+        raise XasInputError(f"input {input_name!r}: the scan has only {ref.size} energy points; an EXAFS scan "
+                            "needs hundreds (check the energy column)")
     if grid.size < max(10, ref.size // 2):
         spans = ", ".join(f"{s.get('label', i)}: {a['energy'][0]:.1f}-{a['energy'][-1]:.1f} eV"
                           for i, (s, a) in enumerate(zip(spectra, arrays)))

@@ -222,6 +222,10 @@ def get_integrator(geometry: Mapping[str, Any]) -> Any:
     import pyFAI
 
     ai = pyFAI.load(dict(geometry))
+    if ai.detector.shape is None:  # an old PONI file (pixel sizes only) or a generic detector
+        raise ValueError(f"input 'poni': the geometry does not say the detector's size (detector "
+                         f"{geometry.get('detector')!r}, no shape): give input 'detector' (e.g. 'Pilatus1M'), or "
+                         "a PONI file with a Detector and Detector_config line (pyFAI-calib2 writes them)")
     ai.ewoks_xrpd_engine_lock = threading.Lock()  # see engine_lock()
     with _CACHE_LOCK:
         ai = _CACHE.setdefault(key, ai)
