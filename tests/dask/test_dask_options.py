@@ -81,3 +81,18 @@ def test_existing_client_is_not_closed(dask_client):
     assert execute_graph(ONE, engine="dask", scheduler=dask_client) == {"result": 3}
     assert dask_client.status == "running"
     assert execute_graph(ONE, engine="dask", scheduler=dask_client) == {"result": 3}
+
+
+def test_scheduler_options_are_checked():
+    engine = get_engine("dask")
+    with pytest.raises(EngineError, match=r"scheduler_options.num_workers must be a positive integer, got 'abc'"):
+        engine.parse_options({"scheduler_options": {"num_workers": "abc"}})
+    with pytest.raises(EngineError, match=r"scheduler_options \['bogus'\] only apply to scheduler='cluster'"):
+        engine.parse_options({"scheduler": "threads", "scheduler_options": {"bogus": 1}})
+
+
+@pytest.mark.slow
+def test_bad_local_cluster_argument_is_one_clear_error():
+    doc = graph("one", [node("a", "SumTask", {"a": 1})], [])
+    with pytest.raises(EngineError, match=r"cannot start a dask LocalCluster: TypeError: .*'bogus'.*scheduler_options"):
+        execute_graph(doc, engine="dask", scheduler="cluster", scheduler_options={"bogus": 1})

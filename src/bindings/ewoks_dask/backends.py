@@ -239,10 +239,17 @@ def start_local_cluster(options: DaskOptions) -> Any:
     try:
         with worker_environ():
             cluster = LocalCluster(**kwargs)
-    except BaseException:  # Ctrl-C while it starts: its worker processes must not stay behind
+    except BaseException as exc:  # Ctrl-C while it starts: its worker processes must not stay behind
         for half_started in set(getattr(SpecCluster, "_instances", ())) - known:
             with contextlib.suppress(BaseException):
                 half_started.close(timeout=CLOSE_TIMEOUT)
+        if isinstance(exc, Exception):  # bad LocalCluster arguments fail deep inside distributed
+            cause = exc.__cause__ or exc
+            extra = sorted(options.cluster_kwargs())
+            raise EngineError(f"cannot start a dask LocalCluster: {type(cause).__name__}: {cause}",
+                              field="scheduler_options" if extra else "scheduler",
+                              hint=f"Check the LocalCluster arguments given in scheduler_options {extra}." if extra
+                              else "Check n_workers/threads_per_worker and the machine's resources.") from exc
         raise
     if options.dashboard:
         logger.warning("dask dashboard of this run: %s", cluster.dashboard_link)

@@ -73,12 +73,31 @@ class DaskOptions(EngineOptions):
     @model_validator(mode="after")
     def _compat(self) -> "DaskOptions":
         opts = dict(self.scheduler_options or {})
+
+        def count(name: str) -> int:
+            value = opts[name]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                try:
+                    value = int(value)
+                except (TypeError, ValueError):
+                    value = None
+                if value is None or value < 1:
+                    raise PydanticCustomError("scheduler_options", "{message}", {
+                        "message": f"scheduler_options.{name} must be a positive integer, got {opts[name]!r}"})
+            return value
+
+        if self.scheduler != "cluster":
+            unknown = sorted(set(opts) - {"num_workers", "n_workers", "threads_per_worker", "context"})
+            if unknown:
+                raise PydanticCustomError("scheduler_options", "{message}", {
+                    "message": f"scheduler_options {unknown} only apply to scheduler='cluster' (LocalCluster "
+                               "arguments); known for every scheduler: num_workers, threads_per_worker, context"})
         if "num_workers" in opts and self.n_workers is None:
-            object.__setattr__(self, "n_workers", int(opts["num_workers"]))
+            object.__setattr__(self, "n_workers", count("num_workers"))
         if "n_workers" in opts and self.n_workers is None:
-            object.__setattr__(self, "n_workers", int(opts["n_workers"]))
+            object.__setattr__(self, "n_workers", count("n_workers"))
         if "threads_per_worker" in opts and self.threads_per_worker is None:
-            object.__setattr__(self, "threads_per_worker", int(opts["threads_per_worker"]))
+            object.__setattr__(self, "threads_per_worker", count("threads_per_worker"))
         if "context" in opts and self.mp_context is None:
             object.__setattr__(self, "mp_context", opts["context"])
         return self

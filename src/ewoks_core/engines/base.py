@@ -56,6 +56,8 @@ class Engine:
                 known = list(self.Options.model_fields)
                 raise EngineError(f"engine {self.name!r} has no option {name!r}.{did_you_mean(name, known)}",
                                   field=name, hint=f"Options: {', '.join(known)}.") from None
+            if not name:  # a check across options (model validator): its message names them
+                raise EngineError(f"engine {self.name!r}: {err['msg']}", field="options") from None
             raise EngineError(f"engine {self.name!r}: invalid option {name!r}: {err['msg']}", field=name) from None
 
     def run(self, job: Job, options: EngineOptions) -> None:
