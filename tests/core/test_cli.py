@@ -169,3 +169,20 @@ def test_tasks_of_a_package_with_a_broken_module(capsys, tmp_path, monkeypatch):
     assert json.loads(out)[0]["description"] == ""  # not Task's own docstring
     code, _, err = run(capsys, "tasks", "no_such_module_here")
     assert code == 2 and "no module named 'no_such_module_here'" in err
+
+
+def test_progress_line_keeps_its_clock_running_during_a_long_node():
+    import io
+    import time
+
+    from ewoks_core.cli.progress import ConsoleProgress
+    from ewoks_core.events.record import Event
+
+    stream = io.StringIO()
+    progress = ConsoleProgress(2, stream)
+    progress.emit(Event(context="node", type="start", job_id="j", node_id="slow"))
+    deadline = time.monotonic() + 10
+    while stream.getvalue().count("\r") < 3 and time.monotonic() < deadline:  # redrawn without new events
+        time.sleep(0.05)
+    progress.close()
+    assert stream.getvalue().count("\r") >= 3 and "running: slow" in stream.getvalue()

@@ -21,6 +21,16 @@ class ConsoleProgress(EventSink):
         self.running: Dict[str, Any] = {}
         self.t0 = time.monotonic()
         self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name="ewoks-progress", daemon=True)
+        self._ticker.start()
+
+    def _tick(self) -> None:
+        """Redraw twice a second while nodes run, so the clock moves during a long task."""
+        while not self._closed.wait(0.5):
+            with self._lock:
+                if self.running and not self._closed.is_set():
+                    self._draw()
 
     def emit(self, event: Any) -> None:
         if event.context != "node":
@@ -49,6 +59,7 @@ class ConsoleProgress(EventSink):
         self.stream.flush()
 
     def close(self) -> None:
+        self._closed.set()
         with self._lock:
             self.stream.write("\n")
             self.stream.flush()
