@@ -241,3 +241,16 @@ def test_event_lines_have_fixed_widths():
     lines = [format_event_line(short), format_event_line(long)]
     assert header.split() == ["TIME", "JOB", "CONTEXT", "NODE", "TYPE", "PROGRESS", "ERROR"]
     assert header.index("TYPE") == lines[0].index("start") == lines[1].index("progress")
+
+
+def test_follow_every_job_of_a_file(tmp_path):
+    path = str(tmp_path / "e.jsonl")
+    sink = JsonLinesSink(path)
+    for job in ("j1", "j2"):
+        sink.emit(Event(context="job", type="start", job_id=job))
+        sink.emit(Event(context="job", type="end", job_id=job, error=False))
+    sink.flush()
+    followed = list(follow_events(path, poll_interval=0.05, timeout=0.5))  # no job: past the job ends
+    sink.close()
+    assert _keys(followed) == [("j1", "job", None, "start"), ("j1", "job", None, "end"),
+                               ("j2", "job", None, "start"), ("j2", "job", None, "end")]

@@ -201,7 +201,8 @@ def add_events(sub) -> None:
     p.add_argument("--node", default=None, help="node id")
     p.add_argument("--type", choices=["start", "end", "progress"], default=None)
     p.add_argument("--since", default=None, help="ISO time")
-    p.add_argument("--follow", action="store_true", help="wait for new events until the job ends")
+    p.add_argument("--follow", action="store_true",
+                   help="wait for new events: until the job ends with --job, else until Ctrl-C (files only)")
     p.add_argument("--jobs", action="store_true", help="list jobs instead of events")
     p.set_defaults(func=cmd_events)
 
@@ -212,9 +213,7 @@ def cmd_events(args) -> int:
     if args.jobs:
         print(table.format_jobs_table(readers.list_jobs(args.source)))
         return 0
-    if args.follow:
-        if not args.job:
-            raise EwoksError("--follow needs --job ID", field="--job")
+    if args.follow:  # one job: until it ends; every job (files): until Ctrl-C
         print(table.format_event_line(None, header=True), flush=True)
         for event in readers.follow_events(args.source, job_id=args.job):
             print(table.format_event_line(event), flush=True)

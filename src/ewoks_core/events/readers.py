@@ -61,17 +61,22 @@ def list_jobs(source: Source) -> List[Dict[str, Any]]:
     return sorted(jobs, key=lambda job: _sort_key(job.get("start_time")))
 
 
-def follow_events(source: Source, *, job_id: Any, poll_interval: float = 0.2,
+def follow_events(source: Source, *, job_id: Any = None, poll_interval: float = 0.2,
                   timeout: Optional[float] = None) -> Iterator[Event]:
-    """Events of one job, past and future, as they arrive. Stops after the job's end
-    event (context 'job', type 'end') or, without raising, after `timeout` seconds.
+    """Events of one job (or, with job_id None, of every job: files only), past and future, as
+    they arrive. Stops after the job's end event (context 'job', type 'end'), or, without raising,
+    after `timeout` seconds (every job: only then, or when the caller stops iterating).
     Sleeps `poll_interval` between reads (Redis: wakes up as soon as events are published)."""
     reader, sink = _open(source, must_exist=False)
-    return _follow(reader, sink, str(job_id), max(poll_interval, 0.01),
+    if job_id is None and getattr(reader, "follows_one_job_only", False):
+        reader.close()
+        raise EwoksError("following every job needs an event file (.jsonl/.db); Redis is followed per job",
+                         field="job_id", hint="Give the job id (--job ID).")
+    return _follow(reader, sink, None if job_id is None else str(job_id), max(poll_interval, 0.01),
                    None if timeout is None else time.monotonic() + timeout)
 
 
-def _follow(reader: Any, sink: Optional[EventSink], job_id: str, poll_interval: float,
+def _follow(reader: Any, sink: Optional[EventSink], job_id: Optional[str], poll_interval: float,
             deadline: Optional[float]) -> Iterator[Event]:
     cursor: Any = None
     try:
@@ -81,7 +86,7 @@ def _follow(reader: Any, sink: Optional[EventSink], job_id: str, poll_interval: 
             dicts, cursor = reader.new_events(job_id, cursor)
             for data in dicts:
                 yield Event.from_dict(data)
-                if data.get("context") == "job" and data.get("type") == "end":
+                if job_id is not None and data.get("context") == "job" and data.get("type") == "end":
                     return
             wait = poll_interval
             if deadline is not None:
@@ -185,7 +190,7 @@ class _MemoryReader:
 
     def new_events(self, job_id: str, cursor: Optional[int]) -> Tuple[List[Dict[str, Any]], int]:
         dicts = self.sink.dicts()
-        return [d for d in dicts[cursor or 0:] if str(d.get("job_id")) == job_id], len(dicts)
+        return [d for d in dicts[cursor or 0:] if job_id is None or str(d.get("job_id")) == job_id], len(dicts)
 
     def close(self) -> None:
         pass

@@ -163,7 +163,7 @@ class JsonLinesReader:
     def new_events(self, job_id: str, cursor: Optional[int]) -> Tuple[List[Dict[str, Any]], int]:
         """The job's events written after `cursor` (a byte offset) and the next cursor."""
         dicts, offset = read_new(self.path, cursor or 0)
-        return [d for d in dicts if str(d.get("job_id")) == job_id], offset
+        return [d for d in dicts if job_id is None or str(d.get("job_id")) == job_id], offset
 
     def close(self) -> None:
         pass

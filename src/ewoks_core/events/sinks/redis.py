@@ -119,6 +119,8 @@ def _shared_client(url: str, timeout: float) -> Any:
 class RedisReader:
     """Reads what RedisSink wrote; `wait()` blocks on the job's live channel."""
 
+    follows_one_job_only = True  # live events are published per job
+
     def __init__(self, url: str = DEFAULT_URL, prefix: str = "ewoks", timeout: float = 10.0) -> None:
         self.url = url
         self.keys = Keys(prefix)

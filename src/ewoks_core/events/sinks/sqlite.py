@@ -286,7 +286,7 @@ class SqliteReader:
     def new_events(self, job_id: str, cursor: Optional[int]) -> Tuple[List[Dict[str, Any]], Optional[int]]:
         """The job's events after rowid `cursor` (none while the database is being created)."""
         try:
-            rows = list(self.rows({"job_id": [job_id]}, cursor or 0))
+            rows = list(self.rows({} if job_id is None else {"job_id": [job_id]}, cursor or 0))
         except (EwoksError, sqlite3.OperationalError):
             return [], cursor
         return [data for _, data in rows], (rows[-1][0] if rows else cursor)
