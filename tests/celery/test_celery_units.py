@@ -90,6 +90,10 @@ def test_values_round_trip_through_json():
     assert back["tuple"] == (1, (2, "x")) and back["set"] == {1, 2} and back["bytes"] == b"\x00\xff"
     assert back[3] == "int key" and back[("a", 1)] == "tuple key" and math.isnan(back["nan"])
     assert back["missing"] is MISSING and back["tag"] == {"__tuple__": [1]} and back["path"] == Path("/tmp/x")
+    assert type(back["scalar"]) is np.int16 and back["scalar"] == 7  # numpy scalars keep their type
+    for scalar in (np.float32(1.5), np.bool_(True), np.uint8(3)):
+        again = codec.decode(json.loads(json.dumps(codec.encode(scalar))))
+        assert type(again) is type(scalar) and again == scalar
 
 
 def test_values_without_encoding_are_refused_with_their_place():

@@ -21,7 +21,7 @@ class EncodingError(EwoksError):
 
 def encode(value: Any, what: str = "value") -> Any:
     """JSON-compatible form of `value`; raises EncodingError naming the first value without an encoding."""
-    encoded, complete = _encode(value)
+    encoded, complete = _encode(value, exact_scalars=True)
     if not complete:
         path, bad = _find_bad(value, what)
         raise EncodingError(f"{path} of type {type(bad).__module__}.{type(bad).__qualname__} cannot be sent "

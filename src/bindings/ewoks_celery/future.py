@@ -102,6 +102,19 @@ class EwoksFuture:
     def _async(self) -> Any:
         return self._client.app.AsyncResult(self.job_id)
 
+    @staticmethod
+    def _release(result: Any) -> None:
+        """Forget an AsyncResult now: its __del__ would otherwise talk to the backend, possibly at
+        interpreter exit (when a traceback kept it alive), and print an ignored ImportError."""
+        try:
+            result.backend.remove_pending_result(result)
+        except Exception:
+            pass
+        try:
+            result.backend = None
+        except Exception:
+            pass
+
     def _poll(self, result: Any = None) -> Optional[_Outcome]:
         if self._outcome is None:
             result = result if result is not None and self._revoked_at is None else self._async()
@@ -143,9 +156,12 @@ class EwoksFuture:
             except Exception as e:  # the result store is unreachable (restarting?): retry until the deadline
                 logger.warning("job %s: cannot read its state yet: %s", self.job_id, e)
                 time.sleep(min(0.5, chunk) if chunk else 0)
-            outcome = self._poll(result)
-            if outcome is None and remaining is not None and remaining <= chunk:
-                raise TimeoutError(f"job {self.job_id} did not finish within {timeout:g} s (state {self.state})")
+            try:
+                outcome = self._poll(result)
+                if outcome is None and remaining is not None and remaining <= chunk:
+                    raise TimeoutError(f"job {self.job_id} did not finish within {timeout:g} s (state {self.state})")
+            finally:
+                self._release(result)
         return outcome
 
     def _check_lost(self) -> bool:

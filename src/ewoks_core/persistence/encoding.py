@@ -31,8 +31,9 @@ _SCALAR_KINDS = "biufcUS"
 
 
 class _Encoder:
-    def __init__(self, summarize_arrays_over: Optional[int]) -> None:
+    def __init__(self, summarize_arrays_over: Optional[int], exact_scalars: bool = False) -> None:
         self.summarize_arrays_over = summarize_arrays_over
+        self.exact_scalars = exact_scalars
         self.complete = True
 
     def encode(self, value: Any) -> Any:
@@ -80,7 +81,7 @@ class _Encoder:
         return {"__dict__": [[self.encode(k), self.encode(v)] for k, v in value.items()]}
 
     def _numpy_scalar(self, value: Any, np: Any) -> Any:
-        if value.dtype.kind in _SCALAR_KINDS:
+        if value.dtype.kind in _SCALAR_KINDS and not self.exact_scalars:
             return self.encode(value.item())
         return {"__npscalar__": self._array(np.asarray(value), np)}
 
@@ -103,13 +104,16 @@ class _Encoder:
                                 "data": base64.b64encode(data).decode("ascii")}}
 
 
-def encode(value: Any, summarize_arrays_over: Optional[int] = None) -> Tuple[Any, bool]:
+def encode(value: Any, summarize_arrays_over: Optional[int] = None,
+           exact_scalars: bool = False) -> Tuple[Any, bool]:
     """(JSON-compatible encoding of value, complete). complete is False when something was stored as a repr.
 
     With summarize_arrays_over, arrays larger than that many bytes are replaced by
     their dtype and shape (used for provenance records of inputs, not for results).
+    Numpy scalars become plain JSON numbers (readable files), or, with exact_scalars, keep
+    their numpy type (values sent between processes come back as they were).
     """
-    encoder = _Encoder(summarize_arrays_over)
+    encoder = _Encoder(summarize_arrays_over, exact_scalars)
     return encoder.encode(value), encoder.complete
 
 
