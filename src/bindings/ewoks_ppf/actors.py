@@ -72,6 +72,9 @@ class NodeActor(AbstractActor):
         run: NodeRun = inData.payload  # type: ignore[attr-defined]
         with self._async_execute_context(_scope_id, self._succeeded, functools.partial(self._failed, run)) \
                 as (succeeded, failed):
+            if self._scheduler.job.ctx.cancel_event.is_set():  # cancelled since it was scheduled: never start
+                succeeded(None)
+                return
             try:
                 fn, args = self._submission(run)
                 self.pool.apply_async(fn, args=args, callback=succeeded, error_callback=failed)

@@ -14,16 +14,16 @@ import threading
 from typing import Any, Dict, Optional
 
 from ewoks_core.engines.base import Job
+from ewoks_core.events.relay import EVENTS_KEY, take_events
 from ewoks_core.execution import NodeOutcome, NodeRun, run_node_remote
+from ewoks_core.execution.orphans import exit_with_parent
 
 from .flags import FileFlag, WorkerCancel
-from ewoks_core.events.relay import EVENTS_KEY, take_events
-from ewoks_core.execution.orphans import exit_with_parent
 
 
 def run_in_thread(job: Job, run: NodeRun, halt: threading.Event) -> Optional[NodeOutcome]:
     """Thread pools: run the node in this process (events go straight to the job's sinks)."""
-    if halt.is_set():
+    if halt.is_set() or job.ctx.cancel_event.is_set():
         return None
     try:
         return job.run_local(run)
