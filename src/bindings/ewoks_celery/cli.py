@@ -19,6 +19,8 @@ import threading
 from datetime import datetime
 from typing import Any, Optional
 
+from ewoks_core.cli import params
+
 from .config import CeleryConfig
 
 
@@ -50,13 +52,7 @@ def add_commands(subparsers: Any) -> None:
     p.set_defaults(func=cmd_worker)
 
     p = subparsers.add_parser("submit", help="submit a workflow to Celery workers; prints the job id")
-    p.add_argument("workflow", help="workflow file (.json/.yaml)")
-    p.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
-                   help="input of the start nodes (value parsed as JSON, else string)")
-    p.add_argument("--pn", "-pn", action="append", default=[], metavar="NODE:NAME=VALUE", help="input of one node")
-    p.add_argument("--pa", "-pa", action="append", default=[], metavar="NAME=VALUE", help="input of every node")
-    p.add_argument("--engine", default=None, help="engine the worker runs the workflow with (default: sequential)")
-    p.add_argument("-o", "--option", action="append", default=[], metavar="OPTION=VALUE", help="engine option")
+    params.add_workflow_arguments(p, "engine the worker runs the workflow with (default: sequential)")
     p.add_argument("--queue", "-Q", default=None, help="queue (default: the configuration's, 'ewoks')")
     p.add_argument("--load-on", choices=["client", "worker"], default="client",
                    help="where the workflow file and its sub-graphs are read (default: here)")
@@ -90,7 +86,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_submit(args: argparse.Namespace) -> int:
     _require_celery()
-    from ewoks_core.cli import params
 
     from .client import client_for
 

@@ -13,13 +13,7 @@ from . import output, params
 
 def add_execute(sub) -> None:
     p = sub.add_parser("execute", help="run a workflow and print its results")
-    p.add_argument("workflow", help="workflow file (.json/.yaml)")
-    p.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
-                   help="input of the start nodes (value parsed as JSON, else string)")
-    p.add_argument("--pn", "-pn", action="append", default=[], metavar="NODE:NAME=VALUE", help="input of one node")
-    p.add_argument("--pa", "-pa", action="append", default=[], metavar="NAME=VALUE", help="input of every node")
-    p.add_argument("--engine", default=None, help="engine name (default: sequential)")
-    p.add_argument("-o", "--option", action="append", default=[], metavar="OPTION=VALUE", help="engine option")
+    params.add_workflow_arguments(p)
     p.add_argument("--outputs", choices=["none", "end", "all"], default="end", help="which node outputs to return")
     p.add_argument("--merge-outputs", dest="merge_outputs", action=argparse_bool(), default=True,
                    help="merge the outputs of all selected nodes into one dict (default) or keep them per node")

@@ -56,3 +56,16 @@ def engine_options(texts: Sequence[str]) -> Dict[str, Any]:
         name, value = split_assignment(text, "-o")
         options[str(name)] = value
     return options
+
+
+def add_workflow_arguments(parser: Any, engine_help: str = "engine name (default: sequential)") -> None:
+    """The arguments that say what to run, shared by `ewoks execute` and `ewoks submit`:
+    the workflow file, its inputs (-p, --pn, --pa), the engine and its options (-o)."""
+    parser.add_argument("workflow", help="workflow file (.json/.yaml)")
+    parser.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
+                        help="input of the start nodes (value parsed as JSON, else string)")
+    parser.add_argument("--pn", "-pn", action="append", default=[], metavar="NODE:NAME=VALUE",
+                        help="input of one node")
+    parser.add_argument("--pa", "-pa", action="append", default=[], metavar="NAME=VALUE", help="input of every node")
+    parser.add_argument("--engine", default=None, help=engine_help)
+    parser.add_argument("-o", "--option", action="append", default=[], metavar="OPTION=VALUE", help="engine option")
