@@ -37,6 +37,16 @@ def test_unpicklable_output_fails_the_node(no_orphans):
     with pytest.raises(TaskFailedError) as info:
         execute_graph(g, engine="ppf", pool_type="process", max_workers=1)
     assert info.value.node_id == "a" and "pickle" in str(info.value).lower()
+    assert "outputs cannot be sent back" in str(info.value)
+
+
+def test_unpicklable_output_has_one_end_event(tmp_path, no_orphans):
+    g = graph("lambda", [node("a", "_ppf_support.unpicklable", task_type="method")], [])
+    events = tmp_path / "events.jsonl"
+    with pytest.raises(TaskFailedError):
+        execute_graph(g, engine="ppf", pool_type="process", max_workers=1, execinfo=jsonl_handler(events))
+    marks = [(e["node_id"], e["type"]) for e in read_events(events) if e["context"] == "node"]
+    assert marks == [("a", "start"), ("a", "end")]
 
 
 @pytest.mark.parametrize("pool_type", POOLS)

@@ -97,10 +97,25 @@ class WorkerLostError(RuntimeError):
     """The worker running a node died or became unreachable: the node's outcome is lost."""
 
 
+def _unsendable(exc: BaseException) -> bool:
+    """The worker ran the node (and wrote its end event) but could not send its outputs back."""
+    import pickle
+
+    return isinstance(exc, pickle.PicklingError) or (isinstance(exc, (TypeError, AttributeError)) and
+                                                     "pickle" in str(exc).lower())
+
+
 def report_lost(node: Node, run: NodeRun, ctx: RunContext, where: str, exc: BaseException) -> NodeOutcome:
-    """The outcome of a run whose worker died before returning it: the node fails with a
-    WorkerLostError, and its end event (which the worker never wrote) is emitted here."""
-    error = WorkerLostError(f"the {where} worker running node {node_label(node.id)!r} was lost or failed to "
+    """The outcome of a run whose worker did not return it: the node fails with a WorkerLostError.
+    A worker that died never wrote the node's end event: it is emitted here. Outputs that could not
+    be pickled back come from a run that ended (its end event exists): only the error is reported."""
+    label = node_label(node.id)
+    if _unsendable(exc):
+        error = WorkerLostError(f"node {label!r} ran on a {where} worker but its outputs cannot be sent back: "
+                                f"{type(exc).__name__}: {exc}")
+        error.__cause__ = exc
+        return NodeOutcome.from_exception(error)
+    error = WorkerLostError(f"the {where} worker running node {label!r} was lost or failed to "
                             f"return its result: {type(exc).__name__}: {exc}")
     error.__cause__ = exc
     outcome = NodeOutcome.from_exception(error)
