@@ -32,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_engines(sub)
     commands.add_demo_data(sub)
     commands.add_plugins(sub)
+    for command in sub.choices.values():  # `ewoks COMMAND ... -v` works for every command
+        if not any(action.dest == "verbose_cmd" for action in command._actions):
+            command.add_argument("--verbose", "-v", dest="verbose_cmd", action="store_true",
+                                 help="show full tracebacks")
     return parser
 
 
