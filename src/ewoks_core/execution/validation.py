@@ -131,12 +131,9 @@ def _overridden_by_links(graph: CompiledGraph, classes: Dict[Any, type], item: d
     (input priority: link data > workflow inputs > default_inputs), so the value is never used
     when that link delivers (always, when the link is required)."""
     selector = {k: item[k] for k in ("id", "label", "task_identifier") if item.get(k) is not None}
-    try:
-        targets = graph.find_nodes(**selector)
-    except Exception:
-        return []
-    if not targets and "id" in selector:
-        targets = [nid for nid in graph.nodes if node_label(nid) == node_label(selector["id"])]
+    if isinstance(selector.get("id"), list):
+        selector["id"] = tuple(selector["id"])
+    targets = graph.find_nodes(**selector)
     name, messages = item.get("name"), []
     for nid in targets:
         for link in graph.nodes[nid].incoming:

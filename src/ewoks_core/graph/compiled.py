@@ -240,6 +240,11 @@ class CompiledGraph:
             if task_identifier is not None and node.task_identifier != task_identifier:
                 continue
             found.append(nid)
+        if not found and id is not None:  # as printed: 'sub/node' for a sub-graph node, '3' for 3
+            wanted = node_label(id)
+            found = [nid for nid in self.nodes if node_label(nid) == wanted and
+                     (label is None or self.nodes[nid].attrs.get("label") == label) and
+                     (task_identifier is None or self.nodes[nid].task_identifier == task_identifier)]
         return found
 
     def __repr__(self) -> str:
@@ -302,9 +307,6 @@ def apply_workflow_inputs(compiled: CompiledGraph, inputs: Sequence[dict]) -> No
             selector["id"] = tuple(selector["id"])
         if selector:
             targets = compiled.find_nodes(**selector)
-            if not targets and "id" in selector:  # as printed: 'sub/node' for a sub-graph node, '3' for 3
-                wanted = node_label(selector["id"])
-                targets = [nid for nid in compiled.nodes if node_label(nid) == wanted]
             if not targets:
                 from ..errors import did_you_mean
 
