@@ -165,7 +165,8 @@ def _session_alive(sid: int) -> bool:
     return False
 
 
-def test_ctrl_c_in_a_terminal_with_process_workers(tmp_path):
+@pytest.mark.parametrize("scheduler", ["processes", pytest.param("cluster", marks=pytest.mark.slow)])
+def test_ctrl_c_in_a_terminal_with_process_workers(scheduler, tmp_path):
     """A terminal sends SIGINT to the whole process group: each worker only tells its task
     (self.cancelled), so every node ends once, with the task's own error, and no worker remains."""
     import os
@@ -178,7 +179,7 @@ def test_ctrl_c_in_a_terminal_with_process_workers(tmp_path):
     wf.write_text(__import__("json").dumps(doc))
     path = tmp_path / "events.jsonl"
     cmd = [sys.executable, "-m", "ewoks_core.cli.main", "execute", str(wf), "--engine", "dask",
-           "-o", "scheduler=processes", "-o", "n_workers=2", "--events", str(path)]
+           "-o", f"scheduler={scheduler}", "-o", "n_workers=2", "--events", str(path)]
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
