@@ -47,7 +47,10 @@ def run_job(engine: Engine, job: Job, options: EngineOptions, selection: Selecti
     emitter.emit("workflow", "start")
     if emitter.enabled:
         # written now: worker processes write their node events straight to the same files
-        emitter.flush()
+        try:
+            emitter.flush()
+        except Exception as exc:  # the sink keeps the events and retries; the job runs
+            logger.warning("job %s: events cannot be written yet: %s", emitter.job_id, exc)
     error: Optional[BaseException] = None
     try:
         engine.run(job, options)
