@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from ewoks_dask import mpstart
+from ewoks_core.execution import mpstart
 
 SCRIPT = '''
 import json

@@ -16,10 +16,10 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from ewoks_core.engines.base import Job
 from ewoks_core.errors import EngineError, node_label
 from ewoks_core.execution import NodeOutcome, NodeRun, node_spec
+from ewoks_core.execution.mpstart import default_start_method, mp_context
 
 from .loop import LOST, Backend, Done
-from .mpstart import mp_context
-from .options import DaskOptions, default_mp_context, is_client, local_workers
+from .options import DaskOptions, is_client, local_workers
 from ewoks_core.events.relay import local_sinks, relay, worker_config
 from .worker import init_process, run_in_process, run_on_worker, stop_job_async
 
@@ -64,7 +64,7 @@ class ProcessBackend(Backend):
         from ewoks_core.execution.orphans import require_process_support
 
         require_process_support("dask scheduler 'processes'", "scheduler", "scheduler='threads'")
-        ctx = mp_context(context)
+        ctx = mp_context(context, preload=["ewoks_dask.worker"])
         self.stop_flag, self.cancel_flag = ctx.Event(), ctx.Event()
         self.pool = ProcessPoolExecutor(n_workers, mp_context=ctx, initializer=init_process,
                                         initargs=(self.stop_flag, self.cancel_flag))
@@ -170,7 +170,7 @@ def open_backend(job: Job, options: DaskOptions) -> Backend:
     """The backend for options.scheduler (everything but sync and threads)."""
     scheduler = options.scheduler
     if scheduler == "processes":
-        return ProcessBackend(job, local_workers(options), options.mp_context or default_mp_context())
+        return ProcessBackend(job, local_workers(options), options.mp_context or default_start_method())
     try:
         import distributed
     except ImportError as e:

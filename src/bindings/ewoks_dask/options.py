@@ -137,13 +137,6 @@ def is_client(value: Any) -> bool:
     return mod is not None and isinstance(value, mod.Client)
 
 
-def default_mp_context() -> str:
-    """forkserver where the platform has it (fast worker start, no fork of a threaded process), else spawn."""
-    import multiprocessing
-
-    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-
-
 def local_workers(options: DaskOptions) -> int:
     """Pool size of the threads/processes schedulers: n_workers, dask's num_workers config, or the CPU count."""
     if options.n_workers:

@@ -1,4 +1,9 @@
-"""Fast worker processes for `scheduler="processes"`: a forkserver that has the imports loaded.
+"""Fast, fork-safe worker processes for the process pools of engines (dask, ppf): a forkserver
+that has the imports loaded.
+
+Forking the calling process itself (Linux's default) copies a process full of threads
+(scheduler, event flusher, pypushflow actors): a child forked while another thread holds a
+lock can deadlock. A forkserver forks from a small single-threaded server instead.
 
 With the `forkserver` start method every pool process is forked from one server
 process, so what the server has imported is free for each worker. The server
@@ -19,24 +24,30 @@ import multiprocessing
 import os
 import sys
 import threading
-from typing import Any, Iterable, List
+from typing import Any, Iterable, List, Sequence
 
 logger = logging.getLogger(__name__)
 
 _ENV = "EWOKS_DASK_FORKSERVER_PRELOAD"
-PRELOAD = ["ewoks_dask.mpstart", "ewoks_core", "ewoks_dask.worker", "numpy"]
+PRELOAD = ["ewoks_core.execution.mpstart", "ewoks_core", "ewoks_core.execution", "numpy"]
 _LOCK = threading.Lock()
 
 
-def mp_context(name: str) -> Any:
-    """The multiprocessing context `name`; for forkserver, a server started with our preloads."""
+def mp_context(name: str, preload: Sequence[str] = ()) -> Any:
+    """The multiprocessing context `name`; for forkserver, a server started with our preloads
+    (and `preload`, the caller's worker module: only the first caller's list is used)."""
     ctx = multiprocessing.get_context(name)
     if name == "forkserver":
-        _ensure_forkserver(ctx)
+        _ensure_forkserver(ctx, list(preload))
     return ctx
 
 
-def _ensure_forkserver(ctx: Any) -> None:
+def default_start_method() -> str:
+    """forkserver where the platform has it, else spawn (never a plain fork of a threaded process)."""
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def _ensure_forkserver(ctx: Any, extra: List[str]) -> None:
     from multiprocessing import forkserver
 
     server = getattr(forkserver, "_forkserver", None)
@@ -45,7 +56,7 @@ def _ensure_forkserver(ctx: Any) -> None:
     with _LOCK:
         if server._forkserver_pid is not None or getattr(server, "_preload_modules", None) != ["__main__"]:
             return
-        ctx.set_forkserver_preload(PRELOAD)
+        ctx.set_forkserver_preload(PRELOAD + [m for m in extra if m not in PRELOAD])
         os.environ[_ENV] = json.dumps({"modules": main_imports(), "sys_path": sys.path})
         try:
             forkserver.ensure_running()
