@@ -93,6 +93,12 @@ class NodeActor(AbstractActor):
         # broken worker, or data that cannot be sent. The node failed (with its end event, which the
         # worker never wrote); JobState decides what follows.
         job = self._scheduler.job
+        if type(error).__name__ == "BrokenProcessPool":
+            # a worker died: the pool is unusable. Its other workers may be left blocked on the
+            # pool's shared queue lock (held by the dead one) and would hang its shutdown: end them.
+            from .processes import force_pool
+
+            force_pool(self.pool)
         outcome = report_lost(job.graph.nodes[self.node_id], run, job.ctx, "ppf pool", error)
         self._scheduler.receive(Message("done", self.node_id, outcome))
 
