@@ -67,8 +67,11 @@ def test_crashed_worker_fails_the_job(no_orphans):
 
 
 def test_crashed_worker_leaves_complete_events(tmp_path, no_orphans):
-    # the dying worker wrote its start event; the engine writes the end event the worker never could
-    g = graph("crash", [node("a", "os._exit", {0: 1}, task_type="method"), node("s", "Sleep", {"seconds": 1})], [])
+    # the dying worker wrote its start event; the engine writes the end event the worker never could.
+    # (A crash while another worker of a forked pool runs can hang the pool's shutdown: see the
+    # ppf limitations in docs/engines/ppf.md; that case is not run here.)
+    g = graph("crash", [node("a", "os._exit", {0: 1}, task_type="method"), node("s", "Sleep", {"seconds": 1})],
+              [link("a", "s")])
     events = tmp_path / "events.jsonl"
     with pytest.raises(TaskFailedError, match="WorkerLostError"):
         execute_graph(g, engine="ppf", pool_type="process", execinfo=jsonl_handler(events))
