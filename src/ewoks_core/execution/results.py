@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..errors import GraphFormatError
-from ..graph.compiled import CompiledGraph
+from ..graph.compiled import CompiledGraph, node_selector
 from ..task.missing import MISSING
 
 # (node_id, output name or None for all, new name or None)
@@ -21,9 +21,7 @@ def parse_outputs(graph: CompiledGraph, outputs: Optional[Sequence[dict]]) -> Se
     for i, item in enumerate(outputs):
         if not isinstance(item, dict):
             raise GraphFormatError(f"outputs[{i}] must be a mapping", field="outputs")
-        selector = {k: item[k] for k in ("id", "label", "task_identifier") if item.get(k) is not None}
-        if "id" in selector and isinstance(selector["id"], list):
-            selector["id"] = tuple(selector["id"])
+        selector = node_selector(item)
         if selector:
             nodes = graph.find_nodes(**selector)
             if not nodes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from ..errors import EwoksError, GraphFormatError, MissingInputsError, did_you_mean, node_label
-from ..graph.compiled import CompiledGraph
+from ..graph.compiled import CompiledGraph, node_selector
 from ..task.discovery import resolve_task_class
 
 
@@ -109,7 +109,7 @@ def unused_workflow_inputs(graph: CompiledGraph, classes: Dict[Any, type], input
     """Messages for workflow inputs that no targeted task declares (typos such as -p kmaxx=12)."""
     messages = []
     for item in inputs or ():
-        if any(item.get(k) is not None for k in ("id", "label", "task_identifier")):
+        if node_selector(item):
             messages.extend(_overridden_by_links(graph, classes, item))
             continue
         if item.get("all"):
@@ -130,10 +130,7 @@ def _overridden_by_links(graph: CompiledGraph, classes: Dict[Any, type], item: d
     """A workflow input given to a node whose incoming link sets the same input: the link wins
     (input priority: link data > workflow inputs > default_inputs), so the value is never used
     when that link delivers (always, when the link is required)."""
-    selector = {k: item[k] for k in ("id", "label", "task_identifier") if item.get(k) is not None}
-    if isinstance(selector.get("id"), list):
-        selector["id"] = tuple(selector["id"])
-    targets = graph.find_nodes(**selector)
+    targets = graph.find_nodes(**node_selector(item))
     name, messages = item.get("name"), []
     for nid in targets:
         for link in graph.nodes[nid].incoming:

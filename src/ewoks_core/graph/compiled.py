@@ -293,6 +293,15 @@ def compile_graph(graph: WorkflowGraph, *, inputs: Optional[Sequence[dict]] = No
     return compiled
 
 
+def node_selector(item: dict) -> Dict[str, Any]:
+    """The node selector of an ewoks inputs/outputs item: its id/label/task_identifier keys that are
+    set (a JSON list id becomes the tuple id of a sub-graph node). Empty: no selector."""
+    selector = {k: item[k] for k in ("id", "label", "task_identifier") if item.get(k) is not None}
+    if isinstance(selector.get("id"), list):
+        selector["id"] = tuple(selector["id"])
+    return selector
+
+
 def apply_workflow_inputs(compiled: CompiledGraph, inputs: Sequence[dict]) -> None:
     """ewoks' `inputs=[{"id"|"label"|"task_identifier": ..., "name":..., "value":..., "all": bool}]`.
 
@@ -302,9 +311,7 @@ def apply_workflow_inputs(compiled: CompiledGraph, inputs: Sequence[dict]) -> No
     for i, item in enumerate(inputs):
         if not isinstance(item, dict) or "name" not in item:
             raise GraphFormatError(f"workflow input #{i} must be a mapping with 'name' and 'value'", field="inputs")
-        selector = {k: item[k] for k in ("id", "label", "task_identifier") if item.get(k) is not None}
-        if "id" in selector and isinstance(selector["id"], list):
-            selector["id"] = tuple(selector["id"])
+        selector = node_selector(item)
         if selector:
             targets = compiled.find_nodes(**selector)
             if not targets:
