@@ -71,3 +71,21 @@ def test_process_pool_worker_killed(tmp_path):
     # the engine still works afterwards (a new pool per run)
     assert execute_graph(graph("ok", [node("a", "SumTask", {"a": 1})], []), engine="dask",
                          scheduler="processes") == {"result": 1}
+
+
+def test_process_pool_worker_killed_beside_other_runs(tmp_path):
+    # the broken pool fails the run beside the dead one and the queued one too: each gets start and end,
+    # in the file the workers write and in a sink object that only gets events relayed with outcomes
+    from ewoks_core.events.sinks.memory import MemorySink
+
+    doc = graph("killer", [node("k", T + "KillWorker", {"marker": str(tmp_path / "killed.pid"), "always": True}),
+                           node("w", T + "WhereAmI", {"seconds": 1}), node("q", T + "WhereAmI", {"seconds": 1})], [])
+    path, sink = tmp_path / "events.jsonl", MemorySink()
+    with pytest.raises(TaskFailedError, match="BrokenProcessPool"):
+        execute_graph(doc, engine="dask", scheduler="processes", n_workers=2,
+                      execinfo={"handlers": [sink] + jsonl_execinfo(path)["handlers"]})
+    for events in (read_events(path), sink.dicts()):
+        marks = node_marks(events)
+        assert marks["k"] == ["start", "end!"], marks
+        assert all(m in (["start", "end"], ["start", "end!"]) for m in marks.values()), marks
+        assert events[-1]["context"] == "job" and events[-1]["error"]

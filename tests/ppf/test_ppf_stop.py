@@ -143,7 +143,7 @@ def _signal_run(tmp_path, pool_type, signals, stubborn=False, group=False, retur
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=group)
     try:
         _wait_for(lambda: len(started_nodes(read_events(events))) >= 2, timeout=60)
-        children = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+        children = _pool_workers(proc.pid)
         t0 = time.monotonic()
         for signum in signals:
             if group:
@@ -159,6 +159,19 @@ def _signal_run(tmp_path, pool_type, signals, stubborn=False, group=False, retur
             proc.communicate()
     assert proc.returncode == returncode, (out, err)
     return out.strip(), read_events(events), children
+
+
+def _pool_workers(pid):
+    """Pool worker pids of process `pid`: its children, or the children of its forkserver (not the
+    forkserver and the resource tracker multiprocessing starts beside it)."""
+    workers = []
+    for child in psutil.Process(pid).children():
+        cmdline = " ".join(child.cmdline())
+        if "forkserver" in cmdline:
+            workers.extend(c.pid for c in child.children())
+        elif "resource_tracker" not in cmdline:
+            workers.append(child.pid)
+    return workers
 
 
 def _alive(pids):

@@ -17,6 +17,7 @@ from ewoks_core.engines.base import Job
 from ewoks_core.errors import EngineError, node_label
 from ewoks_core.execution import NodeOutcome, NodeRun, node_spec
 from ewoks_core.execution.mpstart import default_start_method, mp_context
+from ewoks_core.execution.startmarks import StartMarks
 
 from .loop import LOST, Backend, Done
 from .options import DaskOptions, is_client, local_workers
@@ -70,8 +71,12 @@ class ProcessBackend(Backend):
                                         initargs=(self.stop_flag, self.cancel_flag))
         self.specs = _NodeSpecs(job)
         self.relay = _Relay(job)
+        # complete events for runs lost with a worker (a broken pool fails the queued runs too)
+        self.marks = StartMarks() if job.ctx.emitter.enabled else None
 
     def submit(self, run: NodeRun, done: Done) -> None:
+        if self.marks is not None:
+            self.marks.assign(run)
         future = self.pool.submit(run_in_process, self.specs[run.node_id], run, self.relay.config,
                                   bool(self.relay.sinks))
         future.add_done_callback(lambda f: done((run, f)))
@@ -94,6 +99,8 @@ class ProcessBackend(Backend):
                     with contextlib.suppress(Exception):
                         process.terminate()
         self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.marks is not None:
+            self.marks.close()
 
 
 class DistributedBackend(Backend):

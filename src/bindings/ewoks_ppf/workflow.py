@@ -26,6 +26,7 @@ from pypushflow.Workflow import Workflow
 from ewoks_core.engines.base import Job
 from ewoks_core.errors import node_label
 from ewoks_core.execution import NodeOutcome, NodeRun, node_spec
+from ewoks_core.execution.startmarks import StartMarks
 
 from .actors import Message, NodeActor, SchedulerActor
 from .flags import JobFlags
@@ -109,13 +110,17 @@ class PpfWorkflow(Workflow):
                 relay(outcome, sinks)
 
         args = (config, halt_path, cancel_path, bool(sinks))
+        if self.job.ctx.emitter.enabled:  # complete events for runs lost with a worker (or a broken pool)
+            marks = StartMarks(self.flags.directory)
+            return (lambda run: (run_in_process, (specs[run.node_id], marks.assign(run)) + args)), on_outcome
         return (lambda run: (run_in_process, (specs[run.node_id], run) + args)), on_outcome
 
     # -- execution ------------------------------------------------------------------------
     def execute(self) -> None:
         """Run the job to its end; stop cleanly on timeout, cancel, SIGTERM or Ctrl-C (re-raised)."""
         opts = self.options
-        pool_options = {"context": opts.context} if opts.uses_processes and opts.context else {}
+        context = opts.pool_context()
+        pool_options = {"context": context} if context is not None else {}
         self._deadline = time.monotonic() + opts.timeout if opts.timeout else None
         try:
             with self._run_context(max_workers=opts.max_workers, scaling_workers=False,

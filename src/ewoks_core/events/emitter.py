@@ -116,6 +116,10 @@ class EventEmitter:
             if getattr(sink, "_ewoks_owned", False):
                 sink.close()
 
+    def only(self, sinks: Sequence[EventSink]) -> "EventEmitter":
+        """An emitter of the same job that sends to `sinks` only."""
+        return EventEmitter(sinks, job_id=self.job_id, engine=self.engine, workflow_id=self.workflow_id)
+
     @property
     def local_sinks(self) -> List[EventSink]:
         """Sink objects given as instances: worker processes cannot rebuild them from the config."""

@@ -28,7 +28,7 @@ from typing import Any, Iterable, List, Sequence
 
 logger = logging.getLogger(__name__)
 
-_ENV = "EWOKS_DASK_FORKSERVER_PRELOAD"
+_ENV = "EWOKS_FORKSERVER_PRELOAD"
 PRELOAD = ["ewoks_core.execution.mpstart", "ewoks_core", "ewoks_core.execution", "numpy"]
 _LOCK = threading.Lock()
 

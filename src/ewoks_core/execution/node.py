@@ -13,6 +13,7 @@ from ..graph.compiled import Node
 from ..task.discovery import resolve_task_class
 from .context import RunContext, context_from_config
 from .outcome import NodeOutcome, NodeRun
+from .startmarks import clear_mark, mark_started, run_started
 
 
 def run_node(node: Node, run: NodeRun, ctx: RunContext, flush_start: bool = False) -> NodeOutcome:
@@ -25,6 +26,7 @@ def run_node(node: Node, run: NodeRun, ctx: RunContext, flush_start: bool = Fals
         emitter.emit("node", "start", node_id=node.id, task_id=task_id, input_uris=run.input_uris)
         if flush_start:
             emitter.flush()
+            mark_started(run)
     try:
         outcome = _execute(node, run, ctx, task_id)
     except KeyboardInterrupt:
@@ -86,6 +88,7 @@ def run_node_remote(node_spec: Dict[str, Any], run: NodeRun, ctx_config: dict, c
         return run_node(node, run, ctx, flush_start=True)  # a worker killed mid-task leaves its start
     finally:
         ctx.emitter.flush()
+        clear_mark(run)
 
 
 def node_spec(node: Node) -> Dict[str, Any]:
@@ -107,19 +110,31 @@ def _unsendable(exc: BaseException) -> bool:
 
 def report_lost(node: Node, run: NodeRun, ctx: RunContext, where: str, exc: BaseException) -> NodeOutcome:
     """The outcome of a run whose worker did not return it: the node fails with a WorkerLostError.
-    A worker that died never wrote the node's end event: it is emitted here. Outputs that could not
-    be pickled back come from a run that ended (its end event exists): only the error is reported."""
+
+    Its events are completed here: the end event a dead worker never wrote and, when the run has a
+    start mark (execution.startmarks), the start event of a run no worker started, or, for a run
+    that started, its start event for the sinks that only receive events with the outcome.
+    Outputs that could not be pickled back come from a run that ended (its events exist)."""
     label = node_label(node.id)
     if _unsendable(exc):
         error = WorkerLostError(f"node {label!r} ran on a {where} worker but its outputs cannot be sent back: "
                                 f"{type(exc).__name__}: {exc}")
         error.__cause__ = exc
         return NodeOutcome.from_exception(error)
-    error = WorkerLostError(f"the {where} worker running node {label!r} was lost or failed to "
-                            f"return its result: {type(exc).__name__}: {exc}")
+    started = run_started(run)
+    if started is False:
+        message = f"node {label!r} was lost with its {where} before it started"
+    else:
+        message = f"the {where} worker running node {label!r} was lost or failed to return its result"
+    error = WorkerLostError(f"{message}: {type(exc).__name__}: {exc}")
     error.__cause__ = exc
     outcome = NodeOutcome.from_exception(error)
-    if ctx.emitter.enabled:
-        ctx.emitter.emit("node", "end", node_id=node.id, task_id=node.task_identifier or node.task_type,
-                         error=error, error_traceback=outcome.error_traceback, input_uris=run.input_uris)
+    emitter = ctx.emitter
+    if emitter.enabled:
+        task_id = node.task_identifier or node.task_type
+        starts = None if started is None else (emitter.only(emitter.local_sinks) if started else emitter)
+        if starts is not None:
+            starts.emit("node", "start", node_id=node.id, task_id=task_id, input_uris=run.input_uris)
+        emitter.emit("node", "end", node_id=node.id, task_id=task_id, error=error,
+                     error_traceback=outcome.error_traceback, input_uris=run.input_uris)
     return outcome

@@ -18,6 +18,7 @@ class NodeRun:
     inputs: Dict[Any, Any]
     run_index: int = 0
     input_uris: Optional[Dict[str, Any]] = None
+    start_mark: Optional[str] = None  # see execution.startmarks (local process pools, events on)
 
 
 @dataclass
