@@ -11,6 +11,12 @@
   is serialized without holding a lock while tasks are submitted, and a
   callback that runs synchronously (a task that finished before its callback
   was attached) never recurses.
+- Thread pools: when an outcome is handled in a pool thread, the first run it
+  makes ready is executed right there once the scheduler's queue is drained,
+  still inside the trigger scope of the callback's node actor: a chain of nodes
+  stays on one pool thread (as in dask's local scheduler), without a pypushflow
+  trigger (~17 us) and a hop through the pool's queue (~20 us) per node. The
+  other runs are triggered and go to the pool.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from ewoks_core.engines.base import Job
 from ewoks_core.errors import node_label
 from ewoks_core.execution import NodeOutcome, NodeRun
 from ewoks_core.execution.node import report_lost
+
+from .worker import in_pool_thread
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +89,17 @@ class NodeActor(AbstractActor):
             except Exception as exc:  # the pool is closed or broken, or the arguments do not pickle
                 failed(exc)
 
+    def run_inline(self, run: NodeRun) -> None:
+        """Execute a run in this thread: a thread of the pool, inside the trigger scope of the node
+        actor whose callback is running (it keeps the ThreadCounter above zero until we return)."""
+        fn, args = self._submission(run)
+        try:
+            outcome = fn(*args)
+        except Exception as exc:
+            self._failed(run, exc)
+            return
+        self._succeeded(outcome)
+
     # Callbacks run inside this actor's trigger scope (pypushflow closes it after them), so the
     # scheduler is called directly: the scope covers its work, no second trigger per run is needed.
     def _succeeded(self, outcome: Optional[NodeOutcome]) -> None:
@@ -119,6 +138,7 @@ class SchedulerActor(AbstractActor):
         self._inbox: Deque[Message] = deque()
         self._lock = threading.Lock()
         self._draining = False
+        self._local = threading.local()  # per thread: looping, and the run kept for inline execution
 
     def _execute(self, inData: dict, _scope_id: Optional[str] = None) -> None:
         self.receive(inData)  # type: ignore[arg-type]
@@ -127,12 +147,35 @@ class SchedulerActor(AbstractActor):
         """Queue a message; drain the queue unless another thread is draining it.
 
         Callers must be inside a pypushflow trigger scope (the ThreadCounter must not reach zero
-        while a message is queued): the scheduler's own trigger, or a node actor's callback."""
+        while a message is queued): the scheduler's own trigger, or a node actor's callback.
+        In a thread-pool thread, the run kept for this thread is executed once the queue is
+        drained (not while draining: outcomes of other threads would wait for that task); its
+        outcome is queued by the nested call, and this loop drains it, so nothing recurses."""
+        local = self._local
         with self._lock:
             self._inbox.append(message)
-            if self._draining:
-                return  # the draining thread (inside its own trigger scope) handles it
+            if self._draining or getattr(local, "looping", False):
+                return  # the draining thread, or this thread's loop below, handles it
             self._draining = True
+        local.looping = True
+        try:
+            while True:
+                self._drain()
+                run = local.__dict__.pop("inline", None)
+                if run is None:
+                    return
+                self.node_actors[run.node_id].run_inline(run)
+                with self._lock:
+                    if self._draining or not self._inbox:
+                        return  # another thread drains (its loop will see our outcome), or nothing to do
+                    self._draining = True
+        finally:
+            local.looping = False
+            run = local.__dict__.pop("inline", None)
+            if run is not None:  # left by an error: the run must still happen (or the job would wait)
+                self.node_actors[run.node_id].trigger(Message("run", run.node_id, run))
+
+    def _drain(self) -> None:
         try:
             while True:
                 with self._lock:
@@ -177,7 +220,11 @@ class SchedulerActor(AbstractActor):
             for run in runs:
                 state.discard(run.node_id)
             runs = []
+        local = self._local
         for run in runs:
-            self.node_actors[run.node_id].trigger(Message("run", run.node_id, run))
+            if "inline" not in local.__dict__ and getattr(local, "looping", False) and in_pool_thread(self.job):
+                local.inline = run
+            else:
+                self.node_actors[run.node_id].trigger(Message("run", run.node_id, run))
         if state.done and self.stop_actor is not None:
             self.stop_actor.trigger(Message("done"))

@@ -21,8 +21,17 @@ from ewoks_core.execution.orphans import exit_with_parent
 from .flags import FileFlag, WorkerCancel
 
 
+_POOL_THREAD = threading.local()
+
+
+def in_pool_thread(job: Job) -> bool:
+    """True in a thread of the thread pool of `job` (it ran a node of the job before)."""
+    return getattr(_POOL_THREAD, "job", None) is job
+
+
 def run_in_thread(job: Job, run: NodeRun, halt: threading.Event) -> Optional[NodeOutcome]:
     """Thread pools: run the node in this process (events go straight to the job's sinks)."""
+    _POOL_THREAD.job = job
     if halt.is_set() or job.ctx.cancel_event.is_set():
         return None
     try:
