@@ -12,18 +12,24 @@ POOLS = ["thread", "process"]
 
 
 # helpers multiprocessing starts once per interpreter (spawn/forkserver), not pool workers
-_INTERPRETER_HELPERS = ("resource_tracker", "semaphore_tracker", "forkserver")
+def _helper_processes() -> set:
+    """multiprocessing's forkserver and resource tracker: one per process, long-lived on purpose
+    (excluded by pid: the forkserver's workers have the same command line and must be counted)."""
+    from multiprocessing import forkserver, resource_tracker
+
+    pids = {getattr(forkserver._forkserver, "_forkserver_pid", None),
+            getattr(resource_tracker._resource_tracker, "_pid", None)}
+    return {p for p in pids if p}
 
 
 def live_children() -> List[int]:
     """PIDs of this process's descendants that are still running (zombies and multiprocessing's
     per-interpreter helper processes excluded)."""
+    helpers = _helper_processes()
     pids = []
     for child in psutil.Process().children(recursive=True):
         try:
-            if child.status() == psutil.STATUS_ZOMBIE:
-                continue
-            if any(h in " ".join(child.cmdline()) for h in _INTERPRETER_HELPERS):
+            if child.status() == psutil.STATUS_ZOMBIE or child.pid in helpers:
                 continue
             pids.append(child.pid)
         except psutil.NoSuchProcess:
