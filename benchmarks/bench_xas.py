@@ -54,6 +54,7 @@ def larch_direct_full(paths: List[str], out_dir: Path) -> Any:
     spectrum = {k: getattr(g, k) for k in ("energy", "mu", "norm", "flat", "e0", "edge_step", "k", "chi", "r",
                                            "chir_mag", "chir_re", "chir_im", "kwin")}
     spectrum["parameters"] = {"fourier": dict(FT)}
+    spectrum["label"] = f"merge of {len(paths)} scans"  # the same figure as the workflow's (titled)
     write_nexus(spectrum, out_dir / "direct.nxs")
     plot_exafs(spectrum, out_dir / "direct.png")
     return g
