@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from _ppf_support import POOLS, assert_complete, jsonl_handler, read_events
+from _ppf_support import POOLS, assert_complete, jsonl_handler, live_children, read_events
 
 import ewoks_ppf
 from ewoks_core.api import execute_graph
@@ -118,6 +118,49 @@ def test_ctrl_c_in_a_terminal(tmp_path):
     _assert_gone(children)
 
 
+def test_sigint_to_an_idle_worker_does_not_break_the_pool(tmp_path, no_orphans):
+    # an idle worker that died of SIGINT would break the pool: the running task would be lost
+    # (pypushflow's process pool ignores SIGINT in its workers between tasks; ours restores that)
+    events = tmp_path / "events.jsonl"
+    g = graph("idle", [node("q", "Noop", {"value": 1}), node("a", "Sleep", {"seconds": 1.5, "value": 2})], [])
+    sent = []
+
+    def interrupt_idle_workers() -> None:
+        def ready():
+            marks = {(e["node_id"], e["type"]): e["process_id"] for e in read_events(events) if e["context"] == "node"}
+            return marks if ("q", "end") in marks and ("a", "start") in marks else None
+
+        _wait_for(ready, timeout=30)
+        busy = ready()[("a", "start")]
+        for pid in set(live_children()) - {busy}:
+            os.kill(pid, signal.SIGINT)
+            sent.append(pid)
+
+    thread = threading.Thread(target=interrupt_idle_workers)
+    thread.start()
+    try:
+        results = execute_graph(g, engine="ppf", pool_type="process", max_workers=2, outputs=[{"all": True}],
+                                merge_outputs=False, execinfo=jsonl_handler(events))
+    finally:
+        thread.join()
+    assert sent, "no idle worker to interrupt"
+    assert results == {"q": {"value": 1}, "a": {"value": 2}}
+    assert_complete(read_events(events))
+
+
+def test_ctrl_c_in_a_terminal_with_an_idle_worker(tmp_path):
+    # the worker that ran 'q' waits for work when Ctrl-C reaches the group: it must not die of it
+    # (a dead worker breaks the pool: the running tasks would get a second, "lost", end event)
+    out, events, children = _signal_run(tmp_path, "process", [signal.SIGINT], group=True, extra="idle",
+                                        started=3)
+    assert out.startswith("RAISED KeyboardInterrupt"), out
+    assert_complete(events)
+    ends = [e["node_id"] for e in events if e["context"] == "node" and e["type"] == "end"]
+    assert sorted(ends) == ["a", "b", "q"], ends
+    assert not any("lost" in (e.get("error_message") or "") for e in events)
+    _assert_gone(children)
+
+
 def test_sigkill_of_the_caller_leaves_no_worker(tmp_path):
     # nothing in the caller can react to SIGKILL: the pool workers watch their parent and exit,
     # and so do the forkserver and the resource tracker
@@ -139,12 +182,14 @@ def test_second_signal_terminates_workers(signum, tmp_path):
     _assert_gone(children)
 
 
-def _signal_run(tmp_path, pool_type, signals, stubborn=False, group=False, returncode=3, everything=False):
+def _signal_run(tmp_path, pool_type, signals, stubborn=False, group=False, returncode=3, everything=False,
+                extra=None, started=2):
     events = tmp_path / "events.jsonl"
-    args = [sys.executable, SCRIPT, pool_type, str(events), "{}"] + (["stubborn"] if stubborn else [])
+    extra = "stubborn" if stubborn else extra
+    args = [sys.executable, SCRIPT, pool_type, str(events), "{}"] + ([extra] if extra else [])
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=group)
     try:
-        _wait_for(lambda: len(started_nodes(read_events(events))) >= 2, timeout=60)
+        _wait_for(lambda: len(started_nodes(read_events(events))) >= started, timeout=60)
         children = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)] if everything \
             else _pool_workers(proc.pid)
         t0 = time.monotonic()
