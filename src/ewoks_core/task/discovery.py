@@ -49,7 +49,19 @@ def _attribute(module: Any, name: str, identifier: str, node_id: Any, want: str)
         names = [n for n, v in vars(module).items() if not n.startswith("_") and
                  (inspect.isclass(v) and issubclass(v, Task) if want == "class" else callable(v))]
         raise TaskNotFoundError(f"unknown task {identifier!r}: module {module.__name__!r} has no {name!r}."
-                                f"{did_you_mean(name, names)}", node_id=node_id, field="task_identifier") from None
+                                f"{did_you_mean(name, names)}", node_id=node_id, field="task_identifier",
+                                hint=_main_module_hint(module)) from None
+
+
+def _main_module_hint(module: Any) -> Optional[str]:
+    """In a worker process, tasks defined interactively (python -c, a notebook) are not there."""
+    import multiprocessing
+
+    if module.__name__ not in ("__main__", "__mp_main__") or multiprocessing.parent_process() is None:
+        return None
+    return ("This worker process re-imported the main script, which does not define it (python -c, "
+            "a notebook or a class made at run time): put the task in an importable module, "
+            "or run it in threads (ppf pool_type='thread', dask scheduler='threads')")
 
 
 def resolve_task_class(task_type: str, identifier: Optional[str], node_id: Any = None,
