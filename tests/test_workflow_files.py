@@ -17,7 +17,7 @@ from ewoks_core.graph.compiled import compile_graph
 
 WORKFLOWS = Path(__file__).resolve().parents[1] / "workflows"
 FILES = sorted(p.name for p in WORKFLOWS.iterdir() if p.suffix in (".json", ".yaml", ".yml"))
-ENGINES = ["sequential", "ppf", "dask"]
+ENGINES = ["sequential", "ppf", "dask", "orange"]
 XRPD_DEMO_FILES = ("demo_scan.h5", "demo_scan.poni", "demo_scan_mask.edf")
 
 

@@ -1,0 +1,20 @@
+"""The `orange` engine: a job executed as an Orange canvas workflow (Scheme + SignalManager)."""
+
+from __future__ import annotations
+
+from ewoks_core.engines.base import Engine, EngineOptions, Job
+
+
+class OrangeEngine(Engine):
+    """Runs nodes one at a time in the calling thread, in the order Orange's signal manager delivers
+    their inputs; JobState decides what runs (conditions, error handlers, loops)."""
+
+    name = "orange"
+    description = "Orange canvas workflow (orange-canvas-core Scheme and SignalManager), in this thread"
+    capabilities = frozenset({"dag", "conditions", "on_error", "cycles"})
+    Options = EngineOptions
+
+    def run(self, job: Job, options: EngineOptions) -> None:
+        from .run import OrangeRun
+
+        OrangeRun(job, options).execute()
