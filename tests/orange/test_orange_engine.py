@@ -122,3 +122,19 @@ def test_cli_engine_orange():
     assert out.returncode == 0, out.stderr
     assert '"x": 23' in out.stdout
     assert "QObject" not in out.stderr  # no Qt warnings (no timer is started)
+
+
+def test_missing_orange_canvas_is_one_clear_error():
+    # as on a machine without the [orange] extra: orangecanvas cannot be found
+    code = """
+import importlib.util
+real = importlib.util.find_spec
+importlib.util.find_spec = lambda name, *a: None if name == "orangecanvas" else real(name, *a)
+from ewoks_core import execute_graph
+try:
+    execute_graph({"graph": {"id": "g"}, "nodes": [], "links": []}, engine="orange")
+except Exception as e:
+    print(type(e).__name__, e)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "EngineError engine 'orange' not installed (orangecanvas): pip install 'ewoks_core[orange]'" in out.stdout, out

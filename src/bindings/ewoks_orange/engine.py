@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 from ewoks_core.engines.base import Engine, EngineOptions, Job
+
+# Not the import itself (Qt's libraries take ~0.3 s to load): enough for `ewoks engines` to say
+# "not installed (orangecanvas): pip install 'ewoks_core[orange]'" when it is missing.
+for _module in ("orangecanvas", "AnyQt"):
+    if importlib.util.find_spec(_module) is None:
+        raise ImportError(f"No module named {_module!r}", name=_module)
 
 
 class OrangeEngine(Engine):
