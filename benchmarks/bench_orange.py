@@ -11,21 +11,12 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
-from typing import Callable, List, Tuple
+from typing import List, Tuple
 
+from bench_core import best
 from bench_ppf import chain, fan, loop  # the same graphs as the ppf benchmark
 
 from ewoks_core.api import execute_graph
-
-
-def best(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:
