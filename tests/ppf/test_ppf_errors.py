@@ -119,3 +119,25 @@ except Exception as e:
     lines = out.stdout.strip().splitlines()
     assert lines[0] == "{'y': 42}", out
     assert "module '__main__' has no 'Double'" in lines[1] and "put the task in an importable module" in lines[1]
+
+
+def test_a_killed_forkserver_is_replaced_for_the_next_job():
+    # process-pool workers come from multiprocessing's forkserver: if something kills it between
+    # two jobs, the next job starts a new one (in a subprocess: the test session keeps its own)
+    import subprocess
+    import sys
+
+    code = """
+import os, signal, time
+from multiprocessing import forkserver
+from ewoks_core import execute_graph
+from ewoks_core.testing.builders import graph, node
+g = graph("one", [node("a", "SumTask", {"a": 1, "b": 2})], [])
+print(execute_graph(g, engine="ppf", pool_type="process"))
+old = forkserver._forkserver._forkserver_pid
+os.kill(old, signal.SIGKILL)
+time.sleep(0.2)
+print(execute_graph(g, engine="ppf", pool_type="process"), forkserver._forkserver._forkserver_pid != old)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split("\n")[:2] == ["{'result': 3}", "{'result': 3} True"], out
