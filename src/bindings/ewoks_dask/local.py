@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, List, Optional, Set
 
 from ewoks_core.engines.base import Job
+from ewoks_core.engines.deadline import CancelAfter, timeout_reason
 from ewoks_core.execution import NodeOutcome, NodeRun
 
 logger = logging.getLogger(__name__)
@@ -25,19 +26,10 @@ ABORT_GRACE = 10.0  # seconds running tasks get to finish after a cancel or inte
 POLL = 0.5  # seconds between checks of the job's cancel flag while waiting
 
 
-def timeout_reason(timeout: Optional[float]) -> str:
-    return f"timed out after {timeout:g} s" if timeout else "cancelled"
-
-
 def run_sync(job: Job, timeout: Optional[float]) -> None:
     """Run ready nodes one by one in the calling thread, in the sequential engine's (FIFO) order."""
     state, cancel = job.state, job.ctx.cancel_event
-    timer = None
-    if timeout:
-        timer = threading.Timer(timeout, cancel.set)  # a running task sees it as self.cancelled
-        timer.daemon = True
-        timer.start()
-    try:
+    with CancelAfter(timeout, cancel) as deadline:  # a running task sees it as self.cancelled
         ready = deque(state.start())
         while ready:
             if state.error is not None:  # a node failed: nothing new starts
@@ -47,7 +39,7 @@ def run_sync(job: Job, timeout: Optional[float]) -> None:
             run = ready.popleft()
             outcome = None if cancel.is_set() else job.run_local(run)
             if cancel.is_set():  # cancelled before or while the node ran: the job's error is the cancellation
-                state.cancel(timeout_reason(timeout) if timer is not None and not timer.is_alive() else "cancelled")
+                state.cancel(deadline.reason)
                 for other in ready:
                     state.discard(other.node_id)
                 if outcome is None:
@@ -56,9 +48,6 @@ def run_sync(job: Job, timeout: Optional[float]) -> None:
                     state.complete(run.node_id, outcome)
                 return
             ready.extend(state.complete(run.node_id, outcome))
-    finally:
-        if timer is not None:
-            timer.cancel()
 
 
 class ThreadDriver:

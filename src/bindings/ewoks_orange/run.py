@@ -11,11 +11,11 @@ JobState's order: the job never waits on Orange.
 from __future__ import annotations
 
 import logging
-import threading
 from collections import defaultdict, deque
 from typing import Any, Deque, Dict, List
 
 from ewoks_core.engines.base import EngineOptions, Job
+from ewoks_core.engines.deadline import CancelAfter
 from ewoks_core.execution import NodeOutcome, NodeRun
 
 from .scheme import OUTPUT_CHANNEL, workflow_scheme
@@ -29,7 +29,7 @@ class OrangeRun:
 
     def __init__(self, job: Job, options: EngineOptions) -> None:
         self.job = job
-        self.options = options
+        self.deadline = CancelAfter(options.timeout, job.ctx.cancel_event)
         self.workflow = workflow_scheme(job.graph)
         self.manager = JobSignalManager(self.workflow.scheme, self._delivered)
         self.ready: Deque[NodeRun] = deque()  # runs to execute, in order
@@ -38,33 +38,27 @@ class OrangeRun:
     def execute(self) -> None:
         """Drive the job to its end (the caller's lifecycle reports results and errors)."""
         state, cancel = self.job.state, self.job.ctx.cancel_event
-        timer = None
-        if self.options.timeout:
-            timer = threading.Timer(self.options.timeout, cancel.set)
-            timer.daemon = True
-            timer.start()
         try:
-            self.ready.extend(state.start())
-            while True:
-                if state.error is not None or cancel.is_set():
-                    if cancel.is_set() and state.error is None:
-                        state.cancel(self._reason())
-                    self._discard_all()
-                    break
-                if self.ready:
-                    self._run(self.ready.popleft())
-                elif self.manager.process_next():  # Orange delivers to one node (see _delivered)
-                    continue
-                elif self.waiting:  # nothing left for Orange to deliver: never wait on it
-                    logger.debug("orange: %d run(s) not reached by a signal, starting them", len(self.waiting))
-                    for runs in self.waiting.values():
-                        self.ready.extend(runs)
-                    self.waiting.clear()
-                else:
-                    break
+            with self.deadline:
+                self.ready.extend(state.start())
+                while True:
+                    if state.error is not None or cancel.is_set():
+                        if cancel.is_set() and state.error is None:
+                            state.cancel(self.deadline.reason)
+                        self._discard_all()
+                        break
+                    if self.ready:
+                        self._run(self.ready.popleft())
+                    elif self.manager.process_next():  # Orange delivers to one node (see _delivered)
+                        continue
+                    elif self.waiting:  # nothing left for Orange to deliver: never wait on it
+                        logger.debug("orange: %d run(s) not reached by a signal, starting them", len(self.waiting))
+                        for runs in self.waiting.values():
+                            self.ready.extend(runs)
+                        self.waiting.clear()
+                    else:
+                        break
         finally:
-            if timer is not None:
-                timer.cancel()
             self._close()
 
     def _run(self, run: NodeRun) -> None:
@@ -76,7 +70,7 @@ class OrangeRun:
             orange_node.set_state_flags(orange_node.Running, False)
         state, cancel = self.job.state, self.job.ctx.cancel_event
         if outcome.failed and cancel.is_set() and state.error is None:
-            state.cancel(self._reason())  # the task stopped because it was told to: report why
+            state.cancel(self.deadline.reason)  # the task stopped because it was told to: report why
         linked = {self.workflow.ids[link.sink_node] for link in
                   self.workflow.scheme.find_links(source_node=orange_node)}
         for ready in state.complete(run.node_id, outcome):
@@ -102,9 +96,6 @@ class OrangeRun:
             state.discard(run.node_id)
         self.ready.clear()
         self.waiting.clear()
-
-    def _reason(self) -> str:
-        return f"timed out after {self.options.timeout:g} s" if self.options.timeout else "cancelled"
 
     def _close(self) -> None:
         """Orange keeps the last value sent on each channel: the manager drops them with its workflow.

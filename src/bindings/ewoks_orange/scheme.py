@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Dict, Tuple
 
@@ -66,14 +67,10 @@ def _description(task_type: str, identifier: str) -> Any:
     )
 
 
-_INDEXED: list = []
-
-
+@functools.lru_cache(maxsize=None)
 def _indexed_scheme_class() -> type:
     """Orange's Scheme with its links indexed by node: `find_links` scans every link of the scheme,
     and the signal manager calls it for every node at every step (a chain of 300 nodes took 5 s)."""
-    if _INDEXED:
-        return _INDEXED[0]
     from orangecanvas.scheme import Scheme
 
     class IndexedScheme(Scheme):
@@ -89,11 +86,11 @@ def _indexed_scheme_class() -> type:
                 super().insert_link(index, link)
             finally:
                 self._scanning = False
-            order = {id(lk): i for i, lk in enumerate(self.links)}
+            links = self.links
             for table, node in ((self._by_source, link.source_node), (self._by_sink, link.sink_node)):
                 table.setdefault(node, []).append(link)
-                if index != len(order) - 1:  # inserted before the end: keep the scheme's order
-                    table[node].sort(key=lambda lk: order[id(lk)])
+                if index < len(links) - 1:  # inserted before the end: keep the scheme's order
+                    table[node].sort(key=links.index)
 
         def remove_link(self, link: Any) -> None:
             super().remove_link(link)
@@ -116,5 +113,4 @@ def _indexed_scheme_class() -> type:
                     and (source_channel is None or lk.source_channel == source_channel)
                     and (sink_channel is None or lk.sink_channel == sink_channel)]
 
-    _INDEXED.append(IndexedScheme)
     return IndexedScheme
