@@ -28,10 +28,10 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from typing import Any, Callable, Dict, List, Optional, Tuple  # noqa: E402
 
-import dask  # noqa: E402
 import dask.multiprocessing  # noqa: E402
 import dask.threaded  # noqa: E402
 
+import dask  # noqa: E402
 from ewoks_core.api import execute_graph  # noqa: E402
 from ewoks_core.engines.registry import get_engine  # noqa: E402
 from ewoks_core.execution import node_spec, run_node_remote  # noqa: E402
@@ -194,9 +194,8 @@ def fixed_cost_rows(repeat: int) -> List[Row]:
 
 def _warm_worker() -> None:
     """Import what the nodes need once per worker (not part of any measurement)."""
-    import ewoks_dask.worker  # noqa: F401
-
     import ewoks_core.testing.tasks  # noqa: F401
+    import ewoks_dask.worker  # noqa: F401
 
 
 def print_table(rows: List[Row]) -> None:

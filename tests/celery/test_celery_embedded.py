@@ -12,8 +12,15 @@ import numpy as np
 import pytest
 from _celery_support import TASKS, one_node, sleeper, wait_until
 
-from ewoks_celery import (JobNotFoundError, TaskNotAllowedError, cancel_job, get_future, list_jobs, load_config,
-                          submit_graph)
+from ewoks_celery import (
+    JobNotFoundError,
+    TaskNotAllowedError,
+    cancel_job,
+    get_future,
+    list_jobs,
+    load_config,
+    submit_graph,
+)
 from ewoks_celery.codec import EncodingError
 from ewoks_core.errors import GraphFormatError, RemoteTaskError, TaskFailedError, WorkflowCancelled
 

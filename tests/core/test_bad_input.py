@@ -5,8 +5,14 @@ import json
 import pytest
 
 from ewoks_core import execute_graph, load_graph
-from ewoks_core.errors import (CapabilityError, GraphFormatError, MissingInputsError, TaskFailedError,
-                               TaskImportError, TaskNotFoundError)
+from ewoks_core.errors import (
+    CapabilityError,
+    GraphFormatError,
+    MissingInputsError,
+    TaskFailedError,
+    TaskImportError,
+    TaskNotFoundError,
+)
 from ewoks_core.events.sinks.memory import MemorySink
 from ewoks_core.testing.builders import cond, graph, link, node
 

@@ -10,7 +10,7 @@ from ewoks_core import MISSING, Task, execute_graph
 from ewoks_core.errors import MissingInputsError
 from ewoks_core.events.sinks.memory import MemorySink
 from ewoks_core.task.discovery import discover_tasks
-from ewoks_core.testing.builders import graph, link, node
+from ewoks_core.testing.builders import graph, node
 
 
 class Base(Task, input_names=["a"], output_names=["x"]):

@@ -13,8 +13,9 @@ def make_cluster(**config: Any) -> Any:
     """A LocalCluster of 2 worker processes x 1 thread (dask config items applied while it starts)."""
     import logging
 
-    import dask
     from distributed import LocalCluster
+
+    import dask
 
     with dask.config.set(config):
         return LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,

@@ -16,7 +16,6 @@ from ewoks_core.events.sinks.memory import MemorySink
 from ewoks_core.graph import compile_graph, load_graph
 from ewoks_core.testing.builders import cond, graph, link, node
 
-
 ROOT = Path(__file__).resolve().parents[2]
 
 

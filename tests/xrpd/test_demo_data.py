@@ -6,7 +6,6 @@ import os
 
 import h5py
 import numpy as np
-
 from conftest import NFRAMES
 
 

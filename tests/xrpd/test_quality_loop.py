@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import NFRAMES
 
 from ewoks_core import execute_graph
 from ewoks_core.testing.builders import graph, link, node
-
-from conftest import NFRAMES
 
 STEP = "ewoks_xrpd.tasks.quality.IntegrateUntilQuality"
 STATE = {"sum_intensity": "sum_intensity", "sum_variance": "sum_variance", "frames_done": "frames_done"}

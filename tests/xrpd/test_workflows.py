@@ -9,7 +9,6 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-
 from conftest import NFRAMES, list_files
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"

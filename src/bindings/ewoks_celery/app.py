@@ -11,7 +11,6 @@ import warnings
 from typing import Any, Dict
 
 from celery import Celery
-
 from ewoks_core.errors import EwoksError
 
 from . import transport_fs

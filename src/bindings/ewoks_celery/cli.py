@@ -175,8 +175,9 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 def _require_celery() -> None:
     """The commands exist without the celery extra (the CLI lists them); using one needs it."""
     try:
-        import celery  # noqa: F401
         import kombu  # noqa: F401
+
+        import celery  # noqa: F401
     except ImportError as e:
         from ewoks_core.errors import EwoksError
 

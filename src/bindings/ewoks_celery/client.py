@@ -7,7 +7,6 @@ import time
 from typing import Any, Dict, List, Optional, Sequence
 
 from celery import states
-
 from ewoks_core.errors import EwoksError
 from ewoks_core.events.emitter import new_job_id
 

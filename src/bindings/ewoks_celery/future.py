@@ -6,9 +6,9 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Tuple
 
-from celery import states
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 
+from celery import states
 from ewoks_core.errors import RemoteTaskError, WorkflowCancelled
 
 from . import codec

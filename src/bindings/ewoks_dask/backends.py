@@ -15,13 +15,13 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ewoks_core.engines.base import Job
 from ewoks_core.errors import EngineError, node_label
+from ewoks_core.events.relay import local_sinks, relay, worker_config
 from ewoks_core.execution import NodeOutcome, NodeRun, node_spec
 from ewoks_core.execution.mpstart import default_start_method, mp_context
 from ewoks_core.execution.startmarks import StartMarks
 
 from .loop import LOST, Backend, Done
 from .options import DaskOptions, is_client, local_workers
-from ewoks_core.events.relay import local_sinks, relay, worker_config
 from .worker import init_process, run_in_process, run_on_worker, stop_job_async
 
 logger = logging.getLogger(__name__)

@@ -17,7 +17,6 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ewoks_core.engines.base import Job
 from ewoks_core.engines.deadline import timeout_reason
-from ewoks_core.errors import node_label
 from ewoks_core.execution import NodeOutcome, NodeRun
 from ewoks_core.execution.node import WorkerLostError, report_lost  # noqa: F401 (WorkerLostError: API)
 

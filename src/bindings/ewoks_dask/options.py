@@ -141,7 +141,8 @@ def local_workers(options: DaskOptions) -> int:
     """Pool size of the threads/processes schedulers: n_workers, dask's num_workers config, or the CPU count."""
     if options.n_workers:
         return options.n_workers
-    import dask
     from dask.system import CPU_COUNT
+
+    import dask
 
     return int(dask.config.get("num_workers", None) or CPU_COUNT)

@@ -20,7 +20,6 @@ from ewoks_core.execution.orphans import exit_with_parent
 
 from .flags import FileFlag, WorkerCancel
 
-
 _POOL_THREAD = threading.local()
 
 

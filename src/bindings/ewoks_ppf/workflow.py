@@ -25,6 +25,7 @@ from pypushflow.Workflow import Workflow
 
 from ewoks_core.engines.base import Job
 from ewoks_core.errors import node_label
+from ewoks_core.events.relay import local_sinks, relay, worker_config
 from ewoks_core.execution import NodeOutcome, NodeRun, node_spec
 from ewoks_core.execution.startmarks import StartMarks
 
@@ -32,7 +33,6 @@ from .actors import Message, NodeActor, SchedulerActor
 from .flags import JobFlags
 from .options import PpfOptions
 from .processes import force_pool, pool_processes, reap
-from ewoks_core.events.relay import local_sinks, relay, worker_config
 from .worker import run_in_process, run_in_thread
 
 logger = logging.getLogger(__name__)

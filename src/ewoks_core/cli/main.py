@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import warnings
 import sys
 import traceback
+import warnings
 from typing import List, Optional
 
 from ..errors import EwoksError, JobFailedError, MaxIterationsError, TaskFailedError, WorkflowCancelled
