@@ -64,7 +64,8 @@ def run_engine(doc: dict, execinfo=None):
 
 
 def import_time() -> float:
-    out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import ewoks_core"], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import ewoks_core"],
+                         capture_output=True, text=True)
     total = [line for line in out.stderr.splitlines() if line.rstrip().endswith("ewoks_core")]
     return int(total[-1].split("|")[1]) / 1e6 if total else float("nan")
 
@@ -77,12 +78,12 @@ def main() -> None:
     sizes = [1000, 10000] + ([] if args.quick else [100000])
     for n in sizes:
         repeat = 3 if n <= 10000 else 1
-        t_plain = best(lambda: plain_chain(n), repeat)
+        t_plain = best(lambda n=n: plain_chain(n), repeat)
         t_eng = best(run_engine(chain(n)), repeat)
         rows.append((f"chain {n} (required links)", t_plain, t_eng, t_eng / n * 1e6, "<= 30 us/node"))
     for n in sizes:
         repeat = 3 if n <= 10000 else 1
-        t_plain = best(lambda: plain_fan(n), repeat)
+        t_plain = best(lambda n=n: plain_fan(n), repeat)
         t_eng = best(run_engine(fan(n)), repeat)
         rows.append((f"fan-out/in {n}", t_plain, t_eng, t_eng / (n + 2) * 1e6, "<= 30 us/node"))
     t_eng = best(run_engine(chain(10000, mapped=False)), 3)
@@ -92,12 +93,13 @@ def main() -> None:
     rows.append(("load+compile chain 10000", float("nan"), time.perf_counter() - t0, float("nan"), ""))
     with tempfile.TemporaryDirectory() as tmp:
         base = best(run_engine(chain(1000)), 5)
-        for kind, handler in (("sqlite", {"class": "sqlite", "arguments": [{"name": "uri", "value": str(Path(tmp) / "e.db")}]}),
-                              ("jsonl", {"class": "jsonl", "arguments": [{"name": "path", "value": str(Path(tmp) / "e.jsonl")}]})):
+        sinks = (("sqlite", {"class": "sqlite", "arguments": [{"name": "uri", "value": str(Path(tmp) / "e.db")}]}),
+                 ("jsonl", {"class": "jsonl", "arguments": [{"name": "path", "value": str(Path(tmp) / "e.jsonl")}]}))
+        for kind, handler in sinks:
             t = best(run_engine(chain(1000), {"handlers": [handler]}), 5)
             rows.append((f"chain 1000 with {kind} events", base, t, t / base, "<= 1.5x no sink"))
-    rows.append(("import ewoks_core (s)", float("nan"), statistics.median(import_time() for _ in range(3)), float("nan"),
-                 "< 0.3 s"))
+    rows.append(("import ewoks_core (s)", float("nan"), statistics.median(import_time() for _ in range(3)),
+                 float("nan"), "< 0.3 s"))
     print(f"{'benchmark':44s} {'baseline s':>11s} {'ewoks s':>9s} {'us/node | ratio':>16s}  target")
     print("-" * 100)
     for name, a, b, c, target in rows:

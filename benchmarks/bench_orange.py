@@ -31,8 +31,8 @@ def main() -> None:
     print(f"{'benchmark':22s} | {'sequential':>10s} | {'orange':>8s} | {'orange/seq':>10s} | {'orange per node':>15s}")
     print("-" * 78)
     for name, doc in cases:
-        seq = best(lambda: execute_graph(doc), args.repeat)
-        orange = best(lambda: execute_graph(doc, engine="orange"), args.repeat)
+        seq = best(lambda doc=doc: execute_graph(doc), args.repeat)
+        orange = best(lambda doc=doc: execute_graph(doc, engine="orange"), args.repeat)
         runs = 1000 if name.startswith("loop") else len(doc["nodes"])
         print(f"{name:22s} | {seq:9.4f}s | {orange:7.4f}s | {orange / seq:9.1f}x | {orange / runs * 1e3:12.3f} ms")
 

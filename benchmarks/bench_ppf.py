@@ -107,12 +107,12 @@ def main(argv: Optional[List[str]] = None) -> None:
         rows.append([title] + [f"{t:.3f} s" for t in times] + ratios)
         print(f"  {title}: done", flush=True)
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
-    line = " | ".join(h.ljust(w) for h, w in zip(header, widths))
+    line = " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
     print()
     print(line)
     print("-+-".join("-" * w for w in widths))
     for row in rows:
-        print(" | ".join(str(c).ljust(w) for c, w in zip(row, widths)))
+        print(" | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 _ROOT = Path(__file__).resolve().parents[1]
 try:
@@ -161,7 +161,7 @@ def run(workdir: Path, nframes: int, npt: int, repeat: int) -> Dict[str, object]
                                                                      if k != "npt"})
         setup = time.perf_counter() - t0
 
-        def loop() -> None:
+        def loop(fresh: Any = fresh, method: Any = method) -> None:
             for frame in frames:
                 fresh.integrate1d(frame, npt, method=method, mask=mask,
                                   **{k: v for k, v in options.items() if k != "npt"})
@@ -204,7 +204,7 @@ def run_chunked(inputs: Dict[str, object], nframes: int, nchunks: int, repeat: i
     times: Dict[str, float] = {}
     for label, kwargs in variants:
         execute_graph(graph, **kwargs)  # warm-up (page cache, integrator of this process)
-        times[label] = best_of(lambda: execute_graph(graph, **kwargs), max(1, repeat // 2))
+        times[label] = best_of(lambda kwargs=kwargs: execute_graph(graph, **kwargs), max(1, repeat // 2))
     from ewoks_dask.workerenv import worker_environ
 
     with worker_environ():  # the worker environment `ewoks cluster start` gives (see ewoks_dask.workerenv)
@@ -215,7 +215,8 @@ def run_chunked(inputs: Dict[str, object], nframes: int, nchunks: int, repeat: i
         times[label] = best_of(lambda: execute_graph(graph, engine="dask", scheduler=client), max(1, repeat // 2))
         variants.append((label, {}))
     print()
-    print(f"data-parallel: {nframes} frames in {nchunks} chunks, {ncpu} CPUs   total s  frames/s  speed-up vs sequential")
+    print(f"data-parallel: {nframes} frames in {nchunks} chunks, {ncpu} CPUs   "
+          "total s  frames/s  speed-up vs sequential")
     ref = times["sequential engine"]
     for label, _ in variants:
         target = "  (target >= 1.7x)" if "processes" in label or "Cluster" in label else ""

@@ -267,7 +267,7 @@ if pytest is not None:
             if block.lang in ("python", "py"):
                 compile("\n" * (block.line - 1) + block.code, str(page), "exec")
             if block.lang == "console":
-                for lineno, command, _ in console_commands(block):
+                for _lineno, command, _ in console_commands(block):
                     shlex.split(command)
 
     def test_parser() -> None:

@@ -61,7 +61,7 @@ def _same(a: Any, b: Any, where: str = "results") -> None:
             _same(a[k], b[k], f"{where}[{k!r}]")
     elif isinstance(a, (list, tuple)) and not isinstance(a, str):
         assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             _same(x, y, f"{where}[{i}]")
     elif isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-12,

@@ -237,7 +237,8 @@ def test_process_pools_in_a_prefork_worker_are_refused_clearly(worker):
     """A Celery prefork pool process is a daemon: it cannot start process pools; say so and what to do."""
     for engine, options in (("dask", {"scheduler": "processes"}), ("ppf", {"pool_type": "process"})):
         future = submit_graph(one_node("ewoks_core.testing.tasks.SumTask", a=1), engine=engine, **options)
-        with pytest.raises(Exception, match=r"cannot start worker processes here: this process is a daemon.*--pool threads"):
+        with pytest.raises(Exception,
+                           match=r"cannot start worker processes here: this process is a daemon.*--pool threads"):
             future.result(timeout=60)
     future = submit_graph(one_node("ewoks_core.testing.tasks.SumTask", a=1), engine="dask", scheduler="threads")
     assert future.result(timeout=60) == {"result": 1}

@@ -112,7 +112,8 @@ def test_unknown_module():
 
 
 def test_task_module_failing_to_import_shows_the_import_error(tmp_path, monkeypatch):
-    (tmp_path / "broken_tasks.py").write_text("import numpy\nraise ImportError('libfoo.so: cannot open shared object')\n")
+    (tmp_path / "broken_tasks.py").write_text(
+        "import numpy\nraise ImportError('libfoo.so: cannot open shared object')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     doc = graph("g", [node("a", "broken_tasks.Sum", {"a": 1})], [])
     with pytest.raises(TaskImportError, match="libfoo.so: cannot open shared object"):
@@ -142,7 +143,8 @@ def test_data_mapping_names_undeclared_output():
 def test_condition_on_undeclared_output_is_refused():
     doc = graph("c", [node("a", "SumTask", {"a": 1}), node("b", "Echo")],
                 [link("a", "b", {"result": "a"}, conditions=cond(reslt=1))])
-    with pytest.raises(GraphFormatError, match=r"condition on output 'reslt'.*could never be met.*Did you mean 'result'"):
+    with pytest.raises(GraphFormatError,
+                       match=r"condition on output 'reslt'.*could never be met.*Did you mean 'result'"):
         execute_graph(doc)
 
 

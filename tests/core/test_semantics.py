@@ -14,7 +14,7 @@ def test_requiredness_is_linear_and_follows_ewoks():
                 [link("a", "b", {"value": "a"}, conditions=cond(category="small")), link("b", "c", {"result": "a"}),
                  link("d", "c", {"result": "b"}), link("a", "c", required=True)])
     compiled = compile_graph(load_graph(doc))
-    req = {(l.source, l.target): l.required for l in compiled.links}
+    req = {(lk.source, lk.target): lk.required for lk in compiled.links}
     assert req == {("a", "b"): False, ("b", "c"): False, ("d", "c"): True, ("a", "c"): True}
 
 
@@ -22,7 +22,7 @@ def test_long_default_chain_compiles_fast():
     n = 20000
     doc = graph("long", [node(i, "Noop") for i in range(n)], [link(i, i + 1) for i in range(n - 1)])
     compiled = compile_graph(load_graph(doc))
-    assert all(l.required for l in compiled.links)
+    assert all(lk.required for lk in compiled.links)
     assert compiled.start_nodes == [0] and compiled.end_nodes == [n - 1]
 
 
@@ -49,7 +49,8 @@ def test_ewoks_spelling_cache_if_not_required():
 
 
 def test_outputs_selection_and_rename():
-    doc = graph("o", [node("a", "SumTask", {"a": 1}), node("b", "SumTask", {"b": 1})], [link("a", "b", {"result": "a"})])
+    doc = graph("o", [node("a", "SumTask", {"a": 1}), node("b", "SumTask", {"b": 1})],
+                [link("a", "b", {"result": "a"})])
     assert execute_graph(doc, outputs=[{"id": "a", "name": "result", "new_name": "first"}]) == {"first": 1}
     assert execute_graph(doc, outputs=[{"all": True}], merge_outputs=False) == {"a": {"result": 1}, "b": {"result": 2}}
     assert execute_graph(doc, outputs=[]) == {}

@@ -142,7 +142,7 @@ def test_process_pool_workers_flush_at_exit(tmp_path):
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     targets = str(tmp_path / "events.jsonl"), str(tmp_path / "events.db")
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context(method)) as pool:
-        list(pool.map(_process_main, *zip(*[(*targets, w, 300, False) for w in range(3)])))
+        list(pool.map(_process_main, *zip(*[(*targets, w, 300, False) for w in range(3)], strict=True)))
     for target in targets:
         _check_complete(list(read_events(target)), range(3), 300)
 

@@ -44,7 +44,8 @@ def test_scheme_is_made_of_orange_canvas_objects():
     links = wf.scheme.links
     assert all(isinstance(lk, SchemeLink) for lk in links) and len(links) == 4
     assert {(lk.source_node.title, lk.source_channel.name, lk.sink_node.title, lk.sink_channel.name)
-            for lk in links} >= {("start", OUTPUT_CHANNEL, "b", INPUT_CHANNEL), ("c", OUTPUT_CHANNEL, "d", INPUT_CHANNEL)}
+            for lk in links} >= {("start", OUTPUT_CHANNEL, "b", INPUT_CHANNEL),
+                                 ("c", OUTPUT_CHANNEL, "d", INPUT_CHANNEL)}
 
 
 def test_loops_are_orange_self_links():
@@ -136,4 +137,5 @@ except Exception as e:
     print(type(e).__name__, e)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert "EngineError engine 'orange' not installed (orangecanvas): pip install 'ewoks_core[orange]'" in out.stdout, out
+    expected = "EngineError engine 'orange' not installed (orangecanvas): pip install 'ewoks_core[orange]'"
+    assert expected in out.stdout, out

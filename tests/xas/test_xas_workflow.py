@@ -35,7 +35,7 @@ def test_workflow_document():
     assert ids == ["gen", "read", "merge", "normalize", "background", "ft", "save", "plot"]
     # a chain, and the plot also takes the spectrum in memory (it does not re-read the NeXus file)
     assert [(link["source"], link["target"]) for link in doc["links"]] == \
-        list(zip(ids[:-2], ids[1:-1])) + [("ft", "plot"), ("save", "plot")]
+        list(zip(ids[:-2], ids[1:-1], strict=True)) + [("ft", "plot"), ("save", "plot")]
 
 
 @pytest.mark.slow

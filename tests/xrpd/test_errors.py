@@ -49,7 +49,7 @@ def bad(tmp_path_factory, demo):
 
 
 def cases(demo, bad):
-    scan, frames = demo["scan_file"], demo["scan_url"]
+    scan = demo["scan_file"]
     return {
         "missing file": ({"frames_url": "/nonexistent/scan.h5::/1.1/measurement/pilatus"}, FileNotFoundError,
                          r"input 'frames_url': file '/nonexistent/scan.h5' not found"),
@@ -88,7 +88,8 @@ def cases(demo, bad):
                                        "detector": "Pilatus1M"}}, ValueError,
                              r"unknown geometry key 'distanse'\. Did you mean 'distance'"),
         "poni without detector": ({"poni": bad["old_format"]}, ValueError,
-                                  r"input 'poni': the geometry does not say the detector's size.*give input 'detector'"),
+                                  r"input 'poni': the geometry does not say the detector's size.*"
+                                  r"give input 'detector'"),
         "dict no energy": ({"poni": {"dist": 0.3, "poni1": 0.1, "poni2": 0.1, "detector": "Pilatus1M"}},
                            ValueError, r"geometry lacks wavelength \(or energy in keV\)"),
         "monitor length": ({"monitor_url": bad["scan"] + "::/1.1/measurement/mon3"}, ValueError,
@@ -98,7 +99,8 @@ def cases(demo, bad):
         "monitor missing": ({"monitor_url": "::/1.1/measurement/mom"}, ValueError,
                             r"input 'monitor_url': dataset '/1.1/measurement/mom' not found in demo_scan.h5"),
         "unit": ({"unit": "q_nmx"}, ValueError, r"input 'unit': unknown radial unit 'q_nmx'\. Did you mean"),
-        "method": ({"method": "bbox_csx_cython"}, ValueError, r"input 'method': unknown 'csx' in 'bbox_csx_cython'\. Did you mean 'csr' or 'csc'"),
+        "method": ({"method": "bbox_csx_cython"}, ValueError,
+                   r"input 'method': unknown 'csx' in 'bbox_csx_cython'\. Did you mean 'csr' or 'csc'"),
         "npt": ({"npt": 0}, ValueError, r"input 'npt' must be a positive integer, got 0"),
         "range": ({"start": 4, "stop": 10}, ValueError, r"frame range \[4, 10\) is empty or outside the 6 frames"),
         "mask shape": ({"mask": np.zeros((10, 10))}, ValueError,
@@ -112,9 +114,9 @@ def cases(demo, bad):
 CASES = ["missing file", "near file name", "missing dataset", "group not dataset", "no dataset path", "not hdf5",
          "1D dataset", "wrong shape", "empty scan", "nan frame", "inf frame", "poni missing", "poni garbage",
          "poni no wavelength", "poni not a number", "poni unknown detector", "poni unknown key",
-         "dict unknown detector", "dict unknown key", "poni without detector", "dict no energy", "monitor length", "monitor zero",
-         "monitor missing", "unit", "method", "npt", "range", "mask shape", "mask missing", "polarization",
-         "error model"]
+         "dict unknown detector", "dict unknown key", "poni without detector", "dict no energy", "monitor length",
+         "monitor zero", "monitor missing", "unit", "method", "npt", "range", "mask shape", "mask missing",
+         "polarization", "error model"]
 
 
 def run_chain(inputs, output_dir):

@@ -13,7 +13,7 @@ def plain_1d(ai, frames, monitor, mask, npt=800, unit="q_nm^-1", method=CSC, **k
     """The reference: a plain pyFAI loop."""
     results = [ai.integrate1d(frame, npt, unit=unit, method=method, error_model="poisson", mask=mask,
                               polarization_factor=0.99, normalization_factor=float(mon), **kwargs)
-               for frame, mon in zip(frames, monitor)]
+               for frame, mon in zip(frames, monitor, strict=True)]
     return (results[0].radial, np.array([r.intensity for r in results]), np.array([r.sigma for r in results]))
 
 

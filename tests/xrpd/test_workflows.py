@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from conftest import NFRAMES, list_files
 
+from ewoks_core.errors import TaskFailedError
+
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 
 api = pytest.importorskip("ewoks_core.api")
@@ -133,6 +135,7 @@ def test_input_overridden_by_a_link_warns(demo, tmp_path):
     graph = json.loads((WORKFLOWS / "xrpd_powder.json").read_text())
     with pytest.warns(UserWarning, match=r"workflow input 'frames_url' of node 'integrate' is not used: the link "
                                          r"from 'gen' sets it"):
-        with pytest.raises(Exception):  # stops early: the demo output folder cannot be created
+        # stops early: the demo output folder cannot be created
+        with pytest.raises(TaskFailedError, match=r"node 'gen'.*/proc/nope"):
             api.execute_graph(graph, inputs=[{"id": "integrate", "name": "frames_url", "value": "x.h5"},
                                              {"id": "gen", "name": "output_dir", "value": "/proc/nope"}])

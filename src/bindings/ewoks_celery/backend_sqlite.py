@@ -45,7 +45,7 @@ class SqliteConnections:
         _retry(lambda: conn.execute("PRAGMA journal_mode = WAL"), self.timeout)
         conn.execute("PRAGMA synchronous = NORMAL")
         for statement in self.schema:
-            _retry(lambda: conn.execute(statement), self.timeout)
+            _retry(lambda statement=statement: conn.execute(statement), self.timeout)
         self._local.conn, self._local.pid = conn, os.getpid()
         return conn
 

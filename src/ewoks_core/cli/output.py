@@ -15,7 +15,8 @@ def summarize(value: Any) -> Any:
         if value.size <= MAX_INLINE_ELEMENTS:
             return value.tolist()
         try:
-            return f"array(shape={tuple(value.shape)}, dtype={value.dtype}, min={value.min():.6g}, max={value.max():.6g})"
+            return (f"array(shape={tuple(value.shape)}, dtype={value.dtype}, "
+                    f"min={value.min():.6g}, max={value.max():.6g})")
         except (TypeError, ValueError):
             return f"array(shape={tuple(value.shape)}, dtype={value.dtype})"
     if isinstance(value, dict):
@@ -56,6 +57,6 @@ def table(rows: list, headers: list) -> str:
     """A plain aligned text table."""
     cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)

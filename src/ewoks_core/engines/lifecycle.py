@@ -25,7 +25,8 @@ logger = logging.getLogger(__name__)
 def prepare_job(engine: Engine, graph: CompiledGraph, *, outputs: Optional[Sequence[dict]] = None,
                 varinfo: Optional[dict] = None, execinfo: Optional[dict] = None,
                 engine_options: Optional[Dict[str, Any]] = None, check_tasks: bool = True,
-                emitter: Optional[EventEmitter] = None, cancel_event: Any = None) -> Tuple[Job, EngineOptions, Selection]:
+                emitter: Optional[EventEmitter] = None,
+                cancel_event: Any = None) -> Tuple[Job, EngineOptions, Selection]:
     """Everything that can be refused is refused here, before any node runs."""
     options = engine.parse_options(dict(engine_options or {}))
     check_capabilities(engine, graph.required_capabilities(), graph)

@@ -41,7 +41,8 @@ def make_sink(handler: Dict[str, Any]) -> EventSink:
     class_path = SINK_ALIASES.get(handler.get("class", ""), handler.get("class", ""))
     module_name, _, class_name = class_path.rpartition(".")
     if not module_name:
-        raise EwoksError(f"event handler class {handler.get('class')!r} is not 'module.Class'", field="execinfo.handlers",
+        raise EwoksError(f"event handler class {handler.get('class')!r} is not 'module.Class'",
+                         field="execinfo.handlers",
                          hint=f"Use one of {sorted(k for k in SINK_ALIASES if '.' not in k)} or an import path.")
     try:
         cls = getattr(importlib.import_module(module_name), class_name)

@@ -57,9 +57,9 @@ def _cell(value: Any, width: int) -> str:
 
 def _render(headers: Sequence[str], rows: List[List[str]]) -> str:
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(),
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
              "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     return "\n".join(lines)
 
 
@@ -94,7 +94,7 @@ def format_event_line(event: Any, columns: Optional[Sequence[str]] = None, heade
     if isinstance(event, dict):
         event = Event.from_dict(event)
     cells = [h for h, _, _ in specs] if header else [_cell(get(event), width) for _, get, width in specs]
-    return "  ".join(c.ljust(width) for c, (_, _, width) in zip(cells, specs)).rstrip()
+    return "  ".join(c.ljust(width) for c, (_, _, width) in zip(cells, specs, strict=True)).rstrip()
 
 
 def _duration(job: Dict[str, Any]) -> str:

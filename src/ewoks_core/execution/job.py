@@ -102,7 +102,8 @@ class JobState:
         if outcome.failed:
             handlers = [link for link in node.outgoing if link.on_error]
             if not handlers:
-                self.fail(TaskFailedError(node_id, node.task_identifier or node.task_type, outcome.error, self.graph.id))
+                self.fail(TaskFailedError(node_id, node.task_identifier or node.task_type, outcome.error,
+                                          self.graph.id))
                 return []
             outputs = error_outputs(node_id, outcome.error, outcome.error_traceback)
             for link in handlers:

@@ -80,7 +80,8 @@ def _execute(node: Node, run: NodeRun, ctx: RunContext, task_id: str) -> NodeOut
     return NodeOutcome(outputs=outputs, task_uri=stored.task_uri, output_uris=stored.output_uris)
 
 
-def run_node_remote(node_spec: Dict[str, Any], run: NodeRun, ctx_config: dict, cancel_event: Optional[Any] = None) -> NodeOutcome:
+def run_node_remote(node_spec: Dict[str, Any], run: NodeRun, ctx_config: dict,
+                    cancel_event: Optional[Any] = None) -> NodeOutcome:
     """Entry point in a worker process: rebuild node and context from plain data, run, flush events."""
     node = Node(node_spec["id"], node_spec["attrs"], 0)
     ctx = context_from_config(ctx_config, cancel_event)

@@ -67,7 +67,8 @@ def _check_target_inputs(graph: CompiledGraph, link: Any, cls: type) -> None:
                           f"will not use it.{did_you_mean(target_input, declared)}", UserWarning, stacklevel=4)
 
 
-def unconnected_inputs(graph: CompiledGraph, classes: Dict[Any, type], check_conflicts: bool = False) -> Dict[Any, List[str]]:
+def unconnected_inputs(graph: CompiledGraph, classes: Dict[Any, type],
+                       check_conflicts: bool = False) -> Dict[Any, List[str]]:
     """Required inputs of each node that no default input, workflow input or link provides."""
     result: Dict[Any, List[str]] = {}
     for nid, node in graph.nodes.items():
@@ -121,7 +122,8 @@ def unused_workflow_inputs(graph: CompiledGraph, classes: Dict[Any, type], input
         if isinstance(name, str) and not any(name in c.input_names() for c in targets):
             declared = sorted({n for c in targets for n in c.input_names()})
             messages.append(f"workflow input {name!r} is not an input of any start node "
-                            f"({', '.join(map(repr, map(node_label, graph.start_nodes)))}).{did_you_mean(name, declared)}"
+                            f"({', '.join(map(repr, map(node_label, graph.start_nodes)))})."
+                            f"{did_you_mean(name, declared)}"
                             f" Give inputs of other nodes with --pn NODE:NAME=VALUE or an 'id'.")
     return messages
 

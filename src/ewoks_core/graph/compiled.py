@@ -248,7 +248,8 @@ class CompiledGraph:
         return found
 
     def __repr__(self) -> str:
-        return f"CompiledGraph(id={self.id!r}, nodes={len(self.nodes)}, links={len(self.links)}, cyclic={self.is_cyclic})"
+        return (f"CompiledGraph(id={self.id!r}, nodes={len(self.nodes)}, links={len(self.links)}, "
+                f"cyclic={self.is_cyclic})")
 
 
 def _tuple_tail_matches(nid: tuple, wanted: Any) -> bool:
@@ -318,8 +319,10 @@ def apply_workflow_inputs(compiled: CompiledGraph, inputs: Sequence[dict]) -> No
                 from ..errors import did_you_mean
 
                 what, value = next(iter(selector.items()))
-                names = [node_label(n) for n in compiled.nodes] if what == "id" else [
-                    str(n.attrs.get(what if what != "task_identifier" else "task_identifier")) for n in compiled.nodes.values()]
+                if what == "id":
+                    names = [node_label(n) for n in compiled.nodes]
+                else:
+                    names = [str(n.attrs.get(what)) for n in compiled.nodes.values()]
                 raise GraphFormatError(f"workflow input {item['name']!r}: no node with {what} {value!r}."
                                        f"{did_you_mean(str(value), names)}", field="inputs")
         elif item.get("all"):

@@ -21,9 +21,11 @@ def read_text(path: Path) -> str:
         size = path.stat().st_size
     except FileNotFoundError:
         raise GraphFormatError("file not found", source=str(path),
-                               hint="Check the path (relative paths are resolved from the current directory or root_dir).") from None
+                               hint="Check the path (relative paths are resolved from the current directory "
+                                    "or root_dir).") from None
     if size > MAX_FILE_BYTES:
-        raise GraphFormatError(f"file is {size / 2**20:.0f} MiB, above the {MAX_FILE_BYTES // 2**20} MiB limit of a workflow file",
+        raise GraphFormatError(f"file is {size / 2**20:.0f} MiB, above the {MAX_FILE_BYTES // 2**20} MiB limit "
+                               "of a workflow file",
                                source=str(path), hint="Store large data outside the workflow and pass a path or URI.")
     raw = path.read_bytes()
     try:
@@ -154,7 +156,8 @@ def read_document(path: Path) -> dict:
     else:
         doc = parse_json(text, str(path))
     if not isinstance(doc, dict):
-        raise GraphFormatError(f"expected a mapping with 'graph', 'nodes' and 'links', got {type(doc).__name__}", source=str(path))
+        raise GraphFormatError(f"expected a mapping with 'graph', 'nodes' and 'links', got {type(doc).__name__}",
+                               source=str(path))
     return doc
 
 
@@ -166,7 +169,8 @@ def parse_string(text: str) -> Tuple[dict, str]:
     else:
         doc = parse_yaml(text, "<string>")
     if not isinstance(doc, dict):
-        raise GraphFormatError("a workflow string must hold a mapping with 'graph', 'nodes' and 'links'", source="<string>")
+        raise GraphFormatError("a workflow string must hold a mapping with 'graph', 'nodes' and 'links'",
+                               source="<string>")
     return doc, "<string>"
 
 

@@ -25,7 +25,8 @@ class FlatGraph:
         self.source = source
         subgraphs = subgraphs or {}
         self.input_aliases = _alias_table(graph_attrs.get("input_nodes", []), nodes, subgraphs, source, "input_nodes")
-        self.output_aliases = _alias_table(graph_attrs.get("output_nodes", []), nodes, subgraphs, source, "output_nodes")
+        self.output_aliases = _alias_table(graph_attrs.get("output_nodes", []), nodes, subgraphs, source,
+                                           "output_nodes")
 
 
 def _alias_table(aliases: List[dict], nodes: Dict[NodeId, dict], subgraphs: Dict[NodeId, "FlatGraph"], source,
@@ -43,18 +44,20 @@ def _alias_table(aliases: List[dict], nodes: Dict[NodeId, dict], subgraphs: Dict
             table[normalize_id(alias["id"])] = ((node_id, inner_id), {**inner_attrs, **attrs})
             continue
         if node_id not in nodes:
-            raise GraphFormatError(f"alias {alias['id']!r} points to unknown node {node_label(node_id)!r}", source=source,
-                                   field=f"graph.{field}")
+            raise GraphFormatError(f"alias {alias['id']!r} points to unknown node {node_label(node_id)!r}",
+                                   source=source, field=f"graph.{field}")
         table[normalize_id(alias["id"])] = (node_id, attrs)
     return table
 
 
-def _resolve_subgraph_file(identifier: str, parent: WorkflowGraph, root_dir: Optional[str], root_module: Optional[str]) -> Path:
+def _resolve_subgraph_file(identifier: str, parent: WorkflowGraph, root_dir: Optional[str],
+                           root_module: Optional[str]) -> Path:
     dirs = [d for d in (parent.base_dir, root_dir) if d] + [None]
     return io.find_workflow_file(identifier, dirs, root_module)
 
 
-def flatten(graph: WorkflowGraph, root_dir: Optional[str] = None, root_module: Optional[str] = None, _depth: int = 0) -> FlatGraph:
+def flatten(graph: WorkflowGraph, root_dir: Optional[str] = None, root_module: Optional[str] = None,
+            _depth: int = 0) -> FlatGraph:
     """Replace every 'graph' node by the nodes of its sub-graph, ids becoming (node_id, sub_id)."""
     if _depth > MAX_NESTING:
         raise GraphFormatError(f"sub-graphs nested deeper than {MAX_NESTING} levels (a graph including itself?)",

@@ -29,7 +29,8 @@ def validate_document(doc: dict, source: Optional[str]) -> None:
     """Check shapes and references; raise GraphFormatError at the first problem."""
     for key in ("nodes",):
         if key not in doc:
-            raise GraphFormatError(f"missing {key!r}: a workflow is {{'graph': {{...}}, 'nodes': [...], 'links': [...]}}",
+            raise GraphFormatError(f"missing {key!r}: a workflow is "
+                                   "{'graph': {...}, 'nodes': [...], 'links': [...]}",
                                    source=source)
     if "links" not in doc and "edges" in doc:
         doc["links"] = doc.pop("edges")
@@ -71,12 +72,14 @@ def validate_document(doc: dict, source: Optional[str]) -> None:
     except ValidationError as e:
         loc, msg = _first_error(e)
         index = loc[0]
-        raise GraphFormatError(msg, source=source, field=f"links[{index}]" + "".join(f".{p}" for p in loc[1:])) from None
+        raise GraphFormatError(msg, source=source,
+                               field=f"links[{index}]" + "".join(f".{p}" for p in loc[1:])) from None
     for index, link in enumerate(links):
         for end in ("source", "target"):
             node_id = normalize_id(link[end])
             if node_id not in seen:
                 raise GraphFormatError(
                     f"link {node_label(normalize_id(link['source']))} -> {node_label(normalize_id(link['target']))} "
-                    f"refers to unknown node {node_label(node_id)!r}.{did_you_mean(node_label(node_id), map(node_label, seen))}",
+                    f"refers to unknown node {node_label(node_id)!r}."
+                    f"{did_you_mean(node_label(node_id), map(node_label, seen))}",
                     source=source, field=f"links[{index}].{end}")

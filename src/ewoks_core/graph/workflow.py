@@ -51,7 +51,8 @@ class WorkflowGraph:
     @property
     def id(self) -> Any:
         """The graph id (or its label, or the file stem)."""
-        return self.graph.get("id") or self.graph.get("label") or (Path(self.source).stem if self.source and self.source != "<string>" else "workflow")
+        stem = Path(self.source).stem if self.source and self.source != "<string>" else "workflow"
+        return self.graph.get("id") or self.graph.get("label") or stem
 
     @property
     def label(self) -> str:

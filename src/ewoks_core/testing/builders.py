@@ -7,7 +7,8 @@ from typing import Any, Dict, Optional
 T = "ewoks_core.testing.tasks."
 
 
-def node(node_id: Any, task: str, inputs: Optional[Dict[Any, Any]] = None, task_type: str = "class", **attrs: Any) -> dict:
+def node(node_id: Any, task: str, inputs: Optional[Dict[Any, Any]] = None, task_type: str = "class",
+         **attrs: Any) -> dict:
     """A node dict; `task` without a dot names a task of ewoks_core.testing.tasks."""
     identifier = task if ("." in task or task_type in ("graph", "script")) else T + task
     doc = {"id": node_id, "task_type": task_type, "task_identifier": identifier}

@@ -80,7 +80,8 @@ def check_case(case: Case, engine: Optional[str], tmp_path: Path, **engine_optio
     else:
         assert observed["error"] is None, f"{case.name}: unexpected failure {observed['error']}"
         assert observed["results"] == _plain(case.results), f"{case.name}: results {observed['results']}"
-        assert observed["node_results"] == _plain(case.node_results), f"{case.name}: node results {observed['node_results']}"
+        assert observed["node_results"] == _plain(case.node_results), \
+            f"{case.name}: node results {observed['node_results']}"
     assert observed["events"] == case.events, f"{case.name}: node events {observed['events']}"
     wf = observed["workflow_events"]
     kinds = [(e["context"], e["type"]) for e in wf]

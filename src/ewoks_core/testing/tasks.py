@@ -85,7 +85,8 @@ class ArrayScale(Task, input_names=["array"], optional_input_names=["factor"], o
     def run(self) -> None:
         import numpy
 
-        arr = numpy.asarray(self.inputs.array, dtype=float) * (self.inputs.factor if not self.missing_inputs.factor else 1)
+        factor = self.inputs.factor if not self.missing_inputs.factor else 1
+        arr = numpy.asarray(self.inputs.array, dtype=float) * factor
         self.outputs.array = arr
         self.outputs.total = float(arr.sum())
 

@@ -119,7 +119,7 @@ def generate_spectra(path_or_dir: Union[str, Path], nscans: int = 3, seed: int =
     rng = np.random.default_rng(seed)
     scans = [simulate_scan(rng, feff["k"], feff["chi"]) for _ in range(int(nscans))]
     if fmt == "ascii":
-        for i, (path, scan) in enumerate(zip(paths, scans), start=1):
+        for i, (path, scan) in enumerate(zip(paths, scans, strict=True), start=1):
             _write_ascii(Path(path), scan, i, int(nscans), seed)
     else:
         _write_hdf5(folder / HDF5_NAME, scans, seed)

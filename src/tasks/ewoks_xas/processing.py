@@ -51,7 +51,7 @@ def merge_spectra(spectra: Sequence[Dict[str, Any]], input_name: str = "spectra"
                             "needs hundreds (check the energy column)")
     if grid.size < max(10, ref.size // 2):
         spans = ", ".join(f"{s.get('label', i)}: {a['energy'][0]:.1f}-{a['energy'][-1]:.1f} eV"
-                          for i, (s, a) in enumerate(zip(spectra, arrays)))
+                          for i, (s, a) in enumerate(zip(spectra, arrays, strict=True)))
         raise XasInputError(f"input {input_name!r}: the scans barely overlap ({spans}); merge only repeats "
                             "of the same energy range")
     stack = np.array([np.interp(grid, a["energy"], a["mu"]) for a in arrays])

@@ -25,7 +25,7 @@ def concatenate(chunks: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
     first = ordered[0]
     radial = np.asarray(first["radial"])
     expected_start = int(first.get("start") or 0)
-    for k, chunk in enumerate(ordered):
+    for chunk in ordered:
         if chunk.get("radial_unit") != first.get("radial_unit"):
             raise ValueError(f"chunks have different radial units: {first.get('radial_unit')!r} and "
                              f"{chunk.get('radial_unit')!r}")

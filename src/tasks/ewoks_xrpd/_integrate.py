@@ -215,7 +215,7 @@ def integrate_frames(setup: IntegrationSetup, frames: Iterable[Tuple[int, np.nda
     intensity = sigma = radial = azimuthal = None
     result = None
     last_percent = -1
-    for k, (index, frame) in enumerate(frames):
+    for k, (_index, frame) in enumerate(frames):
         if cancelled is not None and cancelled():
             return None
         norm = 1.0 if monitor is None else float(monitor[k]) / setup.monitor_reference

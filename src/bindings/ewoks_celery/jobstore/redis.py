@@ -110,7 +110,7 @@ class RedisJobStore(JobStore):
         pipe = client.pipeline(transaction=False)
         for job_id in ids:
             pipe.hgetall(self._job(job_id))
-        return [_record(job_id, values) for job_id, values in zip(ids, pipe.execute()) if values]
+        return [_record(job_id, values) for job_id, values in zip(ids, pipe.execute(), strict=True) if values]
 
     def claim(self, job_id: str, worker: str) -> str:
         return self._client().eval(_CLAIM, 2, self._job(job_id), f"{self.prefix}:alive:{job_id}", time.time(),

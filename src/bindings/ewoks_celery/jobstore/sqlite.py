@@ -23,7 +23,7 @@ _CLEANUP_EVERY = 100  # additions
 
 
 def _record(row: tuple) -> JobRecord:
-    values = dict(zip(_COLUMNS, row))
+    values = dict(zip(_COLUMNS, row, strict=True))
     values["cancel"] = bool(values["cancel"])
     for key in ("workflow_id", "queue", "engine", "worker", "message"):
         values[key] = values[key] or ""

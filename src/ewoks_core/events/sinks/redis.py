@@ -155,7 +155,7 @@ class RedisReader:
                 pipe.llen(self.keys.events(job_id))
             replies = pipe.execute()
         jobs = []
-        for job_id, info, count in zip(ids, replies[::2], replies[1::2]):
+        for job_id, info, count in zip(ids, replies[::2], replies[1::2], strict=True):
             if count:
                 jobs.append({"job_id": job_id, "workflow_id": info.get("workflow_id"),
                              "status": info.get("status", "running"),

@@ -210,7 +210,7 @@ if hasattr(os, "register_at_fork"):
 
 
 def _to_dict(columns: Sequence[str], row: Sequence[Any]) -> Dict[str, Any]:
-    data = dict(zip(columns, row))
+    data = dict(zip(columns, row, strict=True))
     for name in _JSON_FIELDS:
         if isinstance(data.get(name), str):
             try:
@@ -248,7 +248,8 @@ class SqliteReader:
         try:
             present = {row[1] for row in self._connection().execute(f"PRAGMA table_info({TABLE})")}
         except sqlite3.DatabaseError as e:  # not a database, a folder, no permission...
-            raise EwoksError(f"cannot read it as an SQLite event database: {e}", source=sqlite_path(self.uri) or self.uri,
+            raise EwoksError(f"cannot read it as an SQLite event database: {e}",
+                             source=sqlite_path(self.uri) or self.uri,
                              hint="Give the .db file an SQLite event handler wrote, or a .jsonl file.") from None
         return [name for name in EVENT_FIELDS if name in present]  # ewoks' tables may lack some
 
