@@ -89,7 +89,7 @@ def make_app(config: CeleryConfig) -> Celery:
     transport_fs.register()
     app = Celery("ewoks", set_as_current=False)
     app.conf.update(celery_settings(config))
-    app.ewoks_config = config  # type: ignore[attr-defined]
+    app.ewoks_config = config
 
     from .errors import RemoteJobError
     from .runner import execute_graph_task

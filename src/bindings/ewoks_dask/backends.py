@@ -11,7 +11,7 @@ import logging
 import threading
 import uuid
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from ewoks_core.engines.base import Job
 from ewoks_core.errors import EngineError, node_label
@@ -240,14 +240,15 @@ def start_local_cluster(options: DaskOptions) -> Any:
     try:
         from distributed.deploy.spec import SpecCluster
 
-        known = set(SpecCluster._instances)  # to find a half-started cluster after an interrupt
+        instances: Iterable[Any] = SpecCluster._instances  # a live WeakSet of every cluster
+        known = set(instances)  # to find a half-started cluster after an interrupt
     except (ImportError, AttributeError):  # pragma: no cover - other distributed versions
-        SpecCluster, known = None, set()
+        instances, known = (), set()
     try:
         with worker_environ():
             cluster = LocalCluster(**kwargs)
     except BaseException as exc:  # Ctrl-C while it starts: its worker processes must not stay behind
-        for half_started in set(getattr(SpecCluster, "_instances", ())) - known:
+        for half_started in set(instances) - known:
             with contextlib.suppress(BaseException):
                 half_started.close(timeout=CLOSE_TIMEOUT)
         if isinstance(exc, Exception):  # bad LocalCluster arguments fail deep inside distributed

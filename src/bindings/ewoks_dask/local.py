@@ -38,7 +38,8 @@ def run_sync(job: Job, timeout: Optional[float]) -> None:
                 return
             run = ready.popleft()
             outcome = None if cancel.is_set() else job.run_local(run)
-            if cancel.is_set():  # cancelled before or while the node ran: the job's error is the cancellation
+            # cancelled before or while the node ran: the job's error is the cancellation
+            if outcome is None or cancel.is_set():
                 state.cancel(deadline.reason)
                 for other in ready:
                     state.discard(other.node_id)

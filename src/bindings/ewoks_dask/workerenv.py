@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Dict, Iterator
+from typing import Any, Dict, Iterator
 
 WORKER_ENVIRON: Dict[str, str] = {"MALLOC_MMAP_THRESHOLD_": str(16 * 2**20)}
 _CONFIG_KEY = "distributed.nanny.pre-spawn-environ"
@@ -33,7 +33,7 @@ def worker_environ() -> Iterator[None]:
     current = dict(dask.config.get(_CONFIG_KEY, None) or {})
     extra = {k: v for k, v in WORKER_ENVIRON.items() if k not in current and k not in os.environ}
     preload = list(dask.config.get(_PRELOAD_KEY, None) or [])
-    settings = {_PRELOAD_KEY: preload + [__name__]} if __name__ not in preload else {}
+    settings: Dict[str, Any] = {_PRELOAD_KEY: preload + [__name__]} if __name__ not in preload else {}
     if extra:
         settings[_CONFIG_KEY] = {**current, **extra}
     with dask.config.set(settings):

@@ -62,16 +62,16 @@ def list_engines() -> List[EngineInfo]:
 
 def get_engine(name: Optional[str]) -> Engine:
     """The engine registered under `name` (None/'core' mean sequential)."""
-    name = ALIASES.get(name, name)
-    info = _ENGINES.get(name)
+    key = ALIASES[name] if name in ALIASES else str(name)  # None is an alias: str() only for mypy
+    info = _ENGINES.get(key)
     if info is None:
         targets = _targets()
-        if name not in targets:
-            raise EngineError(f"unknown engine {name!r}.{did_you_mean(name, targets)}",
+        if key not in targets:
+            raise EngineError(f"unknown engine {key!r}.{did_you_mean(key, targets)}",
                               hint=f"Installed engines: {', '.join(sorted(targets))}.")
-        info = _ENGINES[name] = _load(name, targets[name])
+        info = _ENGINES[key] = _load(key, targets[key])
     if info.engine is None:
-        raise EngineError(f"engine {name!r} {info.error}")
+        raise EngineError(f"engine {key!r} {info.error}")
     return info.engine
 
 

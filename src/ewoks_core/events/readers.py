@@ -147,8 +147,11 @@ def _matches(data: Dict[str, Any], filters: Dict[str, Set[str]], start: Optional
             return False
     if start is None and stop is None:
         return True
+    stamp = data.get("time")
+    if stamp is None:
+        return False
     try:
-        when = parse_time(data.get("time"))
+        when = parse_time(stamp)
     except (TypeError, ValueError, AttributeError):
         return False
     return (start is None or when >= start) and (stop is None or when < stop)

@@ -8,7 +8,7 @@ import socket
 import time as _time
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 EVENT_FIELDS = (
     "host_name", "process_id", "user_name", "job_id", "engine", "context", "workflow_id", "node_id",
@@ -58,7 +58,8 @@ class Event:
         return datetime.fromisoformat(self.time)
 
 
-_SECOND = [-1, ""]  # the formatted current second (with zone) is reused within that second
+# the formatted current second (with zone) is reused within that second: [second, format with %06d]
+_SECOND: List[Any] = [-1, ""]
 
 
 def now_iso() -> str:
@@ -69,7 +70,8 @@ def now_iso() -> str:
         local = datetime.fromtimestamp(sec, timezone.utc).astimezone()
         stamp = local.isoformat()  # 'YYYY-MM-DDTHH:MM:SS+HH:MM'
         _SECOND[0], _SECOND[1] = sec, stamp[:19] + ".%06d" + stamp[19:]
-    return _SECOND[1] % int((t - sec) * 1e6)
+    fmt: str = _SECOND[1]
+    return fmt % int((t - sec) * 1e6)
 
 
 def _user() -> str:
@@ -79,5 +81,5 @@ def _user() -> str:
         return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
 
 
-_HOST = socket.gethostname()
-_USER = _user()
+_HOST: str = socket.gethostname()
+_USER: str = _user()

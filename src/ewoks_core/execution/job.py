@@ -99,7 +99,7 @@ class JobState:
         self._scc_busy[node.scc] -= 1
         if self.error is not None:
             return []
-        if outcome.failed:
+        if outcome.error is not None:  # outcome.failed
             handlers = [link for link in node.outgoing if link.on_error]
             if not handlers:
                 self.fail(TaskFailedError(node_id, node.task_identifier or node.task_type, outcome.error,

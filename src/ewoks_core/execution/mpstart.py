@@ -83,8 +83,9 @@ def main_imports() -> List[str]:
     return [n for n in dict.fromkeys(names) if n in sys.modules]
 
 
-def _top_level(body: Iterable[ast.stmt]) -> Iterable[ast.stmt]:
-    """Statements run when the module is imported (not function or class bodies, nor the __main__ guard)."""
+def _top_level(body: Iterable[ast.AST]) -> Iterable[ast.AST]:
+    """Statements (and except handlers) run when the module is imported (not function or class bodies, nor the
+    __main__ guard)."""
     for node in body:
         yield node
         if isinstance(node, ast.If) and "__main__" in ast.dump(node.test):

@@ -16,9 +16,10 @@ def exit_with_parent() -> None:
     import multiprocessing
 
     with _LOCK:
-        if _WATCHING[0] or multiprocessing.parent_process() is None:
+        parent = multiprocessing.parent_process()
+        if _WATCHING[0] or parent is None:
             return
-        sentinel = multiprocessing.parent_process().sentinel
+        sentinel = parent.sentinel
         if sentinel is None:
             return
         _WATCHING[0] = True

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Type
 
 from ..errors import EwoksError, GraphFormatError, MissingInputsError, did_you_mean, node_label
 from ..graph.compiled import CompiledGraph, node_selector
+from ..task.base import Task
 from ..task.discovery import resolve_task_class
 
 
-def resolve_all_tasks(graph: CompiledGraph) -> Dict[Any, type]:
+def resolve_all_tasks(graph: CompiledGraph) -> Dict[Any, Type[Task]]:
     """Import every node's task class; unknown tasks and import errors surface here."""
-    classes = {}
+    classes: Dict[Any, Type[Task]] = {}
     for nid, node in graph.nodes.items():
         try:
             classes[nid] = resolve_task_class(node.task_type, node.task_identifier, nid, node.attrs)
@@ -23,7 +24,7 @@ def resolve_all_tasks(graph: CompiledGraph) -> Dict[Any, type]:
     return classes
 
 
-def check_links_against_tasks(graph: CompiledGraph, classes: Dict[Any, type]) -> None:
+def check_links_against_tasks(graph: CompiledGraph, classes: Dict[Any, Type[Task]]) -> None:
     """data_mapping names declared outputs; required inputs are given somewhere; no two required links set one input."""
     for link in graph.links:
         _check_target_inputs(graph, link, classes[link.target])
@@ -52,7 +53,7 @@ def check_links_against_tasks(graph: CompiledGraph, classes: Dict[Any, type]) ->
             hint="Pass them with inputs=[{'id': ..., 'name': ..., 'value': ...}] or -p NAME=VALUE.")
 
 
-def _check_target_inputs(graph: CompiledGraph, link: Any, cls: type) -> None:
+def _check_target_inputs(graph: CompiledGraph, link: Any, cls: Type[Task]) -> None:
     """Warn about data_mapping targets that the task does not declare (ewoks accepts and ignores them)."""
     if cls.accepts_undeclared_inputs() or not cls.input_names():
         return
@@ -67,7 +68,7 @@ def _check_target_inputs(graph: CompiledGraph, link: Any, cls: type) -> None:
                           f"will not use it.{did_you_mean(target_input, declared)}", UserWarning, stacklevel=4)
 
 
-def unconnected_inputs(graph: CompiledGraph, classes: Dict[Any, type],
+def unconnected_inputs(graph: CompiledGraph, classes: Dict[Any, Type[Task]],
                        check_conflicts: bool = False) -> Dict[Any, List[str]]:
     """Required inputs of each node that no default input, workflow input or link provides."""
     result: Dict[Any, List[str]] = {}
@@ -106,7 +107,7 @@ def unconnected_inputs(graph: CompiledGraph, classes: Dict[Any, type],
     return result
 
 
-def unused_workflow_inputs(graph: CompiledGraph, classes: Dict[Any, type], inputs) -> List[str]:
+def unused_workflow_inputs(graph: CompiledGraph, classes: Dict[Any, Type[Task]], inputs) -> List[str]:
     """Messages for workflow inputs that no targeted task declares (typos such as -p kmaxx=12)."""
     messages = []
     for item in inputs or ():
@@ -128,7 +129,7 @@ def unused_workflow_inputs(graph: CompiledGraph, classes: Dict[Any, type], input
     return messages
 
 
-def _overridden_by_links(graph: CompiledGraph, classes: Dict[Any, type], item: dict) -> List[str]:
+def _overridden_by_links(graph: CompiledGraph, classes: Dict[Any, Type[Task]], item: dict) -> List[str]:
     """A workflow input given to a node whose incoming link sets the same input: the link wins
     (input priority: link data > workflow inputs > default_inputs), so the value is never used
     when that link delivers (always, when the link is required)."""

@@ -7,13 +7,13 @@ import inspect
 import os
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Type
 
 from ..errors import TaskImportError, TaskNotFoundError, did_you_mean
 from .base import Task
 from .wrappers import MethodTask, PpfMethodTask, PpfPortTask, method_task_class, script_task_class
 
-_CACHE: Dict[Tuple[str, str], type] = {}
+_CACHE: Dict[Tuple[str, str], Type[Task]] = {}
 
 
 def _split(identifier: str, node_id: Any) -> Tuple[str, str]:
@@ -65,7 +65,7 @@ def _main_module_hint(module: Any) -> Optional[str]:
 
 
 def resolve_task_class(task_type: str, identifier: Optional[str], node_id: Any = None,
-                       node_attrs: Optional[dict] = None) -> type:
+                       node_attrs: Optional[dict] = None) -> Type[Task]:
     """The Task class for a node (cached per process)."""
     key = (task_type, identifier or "")
     cls = _CACHE.get(key)
@@ -77,8 +77,17 @@ def resolve_task_class(task_type: str, identifier: Optional[str], node_id: Any =
     return cls
 
 
-def _resolve(task_type: str, identifier: Optional[str], node_id: Any, node_attrs: dict) -> type:
+def _required(identifier: Optional[str], node_id: Any, field: str = "task_identifier") -> str:
+    """The identifier, or a clear error when the node has none (graphs loaded from a file always have one)."""
+    if not identifier:
+        raise TaskNotFoundError(f"missing {field!r} (the import path or file of the task)", node_id=node_id,
+                                field=field)
+    return identifier
+
+
+def _resolve(task_type: str, identifier: Optional[str], node_id: Any, node_attrs: dict) -> Type[Task]:
     if task_type == "class":
+        identifier = _required(identifier, node_id)
         module, name = _split(identifier, node_id)
         cls = _attribute(import_module(module, node_id, identifier), name, identifier, node_id, "class")
         if not (inspect.isclass(cls) and issubclass(cls, Task)):
@@ -86,6 +95,7 @@ def _resolve(task_type: str, identifier: Optional[str], node_id: Any, node_attrs
                                     hint="Use task_type 'method' for plain functions.")
         return cls
     if task_type in ("method", "ppfmethod"):
+        identifier = _required(identifier, node_id)
         module, name = _split(identifier, node_id)
         func = _attribute(import_module(module, node_id, identifier), name, identifier, node_id, "callable")
         if not callable(func):
@@ -98,13 +108,13 @@ def _resolve(task_type: str, identifier: Optional[str], node_id: Any, node_attrs
             return method_task_class(func, identifier, PpfMethodTask)
         return PpfPortTask
     if task_type == "script":
-        path = Path(identifier)
+        path = Path(_required(identifier, node_id))
         if not path.is_file():
             raise TaskNotFoundError(f"script {identifier!r} not found", node_id=node_id, field="task_identifier",
                                     hint=f"Paths are relative to the working directory ({os.getcwd()}).")
         return script_task_class(str(path.resolve()))
     if task_type == "generated":
-        generator = node_attrs.get("task_generator") or identifier
+        generator = _required(node_attrs.get("task_generator") or identifier, node_id, "task_generator")
         module, name = _split(generator, node_id)
         func = _attribute(import_module(module, node_id, generator), name, generator, node_id, "callable")
         cls = func(identifier, node_attrs)
@@ -119,7 +129,7 @@ def _resolve(task_type: str, identifier: Optional[str], node_id: Any, node_attrs
                             hint="Use one of class, method, script, graph, ppfmethod, ppfport, generated.")
 
 
-def describe_task(cls: type) -> dict:
+def describe_task(cls: Type[Task]) -> dict:
     """A JSON-friendly description of a Task class."""
     doc = inspect.cleandoc(cls.__dict__.get("__doc__") or "")  # its own docstring, not Task's
     return {

@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, Type
 
 from .base import Task
 
@@ -94,11 +94,12 @@ class ScriptTask(Task, optional_input_names=["raise_on_error"], output_names=["r
             raise RuntimeError(f"script {type(self)._SCRIPT!r} exited with code {proc.returncode}: " + " | ".join(tail))
 
 
-def method_task_class(function: Callable[..., Any], identifier: str, base: type = MethodTask) -> type:
+def method_task_class(function: Callable[..., Any], identifier: str,
+                      base: Type[Task] = MethodTask) -> Type[Task]:
     """A Task subclass calling `function` (made once per identifier and process)."""
     return type(f"Method[{identifier}]", (base,), {"_FUNCTION": staticmethod(function), "__module__": base.__module__})
 
 
-def script_task_class(path: str) -> type:
+def script_task_class(path: str) -> Type[Task]:
     """A Task subclass running the script at `path`."""
     return type(f"Script[{path}]", (ScriptTask,), {"_SCRIPT": path, "__module__": ScriptTask.__module__})

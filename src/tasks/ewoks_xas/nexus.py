@@ -102,12 +102,14 @@ def write_nexus(spectrum: Dict[str, Any], path: Union[str, Path], input_name: st
             if "k" in spectrum and "chi" in spectrum:
                 k, chi = np.asarray(spectrum["k"], float), np.asarray(spectrum["chi"], float)
                 kdata = {"k": k, "chi_weighted": chi * k**kweight, "chi": chi}
-                if np.shape(spectrum.get("kwin")) == k.shape:
+                kwin = spectrum.get("kwin")
+                if kwin is not None and np.shape(kwin) == k.shape:
                     kdata["kwin"] = spectrum["kwin"]  # the FT window
                 _nxdata(entry, "chi_k", "chi_weighted", "k", kdata,
                         {"k": "1/angstrom"}, {"k": "k (1/Å)", "chi_weighted": f"k^{kweight:g} chi(k)"})
             if "r" in spectrum and "chir_mag" in spectrum:
-                rdata = {k: spectrum[k] for k in ("r", "chir_mag", "chir_re", "chir_im") if k in spectrum}
+                rdata: Dict[str, Any] = {k: spectrum[k] for k in ("r", "chir_mag", "chir_re", "chir_im")
+                                         if k in spectrum}
                 _nxdata(entry, "chi_r", "chir_mag", "r", rdata, {"r": "angstrom"},
                         {"r": "R (Å)", "chir_mag": f"|chi(R)| (Å^-{kweight + 1:g})"})
             process = entry.create_group("process")

@@ -231,7 +231,7 @@ def read_counter(url: Any, input_name: str, nframes: int, default_file: Optional
             url = "::" + url
         filename, data_path = split_url(url, input_name, default_file)
         same = h5file is not None and os.path.abspath(filename) == os.path.abspath(h5file.filename)
-        f = h5file if same else open_h5(filename, input_name)
+        f = h5file if h5file is not None and same else open_h5(filename, input_name)
         try:
             dset = get_dataset(f, data_path, input_name)
             if dset.dtype.kind not in "iuf":

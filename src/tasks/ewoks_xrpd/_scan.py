@@ -23,6 +23,7 @@ def integrate_scan(inputs: Mapping[str, Any], dim: int, chunked: bool = False,
         if get("monitor_url") is not None:
             monitor = read_counter(get("monitor_url"), "monitor_url", stack.nframes, default_file=stack.filename,
                                    h5file=stack.h5file)[start:stop]
+        result: Optional[Dict[str, Any]]
         if start == stop:  # empty chunk (fewer frames than chunks)
             result = empty_result(setup, dim)
         else:

@@ -33,9 +33,10 @@ def split_url(url: object, input_name: str, default_file: Optional[str] = None) 
             text = text.replace("?path=", "::", 1)
         elif "?" in text:
             text = text.replace("?", "::", 1)
+    data_path: Optional[str]
     if "::" in text:
-        filename, _, data_path = text.partition("::")
-        data_path = data_path.strip() or None
+        filename, _, path_part = text.partition("::")
+        data_path = path_part.strip() or None
         if data_path and not data_path.startswith("/"):
             data_path = "/" + data_path
     else:

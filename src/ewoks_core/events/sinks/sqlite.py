@@ -84,6 +84,18 @@ def _safe_value(name: str, value: Any) -> Any:
     return encode(value) if name in _JSON_FIELDS else str(value)
 
 
+def _insert(conn: sqlite3.Connection, rows: List[Sequence[Any]]) -> None:
+    """Insert the rows in one transaction (rolled back on any error)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany(_INSERT, rows)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
 class SqliteSink(BufferedSink):
     """Inserts events into `ewoks_events` of an SQLite database (path or "file:" URI).
 
@@ -137,27 +149,17 @@ class _Writer:
         with self.lock:
             if self.conn is not None and self.path and file_id(self.path) != self.opened_id:
                 self._close()  # the file was deleted or replaced: write to the new one
-            if self.conn is None:
-                self.conn = self._open()
+            conn = self.conn
+            if conn is None:
+                conn = self.conn = self._open()
             try:
                 try:
-                    self._insert(rows)
+                    _insert(conn, rows)
                 except (sqlite3.InterfaceError, sqlite3.ProgrammingError, OverflowError, ValueError):
-                    self._insert([_safe_row(e) for e in events])  # unexpected value types
+                    _insert(conn, [_safe_row(e) for e in events])  # unexpected value types
             except sqlite3.Error:
                 self._close()  # reconnect next time
                 raise
-
-    def _insert(self, rows: List[Sequence[Any]]) -> None:
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.executemany(_INSERT, rows)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
 
     def _close(self) -> None:
         conn, self.conn = self.conn, None
@@ -258,7 +260,8 @@ class SqliteReader:
         columns = self._columns()
         if not columns:
             return
-        where, params = ["rowid > ?"], [after_rowid]
+        where: List[str] = ["rowid > ?"]
+        params: List[Any] = [after_rowid]
         for name, values in filters.items():
             if name not in EVENT_FIELDS:
                 raise ValueError(f"not an event field: {name!r}")
