@@ -133,3 +133,15 @@ def test_two_notebooks_in_parallel_on_dask(workdir):
                             merge_outputs=False)
     assert results["left"]["results"]["result"] == 3 and results["right"]["results"]["product"] == 12
     assert results["left"]["output_notebook"] is None and list(workdir.iterdir()) == [workdir / "nb.ipynb"]
+
+
+def test_celery_workers_refuse_notebooks_unless_scripts_are_allowed(workdir):
+    pytest.importorskip("celery")
+    from ewoks_celery.allowlist import check_graph
+    from ewoks_celery.errors import TaskNotAllowedError
+    from ewoks_core.graph import compile_graph, load_graph
+
+    compiled = compile_graph(load_graph(one_node(a=1)))
+    with pytest.raises(TaskNotAllowedError, match="worker refuses notebook task 'nb.ipynb': scripts are disabled"):
+        check_graph(compiled, ["*"], allow_scripts=False)
+    check_graph(compiled, ["*"], allow_scripts=True)
