@@ -12,7 +12,6 @@ from .graph import WorkflowGraph, compile_graph
 from .graph import load_graph as _load_graph
 from .graph.io import dump_document, to_networkx
 from .graph.schema import CURRENT_VERSION
-from .requirements import installed_requirements
 
 GraphSource = Union[str, Path, dict, WorkflowGraph, Any]
 
@@ -69,6 +68,8 @@ def save_graph(graph: GraphSource, destination: Union[str, Path, None] = None, *
     wg = _load_graph(graph, **load_options)
     doc = wg.to_dict()
     if save_requirements:
+        from .requirements import installed_requirements
+
         doc["graph"]["requirements"] = installed_requirements()
     if destination is None:
         return doc
@@ -83,6 +84,8 @@ def convert_graph(source: GraphSource, destination: Union[str, Path, None] = Non
     wg = _load_graph(source, **load_options)
     doc = wg.to_dict()
     if save_requirements:
+        from .requirements import installed_requirements
+
         doc["graph"]["requirements"] = installed_requirements()
     if upgrade:
         doc["graph"]["schema_version"] = CURRENT_VERSION

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from ..errors import GraphFormatError
-from . import io, packaged
+from . import io
 from .schema import CURRENT_VERSION, upgrade_document
 from .validate import normalize_id, validate_document
 
@@ -117,7 +117,9 @@ def read_source(source: Any, root_dir: Optional[str] = None,
     if isinstance(source, Path) or (isinstance(source, str) and io.looks_like_path(source)):
         path = io.find_workflow_file(str(source), [root_dir, None] if root_dir else [None], root_module)
         if isinstance(source, str) and not path.is_file():  # a workflow shipped by a package (ewoks.workflows)
-            path = packaged.resolve_workflow_name(source, path)
+            from .packaged import resolve_workflow_name
+
+            path = resolve_workflow_name(source, path)
         return io.read_document(path), str(path), str(path.parent)
     if isinstance(source, str):
         doc, name = io.parse_string(source)
