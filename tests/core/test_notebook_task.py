@@ -145,3 +145,13 @@ def test_celery_workers_refuse_notebooks_unless_scripts_are_allowed(workdir):
     with pytest.raises(TaskNotAllowedError, match="worker refuses notebook task 'nb.ipynb': scripts are disabled"):
         check_graph(compiled, ["*"], allow_scripts=False)
     check_graph(compiled, ["*"], allow_scripts=True)
+
+
+def test_an_edited_notebook_is_a_new_task_version(workdir):
+    first = discovery.resolve_task_class("notebook", "nb.ipynb", "nb")
+    assert discovery.resolve_task_class("notebook", "nb.ipynb", "nb") is first
+    edited = json.loads((workdir / "nb.ipynb").read_text())
+    edited["cells"][2]["source"] = "result = a * b"
+    (workdir / "nb.ipynb").write_text(json.dumps(edited))
+    second = discovery.resolve_task_class("notebook", "nb.ipynb", "nb")
+    assert second.cache_version != first.cache_version  # results persisted for the old one are not reused

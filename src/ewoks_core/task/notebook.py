@@ -14,6 +14,7 @@ Reserved inputs: `_output_notebook` (where to save the executed notebook), `_ker
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import json
 import os
@@ -80,13 +81,18 @@ def notebook_task_class(identifier: str, node_id: Any = None) -> Type[Task]:
                                 field="task_identifier",
                                 hint="Relative paths are resolved from the working directory, as in ewoks: give "
                                      "an absolute path or run from the notebook's folder.")
-    return _class_for(str(looked.resolve()))
+    resolved = looked.resolve()
+    stat = resolved.stat()
+    return _class_for(str(resolved), stat.st_mtime_ns, stat.st_size)
 
 
 @functools.lru_cache(maxsize=256)
-def _class_for(notebook: str) -> Type[Task]:
-    """One class per notebook file and process."""
-    return type(f"Notebook[{notebook}]", (NotebookTask,), {"_NOTEBOOK": notebook, "__module__": __name__})
+def _class_for(notebook: str, mtime_ns: int, size: int) -> Type[Task]:
+    """One class per notebook file version and process; its cache_version is the notebook's content hash,
+    so results persisted with varinfo are not reused after the notebook was edited."""
+    digest = hashlib.sha256(Path(notebook).read_bytes()).hexdigest()[:16]
+    return type(f"Notebook[{notebook}]", (NotebookTask,),
+                {"_NOTEBOOK": notebook, "cache_version": digest, "__module__": __name__})
 
 
 def execute_notebook(notebook: str, parameters: Dict[str, Any], output_notebook: Any = None,
