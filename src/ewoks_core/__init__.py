@@ -13,6 +13,7 @@ _EXPORTS = {
     "save_graph": "ewoks_core.api",
     "convert_graph": "ewoks_core.api",
     "submit_graph": "ewoks_core.api",
+    "install_graph": "ewoks_core.install",
     "Task": "ewoks_core.task.base",
     "MISSING": "ewoks_core.task.missing",
     "WorkflowGraph": "ewoks_core.graph.workflow",

@@ -62,20 +62,31 @@ def _warn_unused_inputs(compiled: Any, inputs: Sequence[dict]) -> None:
 
 
 def save_graph(graph: GraphSource, destination: Union[str, Path, None] = None, *, fmt: Optional[str] = None,
-               **load_options: Any) -> Union[str, dict]:
-    """Write a workflow to a .json/.yaml file (atomically); without destination return the dict."""
+               save_requirements: bool = False, **load_options: Any) -> Union[str, dict]:
+    """Write a workflow to a .json/.yaml file (atomically); without destination return the dict.
+    save_requirements: record this environment's packages as the graph's `requirements` (as convert_graph)."""
     wg = _load_graph(graph, **load_options)
     doc = wg.to_dict()
+    if save_requirements:
+        from .requirements import installed_requirements
+
+        doc["graph"]["requirements"] = installed_requirements()
     if destination is None:
         return doc
     return dump_document(doc, Path(destination), fmt=fmt)
 
 
 def convert_graph(source: GraphSource, destination: Union[str, Path, None] = None, *, fmt: Optional[str] = None,
-                  upgrade: bool = True, **load_options: Any) -> Union[str, dict, Any]:
-    """Convert between representations (JSON/YAML files, dict, networkx 'networkx'); upgrades the schema."""
+                  upgrade: bool = True, save_requirements: bool = True, **load_options: Any) -> Union[str, dict, Any]:
+    """Convert between representations (JSON/YAML files, dict, networkx 'networkx'); upgrades the schema.
+    As in ewoks, the packages of this environment become the graph's `requirements` (replacing any)
+    unless save_requirements=False (`ewoks convert --exclude-requirements`)."""
     wg = _load_graph(source, **load_options)
     doc = wg.to_dict()
+    if save_requirements:
+        from .requirements import installed_requirements
+
+        doc["graph"]["requirements"] = installed_requirements()
     if upgrade:
         doc["graph"]["schema_version"] = CURRENT_VERSION
     if destination == "networkx" or fmt == "networkx":

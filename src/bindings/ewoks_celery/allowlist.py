@@ -34,8 +34,10 @@ def check_graph(graph: CompiledGraph, allowed: Sequence[str], allow_scripts: boo
         raise TaskNotAllowedError(f"worker refuses root_module {root_module!r}: not in its allow-list ({listed})",
                                   field="load_options.root_module", hint=hint.format(top=root_module.split(".")[0]))
     for node in graph.nodes.values():
-        if node.task_type == "script" and not allow_scripts:
-            raise TaskNotAllowedError(f"worker refuses script task {node.task_identifier!r}: scripts are disabled",
+        if node.task_type in ("script", "notebook") and not allow_scripts:  # both run any code in a file
+            why = " (a notebook runs code as a script does)" if node.task_type == "notebook" else ""
+            raise TaskNotAllowedError(f"worker refuses {node.task_type} task {node.task_identifier!r}: scripts are "
+                                      f"disabled{why}",
                                       node_id=node.id, field="task_type",
                                       hint="Set `allow_scripts: true` in the worker's configuration to allow them.")
         for field, identifier in _imports(node.task_type, node.task_identifier, node.attrs):

@@ -105,16 +105,19 @@ def add_convert(sub) -> None:
     p.add_argument("source")
     p.add_argument("destination", help="output file (.json/.yaml/.yml) or '-' for stdout")
     p.add_argument("--format", choices=["json", "yaml"], default=None, help="format for stdout (default json)")
+    p.add_argument("--exclude-requirements", action="store_true",
+                   help="do not record this environment's packages as the workflow's requirements")
     p.set_defaults(func=cmd_convert)
 
 
 def cmd_convert(args) -> int:
     from ..api import convert_graph
 
+    save_requirements = not args.exclude_requirements
     if args.destination == "-":
-        print(convert_graph(args.source, fmt=args.format or "json"), end="")
+        print(convert_graph(args.source, fmt=args.format or "json", save_requirements=save_requirements), end="")
     else:
-        convert_graph(args.source, args.destination, fmt=args.format)
+        convert_graph(args.source, args.destination, fmt=args.format, save_requirements=save_requirements)
         print(f"wrote {args.destination}", file=sys.stderr)
     return 0
 

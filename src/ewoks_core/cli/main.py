@@ -11,7 +11,7 @@ import warnings
 from typing import List, Optional
 
 from ..errors import EwoksError, JobFailedError, MaxIterationsError, TaskFailedError, WorkflowCancelled
-from . import commands
+from . import commands, install, workflows
 
 EXIT_USER_ERROR = 2
 EXIT_WORKFLOW_FAILED = 1
@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_schema(sub)
     commands.add_engines(sub)
     commands.add_demo_data(sub)
+    install.add_install(sub)
+    workflows.add_workflows(sub)
     commands.add_plugins(sub)
     for command in sub.choices.values():  # `ewoks COMMAND ... -v` works for every command
         if not any(action.dest == "verbose_cmd" for action in command._actions):

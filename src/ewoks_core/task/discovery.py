@@ -72,7 +72,7 @@ def resolve_task_class(task_type: str, identifier: Optional[str], node_id: Any =
     if cls is not None:
         return cls
     cls = _resolve(task_type, identifier, node_id, node_attrs or {})
-    if task_type != "generated":
+    if task_type not in ("generated", "notebook"):  # a notebook path is relative to the working directory
         _CACHE[key] = cls
     return cls
 
@@ -123,10 +123,11 @@ def _resolve(task_type: str, identifier: Optional[str], node_id: Any, node_attrs
                                     field="task_generator")
         return cls
     if task_type == "notebook":
-        raise TaskNotFoundError("notebook tasks are not supported by ewoks_core", node_id=node_id, field="task_type",
-                                hint="Convert the notebook to a script and use task_type 'script'.")
+        from .notebook import notebook_task_class
+
+        return notebook_task_class(_required(identifier, node_id), node_id)
     raise TaskNotFoundError(f"unknown task_type {task_type!r}", node_id=node_id, field="task_type",
-                            hint="Use one of class, method, script, graph, ppfmethod, ppfport, generated.")
+                            hint="Use one of class, method, script, graph, ppfmethod, ppfport, notebook, generated.")
 
 
 def describe_task(cls: Type[Task]) -> dict:
