@@ -63,7 +63,8 @@ def _warn_unused_inputs(compiled: Any, inputs: Sequence[dict]) -> None:
 
 def save_graph(graph: GraphSource, destination: Union[str, Path, None] = None, *, fmt: Optional[str] = None,
                **load_options: Any) -> Union[str, dict]:
-    """Write a workflow to a .json/.yaml file (atomically); without destination return the dict."""
+    """Write a workflow to a .json/.yaml/.yml/.ows file (atomically; the extension gives the format);
+    without destination return the dict."""
     wg = _load_graph(graph, **load_options)
     doc = wg.to_dict()
     if destination is None:
@@ -73,14 +74,15 @@ def save_graph(graph: GraphSource, destination: Union[str, Path, None] = None, *
 
 def convert_graph(source: GraphSource, destination: Union[str, Path, None] = None, *, fmt: Optional[str] = None,
                   upgrade: bool = True, **load_options: Any) -> Union[str, dict, Any]:
-    """Convert between representations (JSON/YAML files, dict, networkx 'networkx'); upgrades the schema."""
+    """Convert between representations (JSON/YAML/.ows files by extension, dict, networkx 'networkx');
+    upgrades the schema. Without destination, fmt 'json', 'yaml' or 'ows' returns the text."""
     wg = _load_graph(source, **load_options)
     doc = wg.to_dict()
     if upgrade:
         doc["graph"]["schema_version"] = CURRENT_VERSION
     if destination == "networkx" or fmt == "networkx":
         return to_networkx(doc)
-    if destination is None and fmt in ("json", "yaml"):
+    if destination is None and fmt in ("json", "yaml", "ows"):
         return dump_document(doc, None, fmt=fmt)
     if destination is None:
         return doc
