@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Tuple
 
 COLUMN_WIDTH = 180.0
 ROW_HEIGHT = 130.0
+ORIGIN = (100.0, 100.0)  # Orange moves nodes placed at (0, 0)
 
 
 def layered_positions(node_ids: List[Any], links: List[Tuple[Any, Any]]) -> Dict[Any, Tuple[float, float]]:
@@ -46,5 +47,5 @@ def layered_positions(node_ids: List[Any], links: List[Tuple[Any, Any]]) -> Dict
         col = column[node]
         row = rows.get(col, 0)
         rows[col] = row + 1
-        positions[node] = (COLUMN_WIDTH * col, ROW_HEIGHT * row)
+        positions[node] = (ORIGIN[0] + COLUMN_WIDTH * col, ORIGIN[1] + ROW_HEIGHT * row)
     return positions

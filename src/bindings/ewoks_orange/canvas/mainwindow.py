@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any, List, Optional
 
 from AnyQt.QtCore import Qt
-from AnyQt.QtGui import QKeySequence
+from AnyQt.QtGui import QIcon, QKeySequence
 from AnyQt.QtWidgets import QAction, QFileDialog, QInputDialog, QMessageBox
 from orangewidget.workflow.mainwindow import OWCanvasMainWindow
 
@@ -24,6 +24,7 @@ from ..discovery import ensure_widgets
 from .document import document_stream, scheme_document, widget_names
 from .runner import runner_for_scheme
 
+ICONS = Path(__file__).parent / "icons"
 FILE_FILTERS = ["Orange workflow (*.ows)", "ewoks workflow JSON (*.json)", "ewoks workflow YAML (*.yaml *.yml)"]
 
 
@@ -37,9 +38,11 @@ class EwoksCanvasMainWindow(OWCanvasMainWindow):
         super().__init__(*args, **kwargs)
         self.run_action = QAction("Run workflow", self, objectName="ewoks-run-workflow", shortcut=QKeySequence("F5"),
                                   toolTip="Run every node of the workflow (F5)")
+        self.run_action.setIcon(QIcon(str(ICONS / "run.svg")))
         self.run_action.triggered.connect(self.run_workflow)
         self.stop_action = QAction("Stop", self, objectName="ewoks-stop", enabled=False,
                                    shortcut=QKeySequence("Shift+F5"), toolTip="Cancel the running workflow")
+        self.stop_action.setIcon(QIcon(str(ICONS / "stop.svg")))
         self.stop_action.triggered.connect(self.stop_workflow)
         self.live_action = QAction("Live updates", self, objectName="ewoks-live", checkable=True, checked=True,
                                    toolTip="Re-run a node and what depends on it when its inputs change")
@@ -76,7 +79,7 @@ class EwoksCanvasMainWindow(OWCanvasMainWindow):
 
     def _connect_runner(self) -> None:
         scheme = self.current_document().scheme()
-        if scheme is None:
+        if scheme is None or not hasattr(self, "live_action"):  # set_scheme runs in Orange's __init__ first
             return
         runner = runner_for_scheme(scheme)
         runner.handlers = list(self.event_handlers)
@@ -121,8 +124,17 @@ class EwoksCanvasMainWindow(OWCanvasMainWindow):
         except EwoksError as e:
             QMessageBox.critical(self, "Cannot open the workflow", str(e))
             return None
-        ensure_widgets(self.widget_registry, widget_names(stream))
+        self.ensure_task_widgets(widget_names(stream))
         return super().new_scheme_from_contents_and_path(stream, path)
+
+    def ensure_task_widgets(self, qualified_names: List[str]) -> List[str]:
+        """Register the widgets of tasks no library lists (category "Other tasks") in this window's
+        registries; returns the names that are no task widgets."""
+        unknown = ensure_widgets(self.widget_registry, qualified_names)
+        toolbox_registry = self.current_document().registry()  # the copy behind the toolbox and the scene
+        if toolbox_registry is not None and toolbox_registry is not self.widget_registry:
+            ensure_widgets(toolbox_registry, qualified_names)
+        return unknown
 
     def save_scheme_to(self, scheme: Any, filename: str) -> bool:
         fmt = FORMATS.get(Path(filename).suffix.lower())

@@ -21,9 +21,10 @@ run's state, progress, outputs or error.
 from __future__ import annotations
 
 import inspect
+import json
 from typing import Any, Dict, Optional
 
-from AnyQt.QtWidgets import QLabel, QPlainTextEdit, QPushButton
+from AnyQt.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton
 from orangewidget.settings import Setting
 from orangewidget.utils.signals import Input, Output
 from orangewidget.widget import Msg, OWBaseWidget, WidgetMetaClass
@@ -33,6 +34,7 @@ from ewoks_core.graph.ows import ALL_INPUTS, ALL_OUTPUTS, TRIGGER
 from .form import UNSET, DefaultInputsForm, input_fields, positional_inputs, signal_type
 
 INPUT_HANDLER = "_ewoks_input_received"
+_NODE_IDENTITY = ("id", "label", "task_type", "task_identifier")
 
 
 class EwoksWidgetMeta(WidgetMetaClass):
@@ -69,7 +71,7 @@ def _input_signals(task: type) -> Dict[str, Any]:
     for name, annotation, _, _ in input_fields(task):
         signals[name] = Input(name, signal_type(annotation), id=name, multiple=True, auto_summary=False)
     for index in range(positional_inputs(task)):
-        signals[f"_{index}"] = Input(str(index), object, id=str(index), multiple=True, auto_summary=False)
+        signals[f"_{index}"] = Input(str(index), object, id=f"positional {index}", multiple=True, auto_summary=False)
     signals["_all_inputs"] = Input(ALL_INPUTS, dict, id=ALL_INPUTS, multiple=True, auto_summary=False)
     signals["_trigger"] = Input(TRIGGER, object, id=TRIGGER, multiple=True, auto_summary=False)
     for signal in signals.values():
@@ -124,6 +126,13 @@ class EwoksTaskWidget(OWBaseWidget, metaclass=EwoksWidgetMeta, openclass=True):
         self.form = DefaultInputsForm(self.ewokstaskclass, self._ewoks_default_inputs, box)
         self.form.changed.connect(self._on_input_edited)
         box.layout().addWidget(self.form)
+        self.node_attributes = QLineEdit(objectName="ewoks-node-attributes")
+        self.node_attributes.setPlaceholderText('node attributes (JSON), e.g. {"force_start_node": true}')
+        self.node_attributes.setToolTip("ewoks node attributes: force_start_node, conditions_else_value, "
+                                        "default_error_node, varinfo...")
+        self.node_attributes.setText(self._attributes_text())
+        self.node_attributes.editingFinished.connect(self._on_attributes_edited)
+        box.layout().addWidget(self.node_attributes)
         self.run_button = QPushButton("Run", objectName="ewoks-run",
                                       toolTip="Run this node and the nodes after it (the workflow's earlier "
                                               "results are reused)")
@@ -154,6 +163,32 @@ class EwoksTaskWidget(OWBaseWidget, metaclass=EwoksWidgetMeta, openclass=True):
         if (old is UNSET and value is UNSET) or (old is not UNSET and type(old) is type(value) and old == value):
             return  # editing finished without a change
         self.set_default_input(name, value)
+
+    def _attributes_text(self) -> str:
+        extra = {k: v for k, v in self._ewoks_node.items() if k not in _NODE_IDENTITY}
+        return json.dumps(extra) if extra else ""
+
+    def _on_attributes_edited(self) -> None:
+        text = self.node_attributes.text().strip()
+        try:
+            extra = json.loads(text) if text else {}
+            if not isinstance(extra, dict):
+                raise ValueError("not a mapping")
+        except ValueError as e:
+            self.node_attributes.setStyleSheet("background: #ffc6c6")
+            self.node_attributes.setToolTip(f"node attributes: {e}")
+            return
+        self.node_attributes.setStyleSheet("")
+        self.set_node_attributes(extra)
+
+    def set_node_attributes(self, attributes: Dict[str, Any]) -> None:
+        """Set the ewoks attributes of the node besides its id and task (force_start_node, ...)."""
+        kept = {k: v for k, v in self._ewoks_node.items() if k in _NODE_IDENTITY}
+        if {**kept, **attributes} == self._ewoks_node:
+            return
+        self._ewoks_node = {**kept, **{k: v for k, v in attributes.items() if k not in _NODE_IDENTITY}}
+        self.node_attributes.setText(self._attributes_text())
+        self._changed()
 
     def _changed(self) -> None:
         runner = self._runner()
