@@ -115,9 +115,8 @@ def test_a_task_error_is_shown_on_its_node(window):
     assert runner.error is None and not failed.Error.task_failed.is_shown()
 
 
-# Not in the canvas: sub-graphs, workflow inputs, and inputs a task does not declare (sum_all(**kwargs) has
-# no signal for them); see docs/engines/orange.md "Limitations".
-CANVAS_CASES = [c for c in CASES if c.graph["nodes"] and not c.subgraphs and not c.inputs and c.name != "many_sources"
+# Not in the canvas: sub-graphs and workflow inputs (see docs/engines/orange.md "Limitations")
+CANVAS_CASES = [c for c in CASES if c.graph["nodes"] and not c.subgraphs and not c.inputs
                 and all(n.get("task_type", "class") in ("class", "method") for n in c.graph["nodes"])]
 
 

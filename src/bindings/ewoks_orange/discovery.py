@@ -104,3 +104,27 @@ def ensure_widgets(registry: Any, qualified_names: Iterable[str]) -> List[str]:
                                                            background="#f0f0f0", priority=1000))
         registry.register_widget(description)
     return unknown
+
+
+def add_link_channels(registry: Any, links: Iterable[tuple]) -> None:
+    """Give task widgets the channels a workflow's links use that their task does not declare (positional
+    inputs of ConcatenateChunks, the keyword arguments of a method task...): links are
+    (source widget name, output channel, sink widget name, input channel)."""
+    from orangecanvas.registry import InputSignal, OutputSignal
+    from orangecanvas.registry.description import Multiple, NonDefault
+
+    from .widgets.base import INPUT_HANDLER
+
+    for source, output, sink, input_name in links:
+        for name, channel, outputs in ((source, output, True), (sink, input_name, False)):
+            if task_of_widget(name) is None or not registry.has_widget(name):
+                continue
+            description = registry.widget(name)
+            channels = description.outputs if outputs else description.inputs
+            if any(c.name == channel or c.id == channel for c in channels):
+                continue
+            if outputs:
+                channels.append(OutputSignal(channel, "builtins.object", id=channel))
+            else:
+                channels.append(InputSignal(channel, "builtins.object", INPUT_HANDLER, flags=Multiple | NonDefault,
+                                            id=channel))

@@ -36,6 +36,16 @@ def widget_names(stream: io.BytesIO) -> List[str]:
     return names
 
 
+def link_channels(stream: io.BytesIO) -> List[tuple]:
+    """(source widget, output channel, sink widget, input channel) of every link of an .ows stream (rewound)."""
+    position = stream.tell()
+    root = ET.parse(stream).getroot()
+    stream.seek(position)
+    widgets = {el.get("id"): el.get("qualified_name", "") for el in root.iterfind("nodes/node")}
+    return [(widgets.get(el.get("source_node_id"), ""), el.get("source_channel", ""),
+             widgets.get(el.get("sink_node_id"), ""), el.get("sink_channel", "")) for el in root.iterfind("links/link")]
+
+
 def assign_node_ids(scheme: Any) -> None:
     """Give every node without an ewoks node id a unique one, saved in its widget's settings."""
     widgets = getattr(scheme, "widget_for_node", None)

@@ -20,8 +20,8 @@ from orangewidget.workflow.mainwindow import OWCanvasMainWindow
 from ewoks_core.errors import EwoksError
 from ewoks_core.graph.io import FORMATS
 
-from ..discovery import ensure_widgets
-from .document import document_stream, scheme_document, widget_names
+from ..discovery import add_link_channels, ensure_widgets
+from .document import document_stream, link_channels, scheme_document, widget_names
 from .runner import runner_for_scheme
 
 ICONS = Path(__file__).parent / "icons"
@@ -125,16 +125,20 @@ class EwoksCanvasMainWindow(OWCanvasMainWindow):
             QMessageBox.critical(self, "Cannot open the workflow", str(e))
             return None
         self.ensure_task_widgets(widget_names(stream))
+        for registry in self._registries():
+            add_link_channels(registry, link_channels(stream))
         return super().new_scheme_from_contents_and_path(stream, path)
+
+    def _registries(self) -> List[Any]:
+        toolbox_registry = self.current_document().registry()  # the copy behind the toolbox and the scene
+        return [self.widget_registry] + ([toolbox_registry] if toolbox_registry is not None and
+                                         toolbox_registry is not self.widget_registry else [])
 
     def ensure_task_widgets(self, qualified_names: List[str]) -> List[str]:
         """Register the widgets of tasks no library lists (category "Other tasks") in this window's
         registries; returns the names that are no task widgets."""
-        unknown = ensure_widgets(self.widget_registry, qualified_names)
-        toolbox_registry = self.current_document().registry()  # the copy behind the toolbox and the scene
-        if toolbox_registry is not None and toolbox_registry is not self.widget_registry:
-            ensure_widgets(toolbox_registry, qualified_names)
-        return unknown
+        unknown = [ensure_widgets(registry, qualified_names) for registry in self._registries()]
+        return unknown[0]
 
     def save_scheme_to(self, scheme: Any, filename: str) -> bool:
         fmt = FORMATS.get(Path(filename).suffix.lower())

@@ -29,6 +29,8 @@ class OWFourierTransform(EwoksTaskWidget, task=FourierTransform):
         if self.chir is not None and peak is not None:
             import pyqtgraph
 
-            self.plot.addItem(pyqtgraph.InfiniteLine(float(peak), angle=90, pen=pyqtgraph.mkPen("#d62728", width=1,
-                                                                                              style=2)))
+            from AnyQt.QtCore import Qt
+
+            pen = pyqtgraph.mkPen("#d62728", width=1, style=Qt.PenStyle.DashLine)
+            self.plot.addItem(pyqtgraph.InfiniteLine(float(peak), angle=90, pen=pen))
             self.plot.setTitle(f"main peak at R = {float(peak):.2f} Å")
