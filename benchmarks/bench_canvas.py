@@ -70,12 +70,11 @@ def canvas_window():
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from AnyQt.QtCore import QStandardPaths
     from AnyQt.QtWidgets import QApplication
+    from ewoks_orange.canvas.config import Config
+    from ewoks_orange.canvas.mainwindow import EwoksCanvasMainWindow
     from orangecanvas import config
     from orangecanvas.registry import WidgetRegistry, set_global_registry
     from orangewidget.workflow.discovery import WidgetDiscovery
-
-    from ewoks_orange.canvas.config import Config
-    from ewoks_orange.canvas.mainwindow import EwoksCanvasMainWindow
 
     app = QApplication.instance() or QApplication([])
     QStandardPaths.setTestModeEnabled(True)
@@ -127,8 +126,8 @@ def main() -> None:
         finally:
             os.chdir(cwd)
     print()
-    print(f"{'XRPD workflow (6 frames)':34s} | {'ewoks execute':>13s} | {'canvas run':>10s} | {'canvas/execute':>14s} | "
-          f"{'target':>7s}")
+    print(f"{'XRPD workflow (6 frames)':34s} | {'ewoks execute':>13s} | {'canvas run':>10s} | "
+          f"{'canvas/execute':>14s} | {'target':>7s}")
     print("-" * 94)
     print(f"{'xrpd_powder.json':34s} | {execute:12.3f}s | {canvas:9.3f}s | {canvas / execute:13.2f}x | {'<= 1.1x':>7s}")
 

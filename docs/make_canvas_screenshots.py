@@ -21,12 +21,11 @@ def main(output: Path) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from AnyQt.QtCore import QStandardPaths
     from AnyQt.QtWidgets import QApplication
+    from ewoks_orange.canvas.config import Config
+    from ewoks_orange.canvas.mainwindow import EwoksCanvasMainWindow
     from orangecanvas import config
     from orangecanvas.registry import WidgetRegistry, set_global_registry
     from orangewidget.workflow.discovery import WidgetDiscovery
-
-    from ewoks_orange.canvas.config import Config
-    from ewoks_orange.canvas.mainwindow import EwoksCanvasMainWindow
 
     app = QApplication.instance() or QApplication([])
     QStandardPaths.setTestModeEnabled(True)  # no settings written to the user's folders

@@ -29,11 +29,10 @@ def pytest_collection_modifyitems(config, items):
 def canvas_registry(qapp):
     """The widget registry of the canvas, found through the `orange.widgets` entry points (as Orange does)."""
     from AnyQt.QtCore import QStandardPaths
+    from ewoks_orange.canvas.config import Config
     from orangecanvas import config
     from orangecanvas.registry import WidgetRegistry, set_global_registry
     from orangewidget.workflow.discovery import WidgetDiscovery
-
-    from ewoks_orange.canvas.config import Config
 
     QStandardPaths.setTestModeEnabled(True)
     config.set_default(Config())
@@ -49,9 +48,8 @@ def window(canvas_registry, qtbot, monkeypatch):
     """A canvas main window (real widgets, offscreen); runs are cancelled and the window closed after.
     Message boxes are recorded in `window.messages` instead of waiting for a click."""
     from AnyQt.QtWidgets import QMessageBox
-    from orangecanvas.application import canvasmain
-
     from ewoks_orange.canvas.mainwindow import EwoksCanvasMainWindow
+    from orangecanvas.application import canvasmain
 
     messages = []
 

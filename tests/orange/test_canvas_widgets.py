@@ -26,9 +26,8 @@ def test_every_task_of_the_libraries_is_a_widget_in_its_category(canvas_registry
 
 
 def test_generated_widget_follows_the_task_declaration(canvas_registry, qtbot):
-    from orangecanvas.utils import name_lookup
-
     from ewoks_orange.discovery import widget_description
+    from orangecanvas.utils import name_lookup
 
     description = widget_description("class", "ewoks_canvas_test_tasks.Scale")
     inputs = {s.name: s for s in description.inputs}
@@ -50,9 +49,8 @@ def test_generated_widget_follows_the_task_declaration(canvas_registry, qtbot):
 
 
 def test_form_values_are_typed_and_saved_as_settings(canvas_registry, qtbot):
-    from orangecanvas.utils import name_lookup
-
     from ewoks_orange.discovery import widget_description
+    from orangecanvas.utils import name_lookup
 
     cls = name_lookup(widget_description("class", "ewoks_canvas_test_tasks.Scale").qualified_name)
     widget = cls()
@@ -97,11 +95,10 @@ def test_method_tasks_get_widgets_with_their_parameters(canvas_registry):
 
 
 def test_hand_written_widgets_replace_the_generated_ones(canvas_registry, qtbot):
-    from orangecanvas.utils import name_lookup
-
     from ewoks_orange.widgets import custom_widgets, widget_class
     from ewoks_orange.widgets.xas import OWFourierTransform
     from ewoks_orange.widgets.xrpd import OWIntegrateScan1D
+    from orangecanvas.utils import name_lookup
 
     assert custom_widgets()[("class", "ewoks_xrpd.tasks.scan.IntegrateScan1D")] is OWIntegrateScan1D
     assert widget_class("class", "ewoks_xas.tasks.exafs.FourierTransform") is OWFourierTransform

@@ -45,7 +45,8 @@ def _package_of(module_name: str) -> tuple:
 
 
 class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Optional[importlib.machinery.ModuleSpec]:
+    def find_spec(self, fullname: str, path: Any = None,
+                  target: Any = None) -> Optional[importlib.machinery.ModuleSpec]:
         package = next((p for p in _PACKAGES if fullname.startswith(p + ".")), None)
         if package is None or not _is_module(fullname[len(package) + 1:]):
             return None  # `<package>.<module>.<Task>` is a class of the package <module>, not a module

@@ -70,7 +70,7 @@ def widget_description(task_type: str, task_identifier: str, category: str = EXA
 
     from .widgets import widget_class
 
-    cls = widget_class(task_type, task_identifier)
+    cls: Any = widget_class(task_type, task_identifier)
     properties = cls.get_widget_description()
     properties.update(category=category, qualified_name=widget_qualified_name(task_type, task_identifier),
                       project_name=PROJECT_NAME)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict, deque
-from typing import Any, Deque, Dict, List
+from typing import Any, Deque, Dict
 
 from ewoks_core.engines.base import EngineOptions, Job
 from ewoks_core.engines.deadline import CancelAfter

@@ -51,7 +51,8 @@ def workflow_scheme(graph: CompiledGraph) -> OrangeWorkflow:
             continue
         seen.add((link.source, link.target))
         source, sink = nodes[link.source], nodes[link.target]
-        scheme.add_link(SchemeLink(source, source.output_channel(OUTPUT_CHANNEL), sink, sink.input_channel(INPUT_CHANNEL)))
+        scheme.add_link(SchemeLink(source, source.output_channel(OUTPUT_CHANNEL),
+                                   sink, sink.input_channel(INPUT_CHANNEL)))
     return OrangeWorkflow(scheme, nodes, {orange: node_id for node_id, orange in nodes.items()})
 
 

@@ -218,7 +218,7 @@ class CanvasRunner(QObject):
         self.duration = time.monotonic() - self._started_at
         for node in self._nodes.values():  # nodes left running by a cancel
             widget = self.scheme.widget_for_node(node) if hasattr(self.scheme, "widget_for_node") else None
-            if widget is not None and getattr(widget, "processingState", 0):
+            if widget is not None and getattr(widget, "processingState", False):
                 widget.ewoks_cancelled()
         self._outcomes = outcomes
         self.results, self.error = results, error

@@ -1,4 +1,4 @@
-"""The widgets of method tasks by task identifier: `ewoks_orange.method_widgets.<identifier>` (see ewoks_orange._virtual)."""
+"""The widgets of method tasks: `ewoks_orange.method_widgets.<task identifier>` (see ewoks_orange._virtual)."""
 
 import sys
 

@@ -1,4 +1,4 @@
-"""The widgets of ppfmethod tasks by task identifier: `ewoks_orange.ppfmethod_widgets.<identifier>` (see ewoks_orange._virtual)."""
+"""The widgets of ppfmethod tasks: `ewoks_orange.ppfmethod_widgets.<task identifier>` (see ewoks_orange._virtual)."""
 
 import sys
 

@@ -1,4 +1,4 @@
-"""The widgets of class tasks by task identifier: `ewoks_orange.task_widgets.<identifier>` (see ewoks_orange._virtual)."""
+"""The widgets of class tasks: `ewoks_orange.task_widgets.<task identifier>` (see ewoks_orange._virtual)."""
 
 import sys
 

@@ -40,7 +40,7 @@ _NODE_IDENTITY = ("id", "label", "task_type", "task_identifier")
 class EwoksWidgetMeta(WidgetMetaClass):
     """Orange's widget metaclass; `task=` fills the class's signals, name and help from the task."""
 
-    def __new__(mcs, name: str, bases: tuple, namespace: dict, task: Optional[type] = None,
+    def __new__(mcs, name: str, bases: tuple, namespace: dict, task: Any = None,
                 task_type: str = "class", task_identifier: Optional[str] = None, **kwargs: Any) -> Any:
         if task is not None:
             _prepare_namespace(namespace, task, task_type, task_identifier or task.class_registry_name())
@@ -52,7 +52,7 @@ class EwoksWidgetMeta(WidgetMetaClass):
         return super().__prepare__(name, bases, **kwargs)
 
 
-def _prepare_namespace(namespace: dict, task: type, task_type: str, identifier: str) -> None:
+def _prepare_namespace(namespace: dict, task: Any, task_type: str, identifier: str) -> None:
     doc = inspect.cleandoc(task.__dict__.get("__doc__") or "")
     namespace["ewokstaskclass"] = task  # the name ewoksorange reads: its .ows readers find our tasks too
     namespace["ewoks_task_type"] = task_type
@@ -66,7 +66,7 @@ def _prepare_namespace(namespace: dict, task: type, task_type: str, identifier: 
     namespace["Outputs"] = _signals_class("Outputs", _output_signals(task))
 
 
-def _input_signals(task: type) -> Dict[str, Any]:
+def _input_signals(task: Any) -> Dict[str, Any]:
     signals = {}
     for name, annotation, _, _ in input_fields(task):
         signals[name] = Input(name, signal_type(annotation), id=name, multiple=True, auto_summary=False)
@@ -79,7 +79,7 @@ def _input_signals(task: type) -> Dict[str, Any]:
     return signals
 
 
-def _output_signals(task: type) -> Dict[str, Any]:
+def _output_signals(task: Any) -> Dict[str, Any]:
     model = getattr(task, "_OUTPUT_MODEL", None)
     fields = getattr(model, "model_fields", {}) if model is not None else {}
     signals = {}
@@ -98,7 +98,7 @@ def _signals_class(name: str, signals: Dict[str, Any]) -> type:
 class EwoksTaskWidget(OWBaseWidget, metaclass=EwoksWidgetMeta, openclass=True):
     """Base class of the widgets of ewoks tasks (see the module docstring)."""
 
-    ewokstaskclass: Optional[type] = None
+    ewokstaskclass: Any = None
     ewoks_task_type = "class"
     ewoks_task_identifier = ""
     ewoks_help = ""

@@ -22,7 +22,7 @@ from ewoks_core.task import MISSING
 UNSET = MISSING
 
 
-def input_fields(task_class: type) -> List[Tuple[str, Optional[type], bool, Any]]:
+def input_fields(task_class: Any) -> List[Tuple[str, Optional[type], bool, Any]]:
     """(name, type or None, required, default) of every input of a task, required ones first (a function
     of a method task: its parameters, typed by their annotations)."""
     function = getattr(task_class, "_FUNCTION", None)
@@ -59,7 +59,7 @@ def _parameters(function: Any) -> List[Tuple[str, Optional[type], bool, Any]]:
     return sorted(rows, key=lambda row: not row[2])
 
 
-def positional_inputs(task_class: type) -> int:
+def positional_inputs(task_class: Any) -> int:
     """How many positional inputs (ewoks int input names) a task's function takes (0 for classes)."""
     import inspect
 
@@ -132,7 +132,7 @@ class DefaultInputsForm(QWidget):
 
     changed = Signal(object, object)
 
-    def __init__(self, task_class: type, values: Dict[Any, Any], parent: Optional[QWidget] = None) -> None:
+    def __init__(self, task_class: Any, values: Dict[Any, Any], parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.setObjectName("ewoks-default-inputs")
         self._layout = QFormLayout(self)

@@ -28,7 +28,6 @@ class OWFourierTransform(EwoksTaskWidget, task=FourierTransform):
         peak = outputs.get("peak_r")
         if self.chir is not None and peak is not None:
             import pyqtgraph
-
             from AnyQt.QtCore import Qt
 
             pen = pyqtgraph.mkPen("#d62728", width=1, style=Qt.PenStyle.DashLine)
