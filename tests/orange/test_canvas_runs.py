@@ -205,3 +205,37 @@ def test_cli_canvas_refuses_a_bad_file_before_opening(capsys, tmp_path):
     assert "Use .json, .yaml, .yml or .ows" in capsys.readouterr().err
     assert main(["canvas", str(tmp_path / "missing.ows")]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+START_AND_QUIT = """
+import sys
+from AnyQt.QtCore import QTimer
+from AnyQt.QtWidgets import QApplication
+from ewoks_orange.canvas.app import EwoksCanvasMain
+from ewoks_core.cli.main import main
+
+def open_then_report(self, paths):
+    original(self, paths)
+    scheme = self.window.current_document().scheme()
+    print("opened", [node.title for node in scheme.nodes], flush=True)
+    QTimer.singleShot(0, QApplication.quit)
+
+original = EwoksCanvasMain.open_files
+EwoksCanvasMain.open_files = open_then_report
+sys.exit(main(["canvas", *sys.argv[1:]]))
+"""
+
+
+def test_ewoks_canvas_command_opens_the_window_with_the_file(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "start.py"  # a file, not python -c: Qt reads sys.argv[0]
+    script.write_text(START_AND_QUIT)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path),
+               XDG_CACHE_HOME=str(tmp_path))
+    out = subprocess.run([sys.executable, str(script), "workflows/demo.yaml", "--events", str(tmp_path / "ev.db")],
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "opened ['left', 'right', 'total', 'count', 'report']" in out.stdout
