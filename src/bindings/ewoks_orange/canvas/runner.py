@@ -126,9 +126,13 @@ class CanvasRunner(QObject):
         """Process Qt events until no run is running or pending (for scripts and tests)."""
         end = time.monotonic() + timeout
         loop = QEventLoop()
-        while (self.running or self._timer.isActive()) and time.monotonic() < end:
-            loop.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-            time.sleep(0.005)
+        self.run_finished.connect(loop.quit)
+        try:
+            while (self.running or self._timer.isActive()) and time.monotonic() < end:
+                QTimer.singleShot(max(1, int((end - time.monotonic()) * 1000)), loop.quit)
+                loop.exec()  # Qt's event loop until the run ends (no polling: the worker keeps the CPU)
+        finally:
+            self.run_finished.disconnect(loop.quit)
         return not (self.running or self._timer.isActive())
 
     def _request(self) -> None:

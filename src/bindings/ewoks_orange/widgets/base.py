@@ -208,11 +208,11 @@ class EwoksTaskWidget(OWBaseWidget, metaclass=EwoksWidgetMeta, openclass=True):
 
     # -- the runner's reports (GUI thread) --------------------------------------------------------
     def ewoks_started(self) -> None:
-        """A run of this node started."""
-        self.Error.task_failed.clear()
+        """A run of this node started (the node shows it running; its progress bar starts)."""
+        if self.Error.task_failed.is_shown():
+            self.Error.task_failed.clear()
         self.ewoks_error = None
         self.progressBarInit()
-        self.setStatusMessage("running")
 
     def ewoks_progress(self, value: float) -> None:
         """The task reported progress (percent)."""
@@ -224,13 +224,13 @@ class EwoksTaskWidget(OWBaseWidget, metaclass=EwoksWidgetMeta, openclass=True):
         """A run of this node ended with these outputs, or failed with this error."""
         if self.processingState:
             self.progressBarFinished()
-        self.setStatusMessage("")
         if error is not None:
             self.ewoks_error = error
             self.Error.task_failed(error)
             self.output_view.setPlainText(error)
             return
-        self.Error.task_failed.clear()
+        if self.Error.task_failed.is_shown():
+            self.Error.task_failed.clear()
         self.ewoks_outputs = dict(outputs or {})
         self.ewoks_show_outputs(self.ewoks_outputs)
 
@@ -238,7 +238,6 @@ class EwoksTaskWidget(OWBaseWidget, metaclass=EwoksWidgetMeta, openclass=True):
         """The run of this node was cancelled, or never started."""
         if self.processingState:
             self.progressBarFinished()
-        self.setStatusMessage("")
 
     def ewoks_show_outputs(self, outputs: Dict[str, Any]) -> None:
         """Show a run's outputs; hand-written widgets override this (plots...)."""
