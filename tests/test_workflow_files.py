@@ -1,5 +1,6 @@
 """Every file in workflows/ runs on every installed engine that accepts it, with the sequential engine's
-results; an engine that lacks a capability the file needs refuses it before anything runs."""
+results; an engine that lacks a capability the file needs refuses it before anything runs. Converted
+to an Orange .ows file, it gives the same results on every engine."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any, Dict
 import numpy as np
 import pytest
 
-from ewoks_core import execute_graph, load_graph
+from ewoks_core import convert_graph, execute_graph, load_graph
 from ewoks_core.engines.registry import get_engine
 from ewoks_core.errors import CapabilityError, EngineError
 from ewoks_core.graph.compiled import compile_graph
@@ -35,8 +36,8 @@ def xrpd_scan(tmp_path_factory) -> Path:
     return folder
 
 
-def _run(name: str, engine: str, workdir: Path, request) -> Dict[str, Any]:
-    """Run workflows/NAME from an empty working directory (outputs land there)."""
+def _run(name: str, engine: str, workdir: Path, request, path: Any = None) -> Dict[str, Any]:
+    """Run workflows/NAME (or `path`, a conversion of it) from an empty working directory (outputs land there)."""
     if _needs(name):
         pytest.importorskip(_needs(name))
     if name.startswith("xrpd"):
@@ -49,7 +50,7 @@ def _run(name: str, engine: str, workdir: Path, request) -> Dict[str, Any]:
     cwd = os.getcwd()
     os.chdir(workdir)
     try:
-        return execute_graph(str(WORKFLOWS / name), engine=engine)
+        return execute_graph(str(path or WORKFLOWS / name), engine=engine)
     finally:
         os.chdir(cwd)
 
@@ -103,6 +104,35 @@ def test_workflow_file_on_engine(name, engine, tmp_path, request):
     if engine == "sequential":
         _REFERENCE[name] = results
         return
+    if name not in _REFERENCE:
+        reference_dir = tmp_path / "reference"
+        reference_dir.mkdir()
+        _REFERENCE[name] = _relative(_run(name, "sequential", reference_dir, request), reference_dir)
+    _same(results, _REFERENCE[name])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("name", FILES)
+def test_workflow_file_as_ows_on_engine(name, engine, tmp_path, request):
+    """Converted to .ows (ewoks convert), the file loads to the same graph and runs with the same results."""
+    try:
+        eng = get_engine(engine)
+    except EngineError as e:
+        pytest.skip(str(e))
+    ows = tmp_path / "converted" / (Path(name).stem + ".ows")
+    ows.parent.mkdir()
+    convert_graph(str(WORKFLOWS / name), str(ows))
+    original, converted = load_graph(str(WORKFLOWS / name)).to_dict(), load_graph(str(ows)).to_dict()
+    for node in converted["nodes"]:
+        assert node.pop("ows")["position"]  # the conversion adds a left-to-right layout, nothing else
+    converted["graph"]["schema_version"] = original["graph"]["schema_version"]
+    assert converted == original
+    if not compile_graph(load_graph(str(ows))).required_capabilities() <= eng.capabilities:
+        pytest.skip(f"{engine} cannot run {name} (see test_workflow_file_on_engine)")
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+    results = _relative(_run(name, engine, workdir, request, path=ows), workdir)
     if name not in _REFERENCE:
         reference_dir = tmp_path / "reference"
         reference_dir.mkdir()

@@ -63,7 +63,8 @@ def _warn_unused_inputs(compiled: Any, inputs: Sequence[dict]) -> None:
 
 def save_graph(graph: GraphSource, destination: Union[str, Path, None] = None, *, fmt: Optional[str] = None,
                save_requirements: bool = False, **load_options: Any) -> Union[str, dict]:
-    """Write a workflow to a .json/.yaml file (atomically); without destination return the dict.
+    """Write a workflow to a .json/.yaml/.yml/.ows file (atomically; the extension gives the format);
+    without destination return the dict.
     save_requirements: record this environment's packages as the graph's `requirements` (as convert_graph)."""
     wg = _load_graph(graph, **load_options)
     doc = wg.to_dict()
@@ -78,7 +79,8 @@ def save_graph(graph: GraphSource, destination: Union[str, Path, None] = None, *
 
 def convert_graph(source: GraphSource, destination: Union[str, Path, None] = None, *, fmt: Optional[str] = None,
                   upgrade: bool = True, save_requirements: bool = True, **load_options: Any) -> Union[str, dict, Any]:
-    """Convert between representations (JSON/YAML files, dict, networkx 'networkx'); upgrades the schema.
+    """Convert between representations (JSON/YAML/.ows files by extension, dict, networkx 'networkx');
+    upgrades the schema. Without destination, fmt 'json', 'yaml' or 'ows' returns the text.
     As in ewoks, the packages of this environment become the graph's `requirements` (replacing any)
     unless save_requirements=False (`ewoks convert --exclude-requirements`)."""
     wg = _load_graph(source, **load_options)
@@ -91,7 +93,7 @@ def convert_graph(source: GraphSource, destination: Union[str, Path, None] = Non
         doc["graph"]["schema_version"] = CURRENT_VERSION
     if destination == "networkx" or fmt == "networkx":
         return to_networkx(doc)
-    if destination is None and fmt in ("json", "yaml"):
+    if destination is None and fmt in ("json", "yaml", "ows"):
         return dump_document(doc, None, fmt=fmt)
     if destination is None:
         return doc

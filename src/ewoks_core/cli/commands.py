@@ -101,10 +101,11 @@ def cmd_execute(args) -> int:
 
 
 def add_convert(sub) -> None:
-    p = sub.add_parser("convert", help="convert a workflow between JSON and YAML (upgrading its schema)")
-    p.add_argument("source")
-    p.add_argument("destination", help="output file (.json/.yaml/.yml) or '-' for stdout")
-    p.add_argument("--format", choices=["json", "yaml"], default=None, help="format for stdout (default json)")
+    p = sub.add_parser("convert", help="convert a workflow between JSON, YAML and Orange .ows (upgrading its schema)")
+    p.add_argument("source", help="workflow file (.json/.yaml/.yml/.ows)")
+    p.add_argument("destination", help="output file (.json/.yaml/.yml/.ows: the extension gives the format) "
+                                       "or '-' for stdout")
+    p.add_argument("--format", choices=["json", "yaml", "ows"], default=None, help="format for stdout (default json)")
     p.add_argument("--exclude-requirements", action="store_true",
                    help="do not record this environment's packages as the workflow's requirements")
     p.set_defaults(func=cmd_convert)

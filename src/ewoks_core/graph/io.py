@@ -1,4 +1,6 @@
-"""Read and write workflow documents: files (JSON/YAML), strings, dicts, networkx graphs."""
+"""Read and write workflow documents: files (JSON/YAML/Orange .ows), strings, dicts, networkx graphs.
+
+The format of a file is its extension's, when reading and when writing: .json, .yaml/.yml, .ows."""
 
 from __future__ import annotations
 
@@ -13,6 +15,18 @@ MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_YAML_EXPANDED_NODES = 5_000_000
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)
+OWS_SUFFIXES = (".ows",)
+FORMATS = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".ows": "ows"}
+
+
+def file_format(path: Path, action: str = "read") -> str:
+    """The format of a workflow file from its extension (json, yaml or ows); any other is refused by name."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        what = f"extension {path.suffix!r}" if path.suffix else "no extension"
+        raise GraphFormatError(f"cannot {action} a workflow file with {what}", source=str(path),
+                               hint="Use .json, .yaml, .yml or .ows.")
+    return fmt
 
 
 def read_text(path: Path) -> str:
@@ -104,7 +118,7 @@ def looks_like_path(text: str) -> bool:
     stripped = text.strip()
     if not stripped or "\n" in stripped or stripped[0] in "{[":
         return False
-    if stripped.endswith(JSON_SUFFIXES + YAML_SUFFIXES) or os.path.exists(stripped):
+    if stripped.endswith(JSON_SUFFIXES + YAML_SUFFIXES + OWS_SUFFIXES) or os.path.exists(stripped):
         return True
     return ": " not in stripped and not stripped.endswith(":")
 
@@ -125,7 +139,7 @@ def find_workflow_file(name: str, dirs: Sequence[Optional[str]] = (None,), root_
         except ModuleNotFoundError:
             base = None
         if base is not None:
-            for suffix in ("",) + JSON_SUFFIXES + YAML_SUFFIXES:
+            for suffix in ("",) + JSON_SUFFIXES + YAML_SUFFIXES + OWS_SUFFIXES:
                 res = base / (name + suffix)
                 if res.is_file():
                     return Path(str(res))
@@ -141,7 +155,7 @@ def resolve_path(name: str, root_dir: Optional[str] = None) -> Path:
         p = Path(d) / base if d else base
         candidates.append(p)
         if not p.suffix:
-            candidates.extend(p.with_suffix(s) for s in JSON_SUFFIXES + YAML_SUFFIXES)
+            candidates.extend(p.with_suffix(s) for s in JSON_SUFFIXES + YAML_SUFFIXES + OWS_SUFFIXES)
     for p in candidates:
         if p.is_file():
             return p
@@ -149,10 +163,15 @@ def resolve_path(name: str, root_dir: Optional[str] = None) -> Path:
 
 
 def read_document(path: Path) -> dict:
-    """Load a workflow file into a plain dict."""
-    text = read_text(path)
-    if path.suffix.lower() in YAML_SUFFIXES:
+    """Load a workflow file into a plain dict (format from the extension, see `file_format`)."""
+    text = read_text(path)  # first: a missing file is "file not found", whatever its name
+    fmt = file_format(path)
+    if fmt == "yaml":
         doc = parse_yaml(text, str(path))
+    elif fmt == "ows":
+        from .ows import parse_ows
+
+        doc = parse_ows(text, str(path))
     else:
         doc = parse_json(text, str(path))
     if not isinstance(doc, dict):
@@ -205,18 +224,29 @@ def to_networkx(doc: dict) -> Any:
 
 
 def dump_document(doc: dict, path: Optional[Path] = None, fmt: Optional[str] = None, indent: int = 2) -> str:
-    """Serialize a document as JSON or YAML text; write it atomically when a path is given."""
-    if fmt is None:
-        fmt = "yaml" if path is not None and path.suffix.lower() in YAML_SUFFIXES else "json"
+    """Serialize a document as JSON, YAML or .ows text; write it atomically when a path is given (its
+    extension gives the format; `fmt`, when also given, must agree with it)."""
+    if path is not None:
+        from_suffix = file_format(path, "write")
+        if fmt is not None and fmt != from_suffix:
+            raise GraphFormatError(f"format {fmt!r} does not match the extension {path.suffix!r}", source=str(path),
+                                   hint=f"Name the file .{fmt} or leave the format out.")
+        fmt = from_suffix
+    elif fmt is None:
+        fmt = "json"
     plain = to_plain(doc)
-    if fmt == "yaml":
+    if fmt == "ows":
+        from .ows import write_ows
+
+        text = write_ows(plain)
+    elif fmt == "yaml":
         import yaml
 
         text = yaml.safe_dump(plain, sort_keys=False, allow_unicode=True)
     elif fmt == "json":
         text = json.dumps(plain, indent=indent, ensure_ascii=False) + "\n"
     else:
-        raise GraphFormatError(f"unknown format {fmt!r}", hint="Use 'json' or 'yaml'.")
+        raise GraphFormatError(f"unknown format {fmt!r}", hint="Use 'json', 'yaml' or 'ows'.")
     if path is not None:
         from ..persistence.atomic import atomic_write_text
 

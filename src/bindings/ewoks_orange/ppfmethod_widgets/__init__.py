@@ -1,0 +1,7 @@
+"""The widgets of ppfmethod tasks: `ewoks_orange.ppfmethod_widgets.<task identifier>` (see ewoks_orange._virtual)."""
+
+import sys
+
+from .._virtual import make_widget_package
+
+make_widget_package(sys.modules[__name__], "ppfmethod")
