@@ -61,7 +61,7 @@ class CeleryExecutor:
         with self._lock:
             self._futures[job_id] = (future, request.get("merge_outputs", True))
 
-    def cancel(self, job_id: str, reason: str = "cancelled") -> bool:
+    def cancel(self, job_id: str, reason: str = "cancelled by a request to the API") -> bool:
         with self._lock:
             entry = self._futures.get(job_id)
         if entry is None:

@@ -72,7 +72,7 @@ class LocalPool:
             self._queue.append(job_id)
         self._wake()
 
-    def cancel(self, job_id: str, reason: str = "cancelled") -> bool:
+    def cancel(self, job_id: str, reason: str = "cancelled by a request to the API") -> bool:
         """Cancel a queued or running job; False when the pool does not have it."""
         with self._lock:
             if job_id in self._queue:
@@ -172,8 +172,9 @@ class LocalPool:
             else:
                 outcome = lost_outcome(f"the job's process ended without a result ({how}): a task crashed the "
                                        "process or it ran out of memory", cancelled=False)
-        elif running.cancel_requested and outcome.get("state") == "failed":
-            outcome = {**outcome, "state": "cancelled"}  # a task that fails while being interrupted
+        elif running.cancel_requested:  # a task that fails while it is interrupted was cancelled too
+            error = dict(outcome.get("error") or {}, message=running.reason, type="WorkflowCancelled")
+            outcome = {**outcome, "state": "cancelled", "results": None, "error": error}
         try:
             process.close()
         except Exception:

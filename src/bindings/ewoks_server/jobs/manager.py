@@ -73,9 +73,9 @@ class JobManager:
 
     # --- submitting
     def submit(self, request: Dict[str, Any], *, parent: Optional[Dict[str, Any]] = None,
-               rerun: Optional[str] = None) -> Tuple[str, List[str]]:
-        """Check and queue a job; (job id, warnings)."""
-        compiled, warnings = check_request(request, self.policy, self.config.workflows_dir)
+               rerun: Optional[str] = None, prefix: str = "") -> Tuple[str, List[str]]:
+        """Check and queue a job; (job id, warnings). `prefix`: where its arguments are in the request body."""
+        compiled, warnings = check_request(request, self.policy, self.config.workflows_dir, prefix)
         job_id = new_job_id()
         job_dir = self.job_dir(job_id)
         job_dir.mkdir(parents=True)
@@ -159,8 +159,7 @@ class JobManager:
     def _finished(self, job_id: str, outcome: Dict[str, Any]) -> None:
         job_dir = self.job_dir(job_id)
         try:
-            if read_outcome(job_dir) is None:
-                write_outcome(job_dir, outcome)
+            write_outcome(job_dir, outcome)
             job = self.index.get(job_id) or {}
             complete_events(str(self.config.events_db), job_id, self.feed.read(job_id),
                             workflow_id=job.get("workflow_id"), engine=job.get("engine"), outcome=outcome)

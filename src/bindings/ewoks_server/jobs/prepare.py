@@ -18,48 +18,60 @@ from ewoks_core.errors import EngineError, EwoksError, node_label
 from ewoks_core.graph import compile_graph, load_graph
 from ewoks_core.graph.compiled import CompiledGraph
 
-from ..errors import ApiError, from_ewoks_error
+from ..errors import ApiError
 from ..policy import Policy
 
 CLIENT_KEYS = ("graph", "inputs", "outputs", "merge_outputs", "engine", "engine_options", "varinfo", "queue")
 
 
-def check_request(request: Dict[str, Any], policy: Policy, workflows_dir: Path) -> Tuple[CompiledGraph, List[str]]:
-    """Refuse what the policy or the core refuses; (compiled graph, warnings for the submitter)."""
+def check_request(request: Dict[str, Any], policy: Policy, workflows_dir: Path,
+                  prefix: str = "") -> Tuple[CompiledGraph, List[str]]:
+    """Refuse what the policy or the core refuses; (compiled graph, warnings for the submitter).
+    `prefix`: where the arguments are in the request body (error fields are named from there)."""
     policy.check_arguments(varinfo=request.get("varinfo"), execinfo=request.get("execinfo"),
                            load_options=request.get("load_options"), task_options=request.get("task_options"),
-                           engine_options=request.get("engine_options"))
+                           engine_options=request.get("engine_options"), prefix=prefix)
     policy.check_document(request["graph"])
     try:
         graph = load_graph(request["graph"], root_dir=str(workflows_dir))
     except EwoksError as e:
-        raise from_ewoks_error(e, field_prefix="graph") from None
+        raise _refused(e, prefix) from None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             compiled = compile_graph(graph, inputs=request.get("inputs"), root_dir=str(workflows_dir))
         except EwoksError as e:
-            raise from_ewoks_error(e, field_prefix="inputs" if e.field == "inputs" else "graph") from None
+            raise _refused(e, prefix) from None
         policy.check_tasks(compiled)
         try:
             engine = get_engine(request.get("engine"))
         except EngineError as e:
-            raise ApiError(422, str(e), field="engine", type="engine") from None
+            raise ApiError(422, str(e), field=prefix + "engine", type="engine") from None
         try:
             prepare_job(engine, compiled, outputs=request.get("outputs"),
                         engine_options=dict(request.get("engine_options") or {}))
         except EngineError as e:  # an unknown or invalid option, or a capability the engine lacks
             field = "engine" if e.field is None else \
                 ("engine_options" if e.field == "options" else f"engine_options.{e.field}")
-            raise ApiError(422, str(e), field=field, type="engine") from None
+            raise ApiError(422, str(e), field=prefix + field, type="engine") from None
         except EwoksError as e:
-            raise from_ewoks_error(e, field_prefix="outputs" if e.field == "outputs" else "graph") from None
+            raise _refused(e, prefix) from None
         if request.get("inputs"):
             from ewoks_core.execution.validation import resolve_all_tasks, unused_workflow_inputs
 
             for message in unused_workflow_inputs(compiled, resolve_all_tasks(compiled), request["inputs"]):
                 warnings.warn(message, UserWarning, stacklevel=1)
     return compiled, [str(w.message) for w in caught]
+
+
+def _refused(error: EwoksError, prefix: str) -> ApiError:
+    """A 422 naming the field of the request: inputs/outputs items, else a field of the workflow document."""
+    field = error.field or ""
+    if field.split("[")[0].split(".")[0] in ("inputs", "outputs"):
+        path = prefix + field
+    else:
+        path = f"{prefix}graph" + (f".{field}" if field else "")
+    return ApiError(422, str(error), field=path, type="workflow", node_id=error.node_id)
 
 
 def stored_request(request: Dict[str, Any], job_id: str, job_dir: Path, workflows_dir: Path,

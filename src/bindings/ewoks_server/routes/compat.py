@@ -147,7 +147,7 @@ def execute(s: ServerDep, identifier: str,
     request = _execute_request(doc, arguments)
     if submit.get("queue"):
         request["queue"] = submit["queue"]
-    job_id, warnings = s.jobs.submit(request)
+    job_id, warnings = s.jobs.submit(request, prefix="execute_arguments.")
     return {"job_id": job_id, "warnings": warnings}
 
 

@@ -77,10 +77,15 @@
     if (event.context === "node" && event.node_id !== null) {
       if (event.type === "start") page.graph.setState(event.node_id, "running");
       else if (event.type === "progress") page.graph.setState(event.node_id, "running", event.progress);
-      else if (event.type === "end") page.graph.setState(event.node_id, event.error ? "failed" : "done");
+      else if (event.type === "end") page.graph.setState(event.node_id, endState(event));
       if (event.node_id === page.selected && event.type !== "progress") scheduleNodeRefresh();
     }
     appendEventRow(event);
+  }
+
+  function endState(event) {
+    if (!event.error) return "done";
+    return (event.error_message || "").startsWith("WorkflowCancelled") ? "cancelled" : "failed";
   }
 
   function appendEventRow(event) {
