@@ -20,9 +20,11 @@ SLEEP = {"graph": {"id": "sleepy"}, "links": [], "nodes": [
     {"id": "nap", "task_type": "class", "task_identifier": "ewoks_core.testing.tasks.Sleep",
      "default_inputs": [{"name": "seconds", "value": 60}]}]}
 FAILING = {"graph": {"id": "failing"}, "nodes": [
-    {"id": "first", "task_identifier": "ewoks_core.testing.tasks.SumTask", "default_inputs": [{"name": "a", "value": 1}]},
+    {"id": "first", "task_identifier": "ewoks_core.testing.tasks.SumTask",
+     "default_inputs": [{"name": "a", "value": 1}]},
     {"id": "boom", "task_identifier": "ewoks_core.testing.tasks.Fail"}],
-    "links": [{"source": "first", "target": "boom", "data_mapping": [{"source_output": "result", "target_input": "a"}]}]}
+    "links": [{"source": "first", "target": "boom",
+               "data_mapping": [{"source_output": "result", "target_input": "a"}]}]}
 
 
 def events_of(client: TestClient, job_id: str, after: int = 0) -> List[Dict[str, Any]]:
@@ -30,7 +32,8 @@ def events_of(client: TestClient, job_id: str, after: int = 0) -> List[Dict[str,
 
 
 def test_results_are_what_ewoks_execute_json_prints(client: TestClient) -> None:
-    submitted = client.post("/api/jobs", json={"graph": workflow_doc("demo.yaml"), "inputs": [{"name": "a", "value": 5}]})
+    submitted = client.post("/api/jobs", json={"graph": workflow_doc("demo.yaml"),
+                                               "inputs": [{"name": "a", "value": 5}]})
     assert submitted.status_code == 200, submitted.text
     job = wait_job(client, submitted.json()["job_id"])
     cli = subprocess.run([sys.executable, "-m", "ewoks_core.cli.main", "execute", str(WORKFLOWS / "demo.yaml"),
@@ -97,7 +100,8 @@ def test_cancel_a_queued_job(tmp_path: Path) -> None:
 
 def test_a_crashing_task_fails_its_job_not_the_server(tmp_path: Path) -> None:
     crash = {"graph": {"id": "crash"}, "links": [], "nodes": [
-        {"id": "exit", "task_type": "method", "task_identifier": "os._exit", "default_inputs": [{"name": 0, "value": 3}]}]}
+        {"id": "exit", "task_type": "method", "task_identifier": "os._exit",
+         "default_inputs": [{"name": 0, "value": 3}]}]}
     config = make_config(tmp_path / "data", allowed_tasks=("ewoks_core.testing", "os"))
     with TestClient(create_app(config)) as client:
         job = wait_job(client, client.post("/api/jobs", json={"graph": crash}).json()["job_id"])

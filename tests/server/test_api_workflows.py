@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import workflow_doc, make_config
+from conftest import make_config, workflow_doc
 from fastapi.testclient import TestClient
 
 from ewoks_server.app import create_app
@@ -76,7 +76,8 @@ def test_task_discovery_from_the_allow_list(client: TestClient) -> None:
     assert task["required_input_names"] == ["a"] and task["optional_input_names"] == ["b", "delay"]
     assert task["label"] == "SumTask" and task["category"] == "ewoks_core"
     items = client.get("/api/tasks/descriptions").json()["items"]
-    assert {t["task_identifier"] for t in items} >= {"ewoks_core.testing.tasks.SumTask", "ewoks_core.testing.tasks.Sleep"}
+    assert {t["task_identifier"] for t in items} >= {"ewoks_core.testing.tasks.SumTask",
+                                                     "ewoks_core.testing.tasks.Sleep"}
     refused = client.post("/api/tasks/discover", json={"modules": ["os"]})
     assert refused.status_code == 403 and refused.json()["field"] == "modules[0]"
     unknown = client.post("/api/tasks/discover", json={"modules": ["ewoks_core.testing.nothing_here"]})
@@ -89,7 +90,8 @@ def test_token_protects_every_write_endpoint(tmp_path: Path) -> None:
     config = make_config(tmp_path / "data", token="s3cret")
     with TestClient(create_app(config)) as client:
         doc = workflow_doc("demo.yaml")
-        writes = [("post", "/api/workflows", doc), ("put", "/api/workflow/demo", doc), ("delete", "/api/workflow/demo", None),
+        writes = [("post", "/api/workflows", doc), ("put", "/api/workflow/demo", doc),
+                  ("delete", "/api/workflow/demo", None),
                   ("post", "/api/jobs", {"graph": doc}), ("post", "/api/execute/demo", {}),
                   ("post", "/api/tasks/discover", {}), ("post", "/api/jobs/0123/cancel", None),
                   ("post", "/api/jobs/0123/rerun", None)]

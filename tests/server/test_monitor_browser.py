@@ -4,7 +4,6 @@ demo workflow started from its form with every node turning done, its pattern pl
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest

@@ -139,10 +139,23 @@ const GraphView = (() => {
       }
       return breadth > 2.5 * depth ? "TB" : "LR";
     }
-    function layout() {
+    function layout(focus = null) {
       const t0 = performance.now();
       cy.layout({ name: "dagre", rankDir: direction(), nodeSep: 14, rankSep: 42, edgeSep: 6, animate: false,
                   fit: true, padding: 20 }).run();
+      const target = focus === null ? cy.collection() : cy.getElementById(focus);
+      if (!target.empty()) {  // an expanded group, readable: its start, at least at zoom 0.8
+        cy.fit(target, 60);
+        if (cy.zoom() < 0.8) {
+          const box = target.boundingBox();
+          cy.zoom(0.8);
+          cy.pan({ x: 40 - box.x1 * 0.8, y: cy.height() / 2 - ((box.y1 + box.y2) / 2) * 0.8 });
+        }
+      }
+      if (cy.zoom() > 1.4) {  // a small graph: readable size, centred
+        cy.zoom(1.4);
+        cy.center();
+      }
       view.layoutMs = performance.now() - t0;
     }
 
@@ -170,7 +183,7 @@ const GraphView = (() => {
         if (event.target.isParent() || g.collapsed) {
           g.collapsed = !g.collapsed;
           cy.json({ elements: elements() });
-          layout();
+          layout(g.collapsed ? null : id);  // an expanded group is shown up close
         }
         return;
       }
@@ -187,6 +200,12 @@ const GraphView = (() => {
         touch(nodeId);
       },
       state(nodeId) { return nodes.get(nodeId) ? nodes.get(nodeId).state : null; },
+      counts() {
+        const counts = {};
+        for (const n of nodes.values()) counts[n.state] = (counts[n.state] || 0) + 1;
+        return counts;
+      },
+      toggleGroup(groupId) { cy.getElementById("g:" + groupId).emit("tap"); },
       states() { return Object.fromEntries([...nodes.values()].map((n) => [n.id, n.state])); },
       // the colour the node is drawn with (its group's when collapsed)
       color(nodeId) { flush(); return cy.getElementById(representative(nodeId)).style("background-color"); },

@@ -20,7 +20,9 @@
     renderTiming();
     document.querySelector("#cancel").hidden = FINAL.includes(job.state);
     document.querySelector("#rerun-all").hidden = !FINAL.includes(job.state);
-    document.querySelector("#rerun-failed").hidden = !["failed", "cancelled"].includes(job.state);
+    const rerunFailed = document.querySelector("#rerun-failed");
+    rerunFailed.hidden = !["failed", "cancelled"].includes(job.state);
+    rerunFailed.textContent = job.state === "cancelled" ? "Re-run from where it stopped" : "Re-run from the failed node";
     const parent = document.querySelector("#parent");
     parent.replaceChildren();
     if (job.parent_job_id) {
@@ -69,6 +71,7 @@
     renderJob(job);
     renderOutcome(job);
     if (FINAL.includes(job.state)) page.graph.finish(job.state);
+    scheduleCounts();
   }
 
   // --- events
@@ -81,6 +84,18 @@
       if (event.node_id === page.selected && event.type !== "progress") scheduleNodeRefresh();
     }
     appendEventRow(event);
+    scheduleCounts();
+  }
+
+  function scheduleCounts() {
+    if (page.countsFrame) return;
+    page.countsFrame = requestAnimationFrame(() => {
+      page.countsFrame = null;
+      const counts = page.graph.counts();
+      const order = ["done", "running", "failed", "cancelled", "pending", "skipped"];
+      document.querySelector("#node-counts").textContent =
+        "nodes: " + order.filter((s) => counts[s]).map((s) => `${counts[s]} ${s}`).join(", ");
+    });
   }
 
   function endState(event) {
@@ -192,6 +207,7 @@
     const [job, graph] = await Promise.all([api(`/api/jobs/${jobId}`), api(`/api/jobs/${jobId}/graph`)]);
     renderJob(job);
     page.graph = GraphView.create(document.querySelector("#graph"), graph, showNode);
+    scheduleCounts();
     follow();
     document.querySelector("#cancel").addEventListener("click", async () => {
       const job = await action(`/api/jobs/${jobId}/cancel`);
