@@ -50,6 +50,7 @@ def test_job_list_updates_live(page: Any, live: str) -> None:
     page.click('#states .chip[data-filter="failed"]')
     page.click(f'#jobs tr[data-job="{job_id}"] a')
     page.wait_for_selector('#state [data-state="success"]')
+    page.wait_for_selector("#results-panel", state="visible")
     assert page.locator("#results").inner_text().strip().startswith("{")
 
 

@@ -61,6 +61,20 @@ class CeleryExecutor:
         with self._lock:
             self._futures[job_id] = (future, request.get("merge_outputs", True))
 
+    def follow(self, job_id: str) -> None:
+        """Follow a job submitted before the server restarted (submit it when the broker never got it)."""
+        from ewoks_celery.client import get_future
+        from ewoks_celery.errors import JobNotFoundError
+
+        try:
+            future = get_future(job_id, self._config)
+        except JobNotFoundError:
+            self.submit(job_id)
+            return
+        request = json.loads((self.jobs_dir / job_id / "request.json").read_text(encoding="utf-8"))
+        with self._lock:
+            self._futures[job_id] = (future, request.get("merge_outputs", True))
+
     def cancel(self, job_id: str, reason: str = "cancelled by a request to the API") -> bool:
         with self._lock:
             entry = self._futures.get(job_id)

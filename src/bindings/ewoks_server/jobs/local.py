@@ -172,7 +172,7 @@ class LocalPool:
             else:
                 outcome = lost_outcome(f"the job's process ended without a result ({how}): a task crashed the "
                                        "process or it ran out of memory", cancelled=False)
-        elif running.cancel_requested:  # a task that fails while it is interrupted was cancelled too
+        elif running.cancel_requested and outcome.get("state") != "success":  # failed while interrupted: cancelled
             error = dict(outcome.get("error") or {}, message=running.reason, type="WorkflowCancelled")
             outcome = {**outcome, "state": "cancelled", "results": None, "error": error}
         try:

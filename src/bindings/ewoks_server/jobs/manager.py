@@ -64,9 +64,11 @@ class JobManager:
 
     def _recover(self) -> None:
         """After a restart: jobs that were running are failed, queued ones are queued again."""
+        if self.config.uses_celery:  # the broker and the workers have them: follow them again
+            for job in self.index.with_states([ix.QUEUED, ix.RUNNING]):
+                self.executor.follow(job["job_id"])
+            return
         for job in self.index.with_states([ix.RUNNING]):
-            if self.config.uses_celery:
-                continue  # they run on the workers; their outcome is not followed after a restart
             self._finished(job["job_id"], lost_outcome("the server stopped while the job ran", cancelled=False))
         for job in self.index.with_states([ix.QUEUED]):
             self.executor.submit(job["job_id"])

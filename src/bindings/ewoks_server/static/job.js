@@ -206,6 +206,7 @@
     legend();
     const [job, graph] = await Promise.all([api(`/api/jobs/${jobId}`), api(`/api/jobs/${jobId}/graph`)]);
     renderJob(job);
+    renderOutcome(job);
     page.graph = GraphView.create(document.querySelector("#graph"), graph, showNode);
     scheduleCounts();
     follow();
