@@ -117,3 +117,33 @@ def test_cors_is_off_unless_origins_are_given(client: TestClient, tmp_path: Path
         assert answer.headers["access-control-allow-origin"] == "https://elsewhere.example"
         other = cors_client.get("/api/workflows", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_start_form_fields_are_typed_from_the_task_declarations(tmp_path: Path) -> None:
+    config = make_config(tmp_path / "data", allowed_tasks=("ewoks_core.testing", "server_form_tasks"))
+    doc = {"graph": {"id": "typed", "label": "typed inputs"}, "nodes": [
+        {"id": "measure", "task_identifier": "server_form_tasks.Measure",
+         "default_inputs": [{"name": "frames", "value": 3}]},
+        {"id": "scale", "task_identifier": "ewoks_core.testing.tasks.ArrayScale",
+         "default_inputs": [{"name": "factor", "value": 2.5}]}],
+        "links": [{"source": "measure", "target": "scale", "data_mapping": [{"source_output": "value",
+                                                                             "target_input": "array"}]}]}
+    with TestClient(create_app(config)) as client:
+        assert client.post("/api/workflows", json=doc).status_code == 200
+        form = client.get("/api/workflow/typed/inputs").json()
+        fields = {(f["node_label"], f["name"]): f for f in form["fields"]}
+        assert set(fields) == {("measure", "energy_kev"), ("measure", "frames"), ("measure", "mode"),
+                               ("measure", "dark"), ("scale", "factor")}  # scale.array comes from the link
+        energy = fields["measure", "energy_kev"]
+        assert energy["type"] == "number" and energy["required"] and energy["description"] == "beam energy"
+        assert fields["measure", "frames"]["type"] == "integer" and fields["measure", "frames"]["value"] == 3
+        assert not fields["measure", "frames"]["required"] and fields["measure", "frames"]["has_default"]
+        assert fields["measure", "mode"]["enum"] == ["fast", "precise"] and fields["measure", "mode"]["value"] == "fast"
+        assert fields["measure", "dark"]["type"] == "boolean"
+        assert fields["scale", "factor"]["type"] == "number" and fields["scale", "factor"]["value"] == 2.5
+        assert [f["node_label"] for f in form["fields"]][0] == "measure"  # start nodes first
+        refused = client.post("/api/workflows", json=dict(doc, graph={"id": "os_form"}, nodes=[
+            {"id": "n", "task_type": "method", "task_identifier": "os.getcwd"}], links=[]))
+        assert refused.status_code == 200  # saving is allowed; listing its inputs imports nothing outside the list
+        answer = client.get("/api/workflow/os_form/inputs")
+        assert answer.status_code == 403 and answer.json()["field"] == "task_identifier"
