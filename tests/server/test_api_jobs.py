@@ -220,3 +220,15 @@ def test_restart_requeues_queued_jobs(tmp_path: Path) -> None:
         stopped = client.get(f"/api/jobs/{running}").json()
         assert stopped["state"] == "cancelled" and "server stopped" in stopped["error"]["message"]
         assert wait_job(client, queued)["results"] == {"x": 23}
+
+
+def test_job_files_are_served_from_the_job_folder_only(client: TestClient) -> None:
+    job = wait_job(client, client.post("/api/jobs", json={"graph": workflow_doc("demo.yaml")}).json()["job_id"])
+    base = f"/api/jobs/{job['job_id']}/files"
+    request = client.get(f"{base}/request.json")
+    assert request.status_code == 200 and request.json()["job_id"] == job["job_id"]
+    assert request.headers["content-security-policy"] == "sandbox"
+    for path in ("../../jobs.db", "..%2F..%2Fjobs.db", "%2Fetc%2Fpasswd", "results/../../../events.db", "nothing"):
+        answer = client.get(f"{base}/{path}")  # (clients remove plain "../" themselves: then no route matches)
+        assert answer.status_code == 404 and answer.json()["field"] in ("path", None), path
+        assert "SQLite" not in answer.text and "root:" not in answer.text
