@@ -240,7 +240,7 @@ if pytest is not None:
         processes); each test then waits for its own page."""
         from concurrent.futures import ThreadPoolExecutor
 
-        selected = [item.callspec.params["page"] for item in request.session.items
+        selected = [item.callspec.params["doc_page"] for item in request.session.items
                     if getattr(item, "originalname", "") == "test_examples_run" and hasattr(item, "callspec")]
         pool = ThreadPoolExecutor(max_workers=PARALLEL)
         futures = {}
@@ -250,22 +250,23 @@ if pytest is not None:
         yield futures
         pool.shutdown(wait=True, cancel_futures=True)
 
-    @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
-    def test_examples_run(page: Path, page_runs) -> None:
+    # not "page": pytest-playwright (browser tests of the server) has a fixture of that name
+    @pytest.mark.parametrize("doc_page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
+    def test_examples_run(doc_page: Path, page_runs) -> None:
         """All python and `$ ewoks` console blocks of the page run (in their own process)."""
-        returncode, output = page_runs[page].result()
+        returncode, output = page_runs[doc_page].result()
         if returncode != 0:
-            pytest.fail(f"examples of {page.relative_to(ROOT)} failed\n{output}", pytrace=False)
+            pytest.fail(f"examples of {doc_page.relative_to(ROOT)} failed\n{output}", pytrace=False)
 
-    @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
-    def test_page_is_well_formed(page: Path) -> None:
+    @pytest.mark.parametrize("doc_page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
+    def test_page_is_well_formed(doc_page: Path) -> None:
         """Fences are closed, skip markers give a reason, python blocks compile and console commands parse."""
-        for block in parse_blocks(page.read_text(encoding="utf-8")):
+        for block in parse_blocks(doc_page.read_text(encoding="utf-8")):
             if block.skip is not None:
-                assert block.skip, f"{page.name}:{block.line}: skip-test needs a reason"
+                assert block.skip, f"{doc_page.name}:{block.line}: skip-test needs a reason"
                 continue
             if block.lang in ("python", "py"):
-                compile("\n" * (block.line - 1) + block.code, str(page), "exec")
+                compile("\n" * (block.line - 1) + block.code, str(doc_page), "exec")
             if block.lang == "console":
                 for _lineno, command, _ in console_commands(block):
                     shlex.split(command)

@@ -17,7 +17,7 @@ import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ...errors import EwoksError
@@ -255,7 +255,7 @@ class SqliteReader:
                              hint="Give the .db file an SQLite event handler wrote, or a .jsonl file.") from None
         return [name for name in EVENT_FIELDS if name in present]  # ewoks' tables may lack some
 
-    def rows(self, filters: Dict[str, Iterable[str]], after_rowid: int = 0) -> Iterator[Tuple[int, Dict[str, Any]]]:
+    def rows(self, filters: Mapping[str, Iterable[str]], after_rowid: int = 0) -> Iterator[Tuple[int, Dict[str, Any]]]:
         """(rowid, event dict) in insertion order with `field IN values` filters; none without table."""
         columns = self._columns()
         if not columns:
