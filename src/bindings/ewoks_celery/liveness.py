@@ -1,0 +1,111 @@
+"""The worker's main process vouches for its running jobs, and fails at once the job of a pool process that died.
+
+- `WorkerBeat`: a thread of the worker's main process (started when the worker is ready)
+  records, every heartbeat_interval, a heartbeat of every job its pool processes run
+  (Celery's `active_requests`). The main process does nothing else that is heavy, so its beat
+  is steady even when every pool process is busy (a task holding the GIL for minutes in C
+  code delays nothing here): `lost_after` can be a few seconds without false alarms. When the
+  whole worker is killed (SIGKILL, machine lost), the beat stops and the jobs are failed by
+  the first process that looks at them, `lost_after` seconds later.
+- A pool process killed mid-job: Celery reports WorkerLostError after `worker_lost_wait`
+  (1 s here, 10 s by default); the main process then fails the job right away (JobLostError,
+  with the end events of its running node, workflow and job), without waiting for a client.
+
+Both are connected to Celery's worker signals once per process by `connect()` (make_app calls it); they act
+only for applications made by make_app (with an `ewoks_config`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, List, Optional
+
+from celery import signals
+
+logger = logging.getLogger(__name__)
+
+
+class WorkerBeat:
+    """The heartbeat thread of a worker's main process (see the module docstring)."""
+
+    def __init__(self, app: Any) -> None:
+        from .jobstore import open_jobstore
+
+        self.app = app
+        self.config = app.ewoks_config
+        self.store = open_jobstore(self.config)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="ewoks-worker-beat", daemon=True)
+
+    def start(self) -> "WorkerBeat":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+    def running_jobs(self) -> List[str]:
+        """Ids of the ewoks jobs this worker's pool processes run now."""
+        from celery.worker import state
+
+        from .app import TASK_NAME
+
+        return [request.id for request in list(state.active_requests) if request.name == TASK_NAME]
+
+    def _run(self) -> None:
+        while not self.stopped.wait(self.config.heartbeat_interval):
+            try:
+                jobs = self.running_jobs()
+                if jobs:
+                    self.store.beat(jobs)
+            except Exception as e:  # the store restarts: the next beat will do
+                logger.warning("cannot record the heartbeat of running jobs: %s", e)
+
+
+_BEATS: List[WorkerBeat] = []
+_LOCK = threading.Lock()
+
+
+def _ewoks_app(sender: Any) -> Optional[Any]:
+    app = getattr(sender, "app", None)
+    return app if getattr(app, "ewoks_config", None) is not None else None
+
+
+def _on_worker_ready(sender: Any = None, **_: Any) -> None:
+    app = _ewoks_app(sender)
+    if app is not None:
+        with _LOCK:
+            _BEATS.append(WorkerBeat(app).start())
+
+
+def _on_worker_shutdown(sender: Any = None, **_: Any) -> None:
+    with _LOCK:
+        beats = list(_BEATS)
+        _BEATS.clear()
+    for beat in beats:
+        beat.stop()
+
+
+def _on_task_failure(sender: Any = None, task_id: Optional[str] = None, exception: Any = None, **_: Any) -> None:
+    """Called in the worker's main process for a pool process that died while running a job."""
+    from .app import TASK_NAME
+
+    app = _ewoks_app(sender)
+    if app is None or getattr(sender, "name", None) != TASK_NAME or task_id is None or \
+            type(exception).__name__ != "WorkerLostError":
+        return
+    from .jobstore import open_jobstore
+    from .lost import fail_lost_job
+
+    try:
+        fail_lost_job(app, open_jobstore(app.ewoks_config), app.ewoks_config, task_id, str(exception))
+    except Exception as e:  # a client waiting on the job, or `ewoks jobs`, will do it
+        logger.warning("job %s: could not record that its pool process died: %s", task_id, e)
+
+
+def connect() -> None:
+    """Connect the worker signals (idempotent: one connection per process)."""
+    signals.worker_ready.connect(_on_worker_ready, weak=False, dispatch_uid="ewoks-worker-beat")
+    signals.worker_shutdown.connect(_on_worker_shutdown, weak=False, dispatch_uid="ewoks-worker-beat-stop")
+    signals.task_failure.connect(_on_task_failure, weak=False, dispatch_uid="ewoks-pool-process-lost")
