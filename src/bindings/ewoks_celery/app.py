@@ -99,7 +99,7 @@ def make_app(config: CeleryConfig) -> Celery:
     from .runner import execute_graph_task
 
     # RemoteJobError is the expected way a job fails: logged without a Celery traceback
-    app.task(name=TASK_NAME, bind=True, throws=(RemoteJobError,))(execute_graph_task)
+    app.task(name=TASK_NAME, bind=True, throws=(RemoteJobError,), Request=liveness.JobRequest)(execute_graph_task)
     app.task(name=PING_NAME)(_ping)
     return app
 

@@ -21,6 +21,8 @@ import logging
 import threading
 from typing import Any, List, Optional
 
+from celery.worker.request import Request
+
 from celery import signals
 
 logger = logging.getLogger(__name__)
@@ -87,25 +89,29 @@ def _on_worker_shutdown(sender: Any = None, **_: Any) -> None:
         beat.stop()
 
 
-def _on_task_failure(sender: Any = None, task_id: Optional[str] = None, exception: Any = None, **_: Any) -> None:
-    """Called in the worker's main process for a pool process that died while running a job."""
-    from .app import TASK_NAME
+class JobRequest(Request):
+    """Celery's request of a job in the worker's main process; a pool process that died while running it
+    fails the job here (store, end events, then result), before Celery records WorkerLostError."""
 
-    app = _ewoks_app(sender)
-    if app is None or getattr(sender, "name", None) != TASK_NAME or task_id is None or \
-            type(exception).__name__ != "WorkerLostError":
-        return
+    def on_failure(self, exc_info: Any, send_failed_event: bool = True, return_ok: bool = False) -> Any:
+        exc = getattr(exc_info, "exception", None)
+        exc = getattr(exc, "exc", exc)  # ExceptionWithTraceback
+        if type(exc).__name__ == "WorkerLostError":
+            _fail_lost(self.task.app, self.id, str(exc))
+        return super().on_failure(exc_info, send_failed_event=send_failed_event, return_ok=return_ok)
+
+
+def _fail_lost(app: Any, job_id: str, reason: str) -> None:
     from .jobstore import open_jobstore
     from .lost import fail_lost_job
 
     try:
-        fail_lost_job(app, open_jobstore(app.ewoks_config), app.ewoks_config, task_id, str(exception))
+        fail_lost_job(app, open_jobstore(app.ewoks_config), app.ewoks_config, job_id, reason)
     except Exception as e:  # a client waiting on the job, or `ewoks jobs`, will do it
-        logger.warning("job %s: could not record that its pool process died: %s", task_id, e)
+        logger.warning("job %s: could not record that its pool process died: %s", job_id, e)
 
 
 def connect() -> None:
     """Connect the worker signals (idempotent: one connection per process)."""
     signals.worker_ready.connect(_on_worker_ready, weak=False, dispatch_uid="ewoks-worker-beat")
     signals.worker_shutdown.connect(_on_worker_shutdown, weak=False, dispatch_uid="ewoks-worker-beat-stop")
-    signals.task_failure.connect(_on_task_failure, weak=False, dispatch_uid="ewoks-pool-process-lost")
