@@ -18,8 +18,10 @@ only for applications made by make_app (with an `ewoks_config`).
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Tuple
 
 from celery.worker.request import Request
 
@@ -47,22 +49,55 @@ class WorkerBeat:
     def stop(self) -> None:
         self.stopped.set()
 
-    def running_jobs(self) -> List[str]:
-        """Ids of the ewoks jobs this worker's pool processes run now."""
+    def running_jobs(self) -> List[Tuple[str, Optional[int]]]:
+        """(job id, pool process id) of the ewoks jobs this worker runs now."""
         from celery.worker import state
 
         from .app import TASK_NAME
 
-        return [request.id for request in list(state.active_requests) if request.name == TASK_NAME]
+        return [(request.id, request.worker_pid) for request in list(state.active_requests)
+                if request.name == TASK_NAME]
 
     def _run(self) -> None:
         while not self.stopped.wait(self.config.heartbeat_interval):
             try:
-                jobs = self.running_jobs()
-                if jobs:
-                    self.store.beat(jobs)
+                alive = []
+                for job_id, pid in self.running_jobs():
+                    death = process_death(pid) if pid and pid != os.getpid() else None
+                    if death is None:
+                        alive.append(job_id)
+                    else:  # Celery's pool may notice only at its next maintenance (every 5 s)
+                        _fail_lost(self.app, job_id, f"its pool process (pid {pid}) {death}")
+                if alive:
+                    self.store.beat(alive)
             except Exception as e:  # the store restarts: the next beat will do
                 logger.warning("cannot record the heartbeat of running jobs: %s", e)
+
+
+def process_death(pid: int) -> Optional[str]:
+    """None while process `pid` runs; how it ended once it is dead (a zombie not reaped yet counts as dead)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rpartition(b")")[2].split()
+    except FileNotFoundError:
+        return "is gone"
+    except OSError:  # no /proc (not Linux): ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return "is gone"
+        except OSError:
+            pass
+        return None
+    if fields[0] not in (b"Z", b"X"):
+        return None
+    status = int(fields[49]) if len(fields) > 49 else 0  # exit_code, as waitpid() reports it
+    if status & 0x7F:
+        try:
+            return f"was killed by signal {status & 0x7F} ({signal.Signals(status & 0x7F).name})"
+        except ValueError:
+            return f"was killed by signal {status & 0x7F}"
+    return f"exited with code {status >> 8}"
 
 
 _BEATS: List[WorkerBeat] = []
