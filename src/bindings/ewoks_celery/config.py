@@ -12,6 +12,7 @@ import json
 import os
 import runpy
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Dict, Mapping, Tuple, Union
 
@@ -53,7 +54,7 @@ class CeleryConfig:
         return mask_secrets(f"CeleryConfig({values})")
 
     # --- derived values
-    @property
+    @cached_property  # the configuration is frozen; paths are resolved once
     def root(self) -> Path:
         """The data folder, absolute (created on demand by the users of the embedded stores)."""
         return (Path(self.data_dir).expanduser() if self.data_dir else default_data_dir()).resolve()
@@ -71,7 +72,7 @@ class CeleryConfig:
         base = self.root / "broker"
         return {"queue": base / "queue", "control": base / "control"}
 
-    @property
+    @cached_property
     def results_url(self) -> str:
         """redis://... or sqlite:///absolute/path.db."""
         if not self.results:
@@ -91,7 +92,7 @@ class CeleryConfig:
             raise EwoksError(f"result store {url!r} is not an SQLite file")
         return Path(url[len("sqlite://"):]).expanduser().resolve()
 
-    @property
+    @cached_property
     def events_source(self) -> str:
         """Where workers write events and clients read them: a redis:// URL or a file path."""
         if self.events:
@@ -110,7 +111,7 @@ class CeleryConfig:
             return {"class": "jsonl", "arguments": [{"name": "path", "value": source}]}
         return {"class": "sqlite", "arguments": [{"name": "uri", "value": source}]}
 
-    @property
+    @cached_property
     def policy(self) -> ExecutionPolicy:
         """What the jobs a worker runs may reach: allowed_paths (and its own event file), its own event store
         when it is a server, allowed_schedulers."""
