@@ -51,3 +51,16 @@ def test_demo_spectra_regenerate_their_own_files(tmp_path: Path):
     again = GenerateDemoSpectra(inputs={"output_dir": str(tmp_path), "nscans": 1, "overwrite": True,
                                         "seed": 3}).execute()
     assert again["generated"] and again["paths"] == first["paths"]
+
+
+def test_ewoks_demo_data_never_replaces_real_scans(tmp_path: Path, capsys):
+    from ewoks_core.cli.main import main
+
+    assert main(["demo-data", str(tmp_path), "--only", "xas"]) == 0
+    assert main(["demo-data", str(tmp_path), "--only", "xas"]) == 0  # its own files: written again
+    (tmp_path / "xas" / "cu_exafs_scan002.dat").write_text("# my measurement\n1 2 3 4\n")
+    capsys.readouterr()
+    assert main(["demo-data", str(tmp_path), "--only", "xas"]) == 2
+    err = capsys.readouterr()[1]
+    assert err.count("\n") == 1 and "cu_exafs_scan002.dat' exists and was not written by ewoks_xas" in err
+    assert (tmp_path / "xas" / "cu_exafs_scan002.dat").read_text() == "# my measurement\n1 2 3 4\n"
