@@ -1,14 +1,21 @@
-"""Remote execution speed: submit -> result of a 1-node workflow versus a bare Celery task, per broker.
+"""Remote execution speed: submit -> result of a 1-node workflow versus a bare Celery task, per broker,
+and how fast a killed worker is noticed.
 
-    python benchmarks/bench_celery.py [--n 200] [--burst 100] [--concurrency 2]
+    python benchmarks/bench_celery.py [--n 200] [--burst 100] [--concurrency 2] [--detection only|no]
 
 For each setup (embedded files; Redis; RabbitMQ broker with Redis results) it starts
 its own redis-server on a free port and real worker processes, then measures:
 - "bare": Celery's round trip of a trivial task (ewoks.ping, same app, broker and
   result store, no ewoks code), the baseline;
 - "ewoks": submit_graph() -> future.result() of a 1-node workflow (events on);
-- "burst": 100 submissions at once, then every result: jobs/s and how many completed.
-Prints a table; asserts nothing. Setups whose server is missing are reported as skipped.
+- "burst": 100 submissions at once, then every result: jobs/s and how many completed;
+- detection (embedded and Redis): seconds from a SIGKILL to JobLostError for a pool process
+  and for a whole worker, with the defaults and, as baseline in the same run, with the old
+  defaults (heartbeat 2 s, lost_after 30 s, Celery's worker_lost_wait 10 s: for a whole worker
+  that is exactly the old behaviour; for a pool process the main process's check now runs at
+  every heartbeat whatever the settings); and false alarms: jobs longer than lost_after on a
+  machine whose every CPU is busy, none may be lost.
+Prints tables; asserts nothing. Setups whose server is missing are reported as skipped.
 """
 
 from __future__ import annotations
@@ -23,8 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import yaml
 
@@ -138,6 +146,129 @@ def measure(config_path: Path, queue: str, n: int, burst: int) -> Dict[str, floa
     return row
 
 
+OLD_DEFAULTS = {"heartbeat_interval": 2.0, "lost_after": 30.0, "celery": {"worker_lost_wait": 10.0}}
+SLEEP = "ewoks_core.testing.tasks.Sleep"
+
+
+def sleeper(seconds: float) -> dict:
+    return {"graph": {"id": "sleep"}, "links": [], "nodes": [
+        {"id": "n", "task_type": "class", "task_identifier": SLEEP,
+         "default_inputs": [{"name": "seconds", "value": seconds}]}]}
+
+
+def wait_started(future: Any, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while future.state != "STARTED":
+        if time.monotonic() > deadline:
+            raise TimeoutError("the job did not start")
+        time.sleep(0.05)
+
+
+def time_to_lost(future: Any, kill: Callable[[], None]) -> float:
+    """Seconds from kill() to the future raising JobLostError (nan when something else happened)."""
+    from ewoks_celery import JobLostError
+
+    kill()
+    t0 = time.perf_counter()
+    try:
+        future.result(timeout=120)
+    except JobLostError:
+        return time.perf_counter() - t0
+    except Exception as e:
+        print(f"  unexpected: {type(e).__name__}: {e}", file=sys.stderr)
+    return float("nan")
+
+
+def detection(folder: Path, name: str, settings: dict, timing: dict) -> Dict[str, float]:
+    """Time to JobLostError after a SIGKILL of the pool process running a job, then of the whole worker."""
+    from ewoks_celery import load_config, submit_graph
+    from ewoks_celery.client import client_for
+
+    queue = f"detect-{os.getpid()}-{len(timing)}"
+    config_path = folder / f"{name}-detect-{len(timing)}.yaml"
+    config_path.write_text(yaml.safe_dump({**settings, **timing, "queue": queue}))
+    config = load_config(config_path)
+    worker = start_worker(config_path, queue, 1, folder / f"{name}-detect.log")
+    row: Dict[str, float] = {}
+    try:
+        submit_graph(GRAPH, config=config, queue=queue).result(timeout=60)  # the worker is ready
+        future = submit_graph(sleeper(120), config=config, queue=queue)
+        wait_started(future)
+        record = client_for(config).store.get(future.job_id)
+        assert record is not None
+        pid = int(record.worker.rpartition(":")[2])
+        row["pool"] = time_to_lost(future, lambda: os.kill(pid, signal.SIGKILL))
+        future = submit_graph(sleeper(120), config=config, queue=queue)
+        wait_started(future)
+        row["worker"] = time_to_lost(future, lambda: os.killpg(worker.pid, signal.SIGKILL))
+    finally:
+        stop(worker)
+    return row
+
+
+def false_alarms(folder: Path, name: str, settings: dict, jobs: int = 16) -> str:
+    """Jobs lost among `jobs` that sleep longer than lost_after, 4 per worker, every CPU kept busy."""
+    from ewoks_celery import JobLostError, load_config, submit_graph
+
+    queue = f"load-{os.getpid()}"
+    config_path = folder / f"{name}-load.yaml"
+    config_path.write_text(yaml.safe_dump({**settings, "queue": queue}))
+    config = load_config(config_path)
+    worker = start_worker(config_path, queue, 4, folder / f"{name}-load.log")
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
+    lost = failed = 0
+    try:
+        futures = [submit_graph(sleeper(config.lost_after + 2), config=config, queue=queue) for _ in range(jobs)]
+        for future in futures:
+            try:
+                future.result(timeout=300)
+            except JobLostError:
+                lost += 1
+            except Exception as e:
+                failed += 1
+                print(f"  load job failed: {type(e).__name__}: {e}", file=sys.stderr)
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+        stop(worker)
+    return f"{lost}/{jobs}" + (f" ({failed} failed)" if failed else "")
+
+
+@dataclass
+class Detection:
+    now: Dict[str, float]
+    old: Dict[str, float]
+    alarms: str
+
+
+def run_detection(folder: Path, redis: Optional[subprocess.Popen]) -> Dict[str, Detection]:
+    rows: Dict[str, Detection] = {}
+    for name, settings in setups(folder, redis).items():
+        if settings is None or name.startswith("rabbitmq"):
+            continue
+        key = name.split()[0]
+        now = detection(folder, key, settings, {})
+        old = detection(folder, key, settings, OLD_DEFAULTS)
+        rows[name] = Detection(now, old, false_alarms(folder, key, settings))
+    return rows
+
+
+def print_detection(rows: Dict[str, Detection]) -> None:
+    from ewoks_celery.config import CeleryConfig
+
+    defaults = CeleryConfig()
+    print(f"\nlost-job detection: seconds from SIGKILL to JobLostError (now: heartbeat "
+          f"{defaults.heartbeat_interval:g} s, lost_after {defaults.lost_after:g} s, worker_lost_wait 1 s; "
+          "old defaults: 2 s, 30 s, 10 s)")
+    header = f"{'setup':<26}{'pool old':>10}{'pool now':>10}{'worker old':>12}{'worker now':>12}  false alarms (load)"
+    print(header)
+    print("-" * len(header))
+    for name, row in rows.items():
+        print(f"{name:<26}{row.old['pool']:>10.1f}{row.now['pool']:>10.1f}{row.old['worker']:>12.1f}"
+              f"{row.now['worker']:>12.1f}  {row.alarms}")
+
+
 def setups(folder: Path, redis: Optional[subprocess.Popen]) -> Dict[str, Optional[dict]]:
     result: Dict[str, Optional[dict]] = {"embedded (files)": {"data_dir": str(folder / "embedded")}}
     if redis is None:
@@ -155,12 +286,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--n", type=int, default=200, help="round trips per kind (default 200)")
     parser.add_argument("--burst", type=int, default=100, help="concurrent submissions (default 100)")
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--detection", choices=["yes", "no", "only"], default="yes",
+                        help="measure lost-job detection (about 2 minutes per setup; default yes)")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="bench-celery-"))
     redis = start_redis(folder)
     rows: Dict[str, Optional[Dict[str, float]]] = {}
+    detected: Dict[str, Detection] = {}
     try:
-        for name, settings in setups(folder, redis).items():
+        if args.detection != "no":
+            detected = run_detection(folder, redis)
+        for name, settings in setups(folder, redis).items() if args.detection != "only" else ():
             if settings is None:
                 rows[name] = None
                 continue
@@ -182,7 +318,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         if redis is not None:
             stop(redis)
         shutil.rmtree(folder, ignore_errors=True)
-    print_table(rows, args)
+    if rows:
+        print_table(rows, args)
+    if detected:
+        print_detection(detected)
     return 0
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 from typing import Any, Iterable, Optional
 
+from .redact import mask_secrets
+
 
 def node_label(node_id: Any) -> str:
     """Render a node id (str, int or tuple after sub-graph flattening) for messages."""
@@ -51,7 +53,7 @@ class EwoksError(Exception):
         text = (": ".join([", ".join(where), self.message]) if where else self.message)
         if self.hint:
             text += (" " if text.endswith((".", "?", "!", ":")) else ". ") + self.hint
-        return text
+        return mask_secrets(text)  # a URL with a password in any message is printed masked
 
 
 class GraphFormatError(EwoksError):

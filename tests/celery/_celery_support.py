@@ -54,14 +54,16 @@ class RedisServer:
     fsync once a second: with "always", a busy disk stalls every write for seconds (and with it the
     heartbeats of the jobs); a stopped server (SIGTERM) writes and fsyncs its AOF before exiting."""
 
-    def __init__(self, binary: str, folder: Path) -> None:
+    def __init__(self, binary: str, folder: Path, password: Optional[str] = None) -> None:
         self.binary = binary
         self.folder = folder
+        self.password = password
         self.port = free_port()
         self.proc: Optional[subprocess.Popen] = None
 
     def url(self, db: int = 0) -> str:
-        return f"redis://127.0.0.1:{self.port}/{db}"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/{db}"
 
     def start(self) -> None:
         import redis
@@ -70,7 +72,7 @@ class RedisServer:
         self.proc = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
              "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no",
-             "--protected-mode", "no"],
+             "--protected-mode", "no", *(["--requirepass", self.password] if self.password else [])],
             stdout=open(self.folder / "redis.log", "ab"), stderr=subprocess.STDOUT)
         client = redis.Redis.from_url(self.url())
         try:

@@ -46,3 +46,24 @@ class Unsendable(Task, output_names=["obj"]):
 
     def run(self):
         self.outputs.obj = object()
+
+
+class Spin(Task, input_names=["seconds"], output_names=["spun"]):
+    """Keeps a CPU busy for `seconds` of CPU time (Python code: the GIL is released now and then)."""
+
+    def run(self):
+        end = time.process_time() + self.inputs.seconds
+        while time.process_time() < end:
+            pass
+        self.outputs.spun = self.inputs.seconds
+
+
+class HoldGil(Task, input_names=["seconds"], output_names=["held"]):
+    """Holds the GIL for about `seconds` in one C call (builtin sum over a range never releases it)."""
+
+    def run(self):
+        t0 = time.perf_counter()
+        sum(range(2_000_000))
+        per_item = (time.perf_counter() - t0) / 2_000_000
+        sum(range(int(self.inputs.seconds / per_item)))
+        self.outputs.held = self.inputs.seconds

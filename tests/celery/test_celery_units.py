@@ -177,6 +177,8 @@ def test_sqlite_job_index_claims_once_and_beats(tmp_path):
     store.request_cancel("j2")
     assert store.wait_cancel(["j2"], 0.01, threading.Event()) == ["j2"]
     assert store.claim("j2", "host:1") == "cancelled"
+    assert store.finish("j2", "REVOKED", only_if_pending=True)  # exactly one party ends a queued job
+    assert not store.finish("j2", "REVOKED", only_if_pending=True) and store.claim("j2", "host:1") == "REVOKED"
     assert [r.job_id for r in store.recent(5)] == ["j2", "j1"] and store.get("j1").state == "SUCCESS"
 
 
@@ -248,3 +250,37 @@ def test_passwords_are_masked_in_the_worker_banner():
     assert mask_password("amqp://guest:secret@host:5672//") == "amqp://guest:***@host:5672//"
     assert mask_password("redis://:pw@127.0.0.1:6379/0") == "redis://:***@127.0.0.1:6379/0"
     assert mask_password("filesystem://") == "filesystem://"
+
+
+# --- what a worker allows, secrets, liveness
+def test_worker_policy_from_the_configuration(tmp_path):
+    config = CeleryConfig(data_dir=str(tmp_path), allowed_paths=("/data/visitor",), allowed_schedulers=("dask:8786",))
+    policy = config.policy
+    assert policy.write_roots == ("/data/visitor", str(tmp_path / "events.db"))  # its own event file too
+    assert policy.event_urls == () and policy.schedulers == ("tcp://dask:8786",)
+    redis = CeleryConfig(broker="redis://:pw@h/0", results="redis://:pw@h/1", data_dir=str(tmp_path)).policy
+    assert redis.event_urls == ("redis://:pw@h/1",) and redis.write_roots == ()
+    defaults = CeleryConfig()
+    assert defaults.allowed_paths == () and defaults.lost_after == 4.0 and defaults.heartbeat_interval == 1.0
+    path = tmp_path / "c.yaml"
+    path.write_text("allow_path: [/a, /b]\nallowed_schedulers: tcp://s:1\n")
+    assert load_config(path).allowed_paths == ("/a", "/b") and load_config(path).allowed_schedulers == ("tcp://s:1",)
+    assert "pw" not in repr(CeleryConfig(broker="amqp://guest:pw@rabbit//"))
+
+
+def test_a_dead_process_is_told_apart_from_a_running_one():
+    import signal as signals
+
+    from ewoks_celery.liveness import process_death
+
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert process_death(proc.pid) is None
+        os.kill(proc.pid, signals.SIGKILL)
+        deadline = time.monotonic() + 10
+        while process_death(proc.pid) is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert process_death(proc.pid) == "was killed by signal 9 (SIGKILL)"  # a zombie: not reaped yet
+    finally:
+        proc.wait()
+    assert process_death(proc.pid) == "is gone"

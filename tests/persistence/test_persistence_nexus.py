@@ -164,14 +164,15 @@ def test_crash_while_linking_keeps_the_main_file_and_heals(nexus, monkeypatch):
 def test_corrupt_main_file_is_rebuilt_and_kept_aside(nexus):
     nexus.save("wf1", "a", None, {"v": 1})
     nexus.save("wf2", "b", None, {"v": 2})
-    nexus.root.write_bytes(b"not an hdf5 file")
+    truncated = nexus.root.read_bytes()[:4096]  # a main file of ours, cut short (disk full while copying it)
+    nexus.root.write_bytes(truncated)
     nexus.save("wf2", "c", None, {"v": 3})
     with h5py.File(nexus.root, "r") as f:
         assert f["wf1/a/results/v"][()] == 1
         assert f["wf2/b/results/v"][()] == 2
         assert f["wf2/c/results/v"][()] == 3
     backups = list(nexus.root.parent.glob("results.h5.corrupt-*"))
-    assert len(backups) == 1 and backups[0].read_bytes() == b"not an hdf5 file"
+    assert len(backups) == 1 and backups[0].read_bytes() == truncated
 
 
 def test_load_accepts_ewoks_query_form(nexus):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from _persistence_support import assert_same, lookup_in_process
 
-from ewoks_core.errors import EwoksError
+from ewoks_core.errors import EwoksError, PersistenceError
 from ewoks_core.persistence import load_outputs, open_store
 from ewoks_core.task.missing import MISSING
 
@@ -136,9 +136,14 @@ def test_damaged_result_file_means_rerun(store, damage):
     data = path.read_bytes()
     if damage == "truncate":
         path.write_bytes(data[: len(data) // 2])
-    elif damage == "garbage":
+    elif damage == "garbage":  # no mark of ewoks_core any more: looked up as a miss, never replaced
         path.write_bytes(b"\x89HDF garbage {" * 10)
-    elif damage == "empty":
+        assert open_store(store.config()).lookup("wf", "node", key) is None
+        with pytest.raises(PersistenceError, match="was not written by ewoks_core"):
+            store.save("wf", "node", key, {"y": np.arange(1000)})
+        assert path.read_bytes() == b"\x89HDF garbage {" * 10
+        return
+    elif damage == "empty":  # nothing to lose: replaced
         path.write_bytes(b"")
     else:
         path.unlink()

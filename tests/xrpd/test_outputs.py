@@ -102,9 +102,10 @@ def test_xy_files(result_1d, tmp_path):
     np.testing.assert_allclose(table[:, 0], result_1d["radial"], rtol=1e-6)
     np.testing.assert_allclose(table[:, 1], result_1d["intensity"][3], rtol=1e-6)
     np.testing.assert_allclose(table[:, 2], result_1d["sigma"][3], rtol=1e-6)
-    header = open(outputs["xy_paths"][3]).read().split("\n")[:5]
+    header = open(outputs["xy_paths"][3]).read().split("\n")[:6]
+    assert header[0] == "# creator: ewoks_xrpd"  # the mark that lets a later run replace it
     assert "# frame: 3" in header and "# q(nm^-1)  intensity  sigma" in header
-    # rewriting replaces the folder as a whole
+    # rewriting replaces its own earlier files of the same scan as a set
     SaveAscii(inputs={**result_1d, "output_dir": str(tmp_path), "start": 100}).execute()
     names = sorted(p.split("/")[-1] for p in list_files(tmp_path))
     assert names[0] == "demo_scan_1.1_0100.xy" and len(names) == NFRAMES

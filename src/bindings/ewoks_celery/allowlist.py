@@ -1,8 +1,14 @@
-"""A worker imports task modules only from its allow-list; everything else is refused before any import."""
+"""A worker imports task modules only from its allow-list; everything else is refused before any import.
+
+Two checks: `check_graph` on the identifiers, before anything is imported (a private name, one
+starting with '_', is never a task); `check_origins` once the allowed modules are imported: the
+class or function a node resolves to must be *defined* in an allowed module, so that a function an
+allowed module merely imports (`from subprocess import run`) cannot be called as a `method` task.
+"""
 
 from __future__ import annotations
 
-from typing import Iterator, Optional, Sequence, Tuple
+from typing import Any, Iterator, Optional, Sequence, Tuple
 
 from ewoks_core.graph.compiled import CompiledGraph
 
@@ -24,15 +30,19 @@ def _imports(task_type: str, identifier: Optional[str], attrs: dict) -> Iterator
         yield "task_generator", attrs.get("task_generator") or identifier or ""
 
 
+def _hint(module: str) -> str:
+    top = module.split(".")[0]
+    return (f"Start the worker with `ewoks worker --allow {top}` or add {top!r} to `allowed_tasks` "
+            "in the worker's configuration.")
+
+
 def check_graph(graph: CompiledGraph, allowed: Sequence[str], allow_scripts: bool,
                 root_module: Optional[str] = None) -> None:
     """Raise TaskNotAllowedError for the first node whose task module is not allowed."""
-    hint = ("Start the worker with `ewoks worker --allow {top}` or add {top!r} to `allowed_tasks` "
-            "in the worker's configuration.")
     listed = ", ".join(allowed) or "empty"
     if root_module and not module_allowed(root_module, allowed):
         raise TaskNotAllowedError(f"worker refuses root_module {root_module!r}: not in its allow-list ({listed})",
-                                  field="load_options.root_module", hint=hint.format(top=root_module.split(".")[0]))
+                                  field="load_options.root_module", hint=_hint(root_module))
     for node in graph.nodes.values():
         if node.task_type in ("script", "notebook") and not allow_scripts:  # both run any code in a file
             why = " (a notebook runs code as a script does)" if node.task_type == "notebook" else ""
@@ -45,4 +55,37 @@ def check_graph(graph: CompiledGraph, allowed: Sequence[str], allow_scripts: boo
             if not module_allowed(module, allowed):
                 raise TaskNotAllowedError(
                     f"worker refuses task {identifier!r}: module {module!r} is not in its allow-list ({listed})",
-                    node_id=node.id, field=field, hint=hint.format(top=module.split(".")[0]))
+                    node_id=node.id, field=field, hint=_hint(module))
+            if any(part.startswith("_") for part in identifier.split(".")):
+                raise TaskNotAllowedError(f"worker refuses task {identifier!r}: a private name (starting with '_') "
+                                          "is not a task", node_id=node.id, field=field,
+                                          hint="Use a public task class or function of the module.")
+
+
+def check_origins(graph: CompiledGraph, allowed: Sequence[str]) -> None:
+    """Raise TaskNotAllowedError when a node's class or function is defined outside the allow-list
+    (imports the allowed modules; call check_graph first)."""
+    from ewoks_core.task.discovery import resolve_task_class
+
+    listed = ", ".join(allowed) or "empty"
+    for node in graph.nodes.values():
+        for field, identifier in _imports(node.task_type, node.task_identifier, node.attrs):
+            if node.task_type == "generated":
+                target = _generator(identifier, node.id)
+            else:
+                cls = resolve_task_class(node.task_type, node.task_identifier, node.id, node.attrs)
+                target = cls.__dict__.get("_FUNCTION", cls)
+                target = getattr(target, "__func__", target)  # staticmethod
+            origin = getattr(target, "__module__", None)
+            if not isinstance(origin, str) or not module_allowed(origin, allowed):
+                raise TaskNotAllowedError(
+                    f"worker refuses task {identifier!r}: it is defined in {origin or 'an unknown module'!r}, which "
+                    f"is not in its allow-list ({listed}), and only imported by an allowed module",
+                    node_id=node.id, field=field, hint="Name the task by the module that defines it.")
+
+
+def _generator(identifier: str, node_id: Any) -> Any:
+    from ewoks_core.task.discovery import import_module
+
+    module, _, name = identifier.rpartition(".")
+    return getattr(import_module(module, node_id, identifier), name, None)

@@ -13,7 +13,7 @@ from typing import Any, Dict
 from celery import Celery
 from ewoks_core.errors import EwoksError
 
-from . import transport_fs
+from . import liveness, transport_fs
 from .backend_sqlite import CLASS_PATH as SQLITE_BACKEND
 from .config import CeleryConfig
 
@@ -60,6 +60,9 @@ def celery_settings(config: CeleryConfig) -> Dict[str, Any]:
         event_serializer="json",
         # a job's message is acknowledged when the job ended; a killed pool process fails the job
         task_acks_late=True, task_reject_on_worker_lost=False, task_acks_on_failure_or_timeout=True,
+        # a pool process that died is reported after 1 s, not Celery's 10 s (its job could only have published a
+        # result in that window, and a stored SUCCESS is never overwritten): see liveness.py
+        worker_lost_wait=1.0,
         worker_prefetch_multiplier=1, task_track_started=False,  # runner.py records STARTED after its checks
         worker_cancel_long_running_tasks_on_connection_loss=False,  # a broker restart must not kill running jobs
         broker_connection_retry_on_startup=True, broker_connection_max_retries=None,
@@ -87,6 +90,7 @@ def celery_settings(config: CeleryConfig) -> Dict[str, Any]:
 def make_app(config: CeleryConfig) -> Celery:
     """A new Celery application for `config` (use get_app() to share one per configuration)."""
     transport_fs.register()
+    liveness.connect()
     app = Celery("ewoks", set_as_current=False)
     app.conf.update(celery_settings(config))
     app.ewoks_config = config
@@ -95,7 +99,7 @@ def make_app(config: CeleryConfig) -> Celery:
     from .runner import execute_graph_task
 
     # RemoteJobError is the expected way a job fails: logged without a Celery traceback
-    app.task(name=TASK_NAME, bind=True, throws=(RemoteJobError,))(execute_graph_task)
+    app.task(name=TASK_NAME, bind=True, throws=(RemoteJobError,), Request=liveness.JobRequest)(execute_graph_task)
     app.task(name=PING_NAME)(_ping)
     return app
 

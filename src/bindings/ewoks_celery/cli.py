@@ -80,7 +80,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from .worker import run_worker
 
     run_worker(config_from_args(args), args.queue, args.concurrency, args.pool, args.loglevel, args.hostname,
-               args.allow)
+               args.allow, args.allow_paths, args.allow_schedulers)
     return 0
 
 
@@ -97,28 +97,34 @@ def cmd_submit(args: argparse.Namespace) -> int:
     print(future.job_id, flush=True)
     if not args.wait:
         return 0
-    follower = threading.Thread(target=_show_progress, args=(future, sys.stderr), daemon=True)
+    stop = threading.Event()
+    follower = threading.Thread(target=_show_progress, args=(future, sys.stderr, stop), daemon=True)
     follower.start()
     try:
         results = future.result(timeout=args.timeout)
     except TimeoutError as e:
+        stop.set()  # the job goes on: the command is done showing it
         print(f"error: {e}; it goes on: follow it with `ewoks events ... --job {future.job_id} --follow`, "
               f"stop it with `ewoks cancel {future.job_id}`", file=sys.stderr)
         return 1
     finally:
         follower.join(timeout=2.0)  # let the last events be shown
+        stop.set()
     from ewoks_core.cli import output
 
     output.print_results(results, args.json)
     return 0
 
 
-def _show_progress(future: Any, stream: Any) -> None:
-    """Live view of the job's events: a redrawn status line on a terminal, else one line per node event."""
+def _show_progress(future: Any, stream: Any, stop: threading.Event) -> None:
+    """Live view of the job's events: a redrawn status line on a terminal, else one line per node event
+    (until the job ends or `stop` is set)."""
     tty = stream.isatty()
     progress = None
     try:
         for event in future.follow():
+            if stop.is_set():
+                break
             if tty:
                 if progress is None:
                     from ewoks_core.cli.progress import ConsoleProgress
@@ -134,7 +140,8 @@ def _show_progress(future: Any, stream: Any) -> None:
                 stream.write(f"job {future.job_id} {'failed' if event.error else 'finished'}\n")
                 stream.flush()
     except Exception as e:  # progress is a convenience: never fail the command for it
-        stream.write(f"(no live events: {e})\n")
+        if not stop.is_set():
+            stream.write(f"(no live events: {e})\n")
     finally:
         if progress is not None:
             progress.close()

@@ -14,7 +14,8 @@ from .app import TASK_NAME, get_app
 from .config import CeleryConfig, as_config, mask_password
 from .errors import JobNotFoundError
 from .future import EwoksFuture
-from .jobstore import FAILURE, FINAL_STATES, PENDING, JobRecord, open_jobstore
+from .jobstore import FAILURE, FINAL_STATES, REVOKED, JobRecord, open_jobstore
+from .lost import end_cancelled_job
 from .payload import build_request
 
 _CLIENTS: Dict[CeleryConfig, "JobClient"] = {}
@@ -56,20 +57,22 @@ class JobClient:
         try:
             self.store.add(record)
         except Exception as e:
-            raise EwoksError(f"cannot register job {job_id} in {self.config.results_url!r}: {type(e).__name__}: {e}",
+            raise EwoksError(f"cannot register job {job_id} in {mask_password(self.config.results_url)!r}: "
+                             f"{type(e).__name__}: {e}",
                              source=self.config.source, hint="Is the result store running and reachable?") from e
         try:
             self.app.send_task(TASK_NAME, kwargs={"job": message}, task_id=job_id, queue=queue)
         except Exception as e:
-            self.store.finish(job_id, FAILURE, f"not submitted: {e}")
-            raise EwoksError(f"cannot submit job {job_id} to {self.app.conf.broker_url!r}: {type(e).__name__}: {e}",
+            self.store.finish(job_id, FAILURE, mask_password(f"not submitted: {e}"))
+            raise EwoksError(f"cannot submit job {job_id} to {mask_password(self.app.conf.broker_url)!r}: "
+                             f"{type(e).__name__}: {e}",
                              source=self.config.source, hint="Is the broker running and reachable?") from e
         return EwoksFuture(job_id, self)
 
     def future(self, job_id: str) -> EwoksFuture:
         """The future of a job submitted by any process."""
         if self.store.get(job_id) is None and self.app.AsyncResult(job_id).state == states.PENDING:
-            raise JobNotFoundError(f"no job {job_id!r} in {self.config.results_url}",
+            raise JobNotFoundError(f"no job {job_id!r} in {mask_password(self.config.results_url)}",
                                    hint="Check the id and that client and workers share one configuration "
                                         f"({self.config.source}); finished jobs are kept "
                                         f"{self.config.result_expires / 86400:g} days.")
@@ -81,13 +84,15 @@ class JobClient:
         if self.app.AsyncResult(job_id).state in states.READY_STATES:
             return False
         if record is None:
-            raise JobNotFoundError(f"no job {job_id!r} in {self.config.results_url}")
-        # Queued: the worker that receives it skips it (claim). Running: its heartbeat sees the request (Redis: at
-        # once; SQLite: within heartbeat_interval) and stops the job. Not Celery's revoke(terminate=True): billiard
-        # then blames any later death of that pool process on the terminate and reports the next job as revoked.
+            raise JobNotFoundError(f"no job {job_id!r} in {mask_password(self.config.results_url)}")
+        # Running: its heartbeat sees the request (Redis: at once; SQLite: within heartbeat_interval) and stops
+        # the job. Not Celery's revoke(terminate=True): billiard then blames any later death of that pool
+        # process on the terminate and reports the next job as revoked.
         self.store.request_cancel(job_id)
-        if record.state == PENDING:  # nobody runs it: its future raises at once; a worker skips it later
-            self.app.backend.mark_as_revoked(job_id, "cancelled")
+        # Queued: once flagged, no worker can claim it any more; whoever moves it from PENDING ends it (its
+        # future raises at once, its job events are written: followers stop); a worker that gets it skips it.
+        if self.store.finish(job_id, REVOKED, "cancelled before it started", only_if_pending=True):
+            end_cancelled_job(self.app, self.store, self.config, job_id)
         return True
 
     def jobs(self, limit: int = 50) -> List[Dict[str, Any]]:
@@ -97,6 +102,7 @@ class JobClient:
             if record.state not in FINAL_STATES:
                 record = self._refresh(record)
             row = record.to_dict()
+            row["message"] = mask_password(row["message"])
             row["duration"] = _duration(record)
             rows.append(row)
         return rows

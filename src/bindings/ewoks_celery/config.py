@@ -12,10 +12,13 @@ import json
 import os
 import runpy
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Dict, Mapping, Tuple, Union
 
 from ewoks_core.errors import EwoksError, did_you_mean
+from ewoks_core.policy import ExecutionPolicy
+from ewoks_core.redact import mask_secrets
 
 ENV_VAR = "EWOKS_CELERY_CONFIG"
 DATA_DIR_ENV_VAR = "EWOKS_DATA_DIR"
@@ -36,16 +39,22 @@ class CeleryConfig:
     queue: str = "ewoks"
     allowed_tasks: Tuple[str, ...] = DEFAULT_ALLOWED  # module prefixes a worker may import; "*" allows all
     allow_scripts: bool = False  # task_type "script" runs arbitrary programs
+    allowed_paths: Tuple[str, ...] = ()  # folders jobs may write into: result roots, event files, task outputs
+    allowed_schedulers: Tuple[str, ...] = ()  # dask scheduler addresses (tcp://host:port) jobs may use
     polling_interval: float = 0.01  # embedded broker and SQLite result store poll at this interval (s)
     visibility_timeout: float = 3600.0  # Redis: an unacknowledged message is redelivered after this (s)
-    heartbeat_interval: float = 2.0  # a running job proves its worker is alive this often (s)
-    lost_after: float = 30.0  # a running job without heartbeat for this long is failed (worker lost)
+    heartbeat_interval: float = 1.0  # a worker's main process proves its running jobs alive this often (s)
+    lost_after: float = 4.0  # a running job without heartbeat for this long is failed (worker lost)
     result_expires: float = 7 * 24 * 3600.0  # results, job records and events are kept this long (s)
     celery: Tuple[Tuple[str, str], ...] = ()  # extra Celery settings (name, JSON text of the value): hashable
     source: str = field(default="defaults", compare=False)  # where the configuration came from
 
+    def __repr__(self) -> str:  # printed in logs and tracebacks: no password
+        values = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self))
+        return mask_secrets(f"CeleryConfig({values})")
+
     # --- derived values
-    @property
+    @cached_property  # the configuration is frozen; paths are resolved once
     def root(self) -> Path:
         """The data folder, absolute (created on demand by the users of the embedded stores)."""
         return (Path(self.data_dir).expanduser() if self.data_dir else default_data_dir()).resolve()
@@ -63,7 +72,7 @@ class CeleryConfig:
         base = self.root / "broker"
         return {"queue": base / "queue", "control": base / "control"}
 
-    @property
+    @cached_property
     def results_url(self) -> str:
         """redis://... or sqlite:///absolute/path.db."""
         if not self.results:
@@ -83,7 +92,7 @@ class CeleryConfig:
             raise EwoksError(f"result store {url!r} is not an SQLite file")
         return Path(url[len("sqlite://"):]).expanduser().resolve()
 
-    @property
+    @cached_property
     def events_source(self) -> str:
         """Where workers write events and clients read them: a redis:// URL or a file path."""
         if self.events:
@@ -101,6 +110,16 @@ class CeleryConfig:
         if source.lower().endswith((".jsonl", ".ndjson")):
             return {"class": "jsonl", "arguments": [{"name": "path", "value": source}]}
         return {"class": "sqlite", "arguments": [{"name": "uri", "value": source}]}
+
+    @cached_property
+    def policy(self) -> ExecutionPolicy:
+        """What the jobs a worker runs may reach: allowed_paths (and its own event file), its own event store
+        when it is a server, allowed_schedulers."""
+        source = self.events_source
+        is_url = source.startswith(_REDIS)
+        return ExecutionPolicy.confined(write_roots=list(self.allowed_paths) + ([] if is_url else [source]),
+                                        event_urls=[source] if is_url else [],
+                                        schedulers=self.allowed_schedulers, owner="this worker", hint=POLICY_HINT)
 
     @property
     def celery_options(self) -> Dict[str, Any]:
@@ -126,7 +145,11 @@ def default_data_dir() -> Path:
 
 _FIELDS = {f.name: f for f in dataclasses.fields(CeleryConfig) if f.name != "source"}
 _ALIASES = {"broker_url": "broker", "result_backend": "results", "result_url": "results", "events_url": "events",
-            "allowed": "allowed_tasks", "allow": "allowed_tasks"}
+            "allowed": "allowed_tasks", "allow": "allowed_tasks", "allow_path": "allowed_paths",
+            "allow_scheduler": "allowed_schedulers"}
+_LISTS = ("allowed_tasks", "allowed_paths", "allowed_schedulers")
+POLICY_HINT = ("The worker's configuration says what jobs may use: allowed_paths, allowed_schedulers "
+               "(ewoks worker --allow-path DIR --allow-scheduler ADDRESS).")
 
 
 def _parse(values: Mapping[str, Any], source: str) -> Dict[str, Any]:
@@ -139,7 +162,7 @@ def _parse(values: Mapping[str, Any], source: str) -> Dict[str, Any]:
                              hint=f"Settings: {', '.join(_FIELDS)}.")
         default = _FIELDS[name].default
         try:
-            if name == "allowed_tasks":
+            if name in _LISTS:
                 value = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
             elif name == "celery":
                 value = tuple(sorted((str(k), json.dumps(v, sort_keys=True)) for k, v in dict(value).items()))
@@ -213,15 +236,5 @@ def as_config(config: Any = None) -> CeleryConfig:
 
 
 def mask_password(url: object) -> str:
-    """A URL with its password replaced by ***, for logs and banners."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    text = str(url)
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return text
-    if not parts.password:
-        return text
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    """A URL (or any text) with its passwords replaced by ***, for logs and banners (ewoks_core.redact)."""
+    return mask_secrets(url)

@@ -14,6 +14,7 @@ from typing import Any, Dict, Optional
 
 from ewoks_core import errors as core_errors
 from ewoks_core.errors import EwoksError, JobFailedError, RemoteTaskError, TaskFailedError, WorkflowCancelled
+from ewoks_core.redact import mask_secrets
 
 from . import codec
 
@@ -69,15 +70,17 @@ def error_payload(exc: BaseException, cancelled: bool = False) -> Dict[str, Any]
 
 
 def remote_job_error(exc: BaseException, cancelled: bool = False) -> RemoteJobError:
-    """The exception a worker raises for Celery to store."""
-    payload = error_payload(exc, cancelled)
+    """The exception a worker raises for Celery to store (passwords in URLs masked: it is shown to clients)."""
+    payload = {k: mask_secrets(v) if isinstance(v, str) else v for k, v in error_payload(exc, cancelled).items()}
     return RemoteJobError(f"{payload['type']}: {payload['message']}", payload)
 
 
 def _ewoks_class(name: str) -> type:
+    from ewoks_core import policy
+
     from . import errors as own
 
-    for module in (core_errors, own, codec):
+    for module in (core_errors, own, codec, policy):
         cls = getattr(module, name, None)
         if isinstance(cls, type) and issubclass(cls, EwoksError):
             return cls

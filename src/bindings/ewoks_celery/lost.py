@@ -1,17 +1,19 @@
-"""Failing a job whose worker died, so that it never stays "started" forever.
+"""Failing a job whose worker died, so that it never stays "started" forever, and ending a job
+cancelled while queued; either way the job's events are completed.
 
-Used by clients (a future waiting on a job whose heartbeat stopped, or that
-Celery failed with WorkerLostError), by `ewoks jobs`, and by a worker that
-receives the message of such a job again. It records FAILURE in the result
-store (Celery never overwrites SUCCESS), in the job index, and completes the
-job's events with the missing workflow/job end events.
+Used by clients (a future waiting on a job whose heartbeat stopped, or that Celery failed
+with WorkerLostError), by `ewoks jobs`, by the worker's main process when Celery reports a
+pool process lost, and by a worker that receives the message of such a job again. It records
+FAILURE in the result store (Celery never overwrites SUCCESS), in the job index, and emits the
+missing end events: of the nodes that started, of the workflow and of the job.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Any, Dict, List, Optional, Set, Tuple
 
+from ewoks_core.errors import WorkflowCancelled
 from ewoks_core.events.emitter import EventEmitter, make_sink
 
 from .config import CeleryConfig
@@ -36,23 +38,33 @@ def fail_lost_job(app: Any, store: JobStore, config: CeleryConfig, job_id: str, 
     if not store.finish(job_id, FAILURE, reason, only_if_started=True):
         return None
     error = lost_error(job_id, reason)
-    app.backend.mark_as_failure(job_id, remote_job_error(error), traceback="")
-    try:
+    try:  # events first: whoever sees the job failed finds its events complete
         complete_events(store, config, job_id, error)
     except Exception as e:  # events are best effort here: the job state is what matters
         logger.warning("job %s: could not complete its events: %s", job_id, e)
+    app.backend.mark_as_failure(job_id, remote_job_error(error), traceback="")
     return error
 
 
 def complete_events(store: JobStore, config: CeleryConfig, job_id: str, error: BaseException) -> None:
-    """Emit the workflow/job end events a killed worker could not emit."""
+    """Emit the end events a killed worker could not emit: of every node that started and did not end,
+    of the workflow, and of the job (its start too when it never started, e.g. cancelled while queued)."""
     from ewoks_core.events.readers import read_events
 
     source = config.events_source
+    seen: Set[Tuple[str, str]] = set()
+    open_nodes: Dict[str, List[Any]] = {}  # node id -> its start events without an end event
     try:
-        seen = {(e.context, e.type) for e in read_events(source, job_id=job_id, context=("job", "workflow"))}
+        for event in read_events(source, job_id=job_id, context=("job", "workflow", "node"), type=("start", "end")):
+            seen.add((event.context, event.type))
+            if event.context == "node":
+                starts = open_nodes.setdefault(str(event.node_id), [])
+                if event.type == "start":
+                    starts.append(event)
+                elif starts:
+                    starts.pop()
     except Exception:
-        seen = set()
+        pass
     if ("job", "end") in seen:
         return
     record = store.get(job_id)
@@ -60,10 +72,24 @@ def complete_events(store: JobStore, config: CeleryConfig, job_id: str, error: B
     emitter = EventEmitter([sink], job_id=job_id, engine=record.engine if record else None,
                            workflow_id=record.workflow_id if record else None)
     try:
+        for starts in open_nodes.values():
+            for start in starts:
+                emitter.emit("node", "end", node_id=start.node_id, task_id=start.task_id, error=error,
+                             error_traceback="")
         if ("workflow", "start") in seen and ("workflow", "end") not in seen:
             emitter.emit("workflow", "end", error=error, error_traceback="")
         if ("job", "start") not in seen:
             emitter.emit("job", "start")
         emitter.emit("job", "end", error=error, error_traceback="")
     finally:
-        emitter.close()
+        sink.close()  # written now, not by the flusher thread later
+
+
+def end_cancelled_job(app: Any, store: JobStore, config: CeleryConfig, job_id: str) -> None:
+    """A job cancelled before any worker started it: revoked in the result store, with its job events
+    (followers of its events stop). Call it only after winning `store.finish(..., only_if_pending=True)`."""
+    try:
+        complete_events(store, config, job_id, WorkflowCancelled(f"job {job_id} was cancelled before it started"))
+    except Exception as e:
+        logger.warning("job %s: could not write its end events: %s", job_id, e)
+    app.backend.mark_as_revoked(job_id, "cancelled before it started")

@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import threading
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Tuple
 
 from celery.exceptions import Ignore
 
@@ -20,14 +20,16 @@ from ewoks_core.engines.lifecycle import prepare_job, run_job
 from ewoks_core.engines.registry import get_engine
 from ewoks_core.events.emitter import EventEmitter, make_sink
 from ewoks_core.events.sinks.base import EventSink
+from ewoks_core.policy import PolicyError, install_policy
+from ewoks_core.redact import mask_secrets
 
 from . import codec
-from .allowlist import check_graph
+from .allowlist import check_graph, check_origins
 from .config import CeleryConfig
 from .errors import JobLostError, remote_job_error
 from .guard import JobGuard
 from .jobstore import FAILURE, FINAL_STATES, REVOKED, STARTED, SUCCESS, JobStore, open_jobstore
-from .lost import fail_lost_job
+from .lost import end_cancelled_job, fail_lost_job
 from .payload import JobRequest
 
 logger = logging.getLogger(__name__)
@@ -76,6 +78,7 @@ def _sinks(handlers: List[dict]) -> List[EventSink]:
 def execute_graph_task(task: Any, job: Dict[str, Any]) -> Dict[str, Any]:
     """Celery task body (bound): run the job message `job`; returns {"results": JSON}."""
     config: CeleryConfig = task.app.ewoks_config
+    install_policy(config.policy)  # task writers of this process are confined as well (ewoks_core.policy)
     job_id = task.request.id
     store = open_jobstore(config)
     worker = f"{task.request.hostname or 'worker'}:{os.getpid()}"
@@ -96,7 +99,7 @@ def execute_graph_task(task: Any, job: Dict[str, Any]) -> Dict[str, Any]:
             if guard.signalled and not cancelled:
                 error = JobLostError(f"job {job_id} was stopped by a SIGTERM to its worker process",
                                      hint="The worker was shut down, or the job was revoked with terminate=True.")
-            store.finish(job_id, REVOKED if cancelled else FAILURE, f"{type(error).__name__}: {error}")
+            store.finish(job_id, REVOKED if cancelled else FAILURE, mask_secrets(f"{type(error).__name__}: {error}"))
             raise remote_job_error(error, cancelled) from None
     store.finish(job_id, SUCCESS)
     return reply
@@ -109,9 +112,9 @@ def _cancel_flag(store: JobStore, job_id: str) -> bool:
 
 def _skip(task: Any, store: JobStore, config: CeleryConfig, job_id: str, claim: str) -> None:
     """This delivery does not run the job: record why where needed, then Ignore (the message is acknowledged)."""
-    if claim == "cancelled":
-        task.app.backend.mark_as_revoked(job_id, "cancelled before it started")
-        store.finish(job_id, REVOKED, "cancelled before it started")
+    if claim == "cancelled":  # flagged, but the client that cancelled it did not end it (it stopped?)
+        if store.finish(job_id, REVOKED, "cancelled before it started", only_if_pending=True):
+            end_cancelled_job(task.app, store, config, job_id)
     elif claim == STARTED and not store.alive(job_id):
         fail_lost_job(task.app, store, config, job_id, "its worker stopped (no heartbeat) and the job was "
                                                        "delivered again; it is not run twice")
@@ -120,21 +123,47 @@ def _skip(task: Any, store: JobStore, config: CeleryConfig, job_id: str, claim: 
     raise Ignore()
 
 
+def _checked_handlers(handlers: List[dict], config: CeleryConfig) -> Tuple[List[dict], Optional[PolicyError]]:
+    """The worker's own event handler and the requested ones its policy allows; the first refusal, if any."""
+    policy = config.policy
+    allowed = [config.events_handler]
+    refused = None
+    for index, handler in enumerate(handlers):
+        if handler == config.events_handler:
+            continue
+        try:
+            policy.check_handler(handler, f"execinfo.handlers[{index}]")
+            allowed.append(handler)
+        except PolicyError as e:
+            refused = refused or e
+    return allowed, refused
+
+
 def run_request(request: JobRequest, config: CeleryConfig, cancel_event: threading.Event) -> Any:
-    """Load, check (allow-list) and run the job on its local engine; the job's events are always complete."""
+    """Check (policy, allow-list) and run the job on its local engine; the job's events are always complete.
+
+    Nothing the submitter names is trusted: event files and stores, result roots (job and node
+    varinfo) and scheduler addresses go through the worker's ExecutionPolicy before any node runs;
+    a refused event handler is never opened (the job's events still reach the worker's own store)."""
     progress = _Progress()
-    emitter = EventEmitter(_sinks(request.handlers) + [progress], job_id=request.job_id,
+    handlers, refused = _checked_handlers(request.handlers, config)
+    emitter = EventEmitter(_sinks(handlers) + [progress], job_id=request.job_id,
                            engine=request.engine or "sequential", workflow_id=request.workflow_id or None,
-                           handlers_config=request.handlers)
+                           handlers_config=handlers)
     try:
+        if refused is not None:
+            raise refused
         graph = request.load()
         emitter.workflow_id = str(graph.id)
         check_graph(graph, config.allowed_tasks, config.allow_scripts, request.load_options.get("root_module"))
+        check_origins(graph, config.allowed_tasks)
+        config.policy.check_graph(graph, request.varinfo)
         engine = get_engine(request.engine)
         emitter.engine = engine.name
         job, options, selection = prepare_job(engine, graph, outputs=request.outputs, varinfo=request.varinfo,
                                               engine_options=request.engine_options, emitter=emitter,
                                               cancel_event=cancel_event)
+        config.policy.check_engine_options(options)
         return run_job(engine, job, options, selection, merge_outputs=request.merge_outputs)
     except BaseException as exc:
         _complete_events(emitter, progress, exc)

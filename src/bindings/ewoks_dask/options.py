@@ -15,7 +15,7 @@ ewoksdask's spellings are accepted: None -> "sync", "multithreading" -> "threads
 from __future__ import annotations
 
 import sys
-from typing import Any, Dict, Literal, Optional
+from typing import Any, Dict, List, Literal, Optional, Tuple
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -101,6 +101,20 @@ class DaskOptions(EngineOptions):
         if "context" in opts and self.mp_context is None:
             object.__setattr__(self, "mp_context", opts["context"])
         return self
+
+    def locations(self) -> List[Tuple[str, str, Any]]:
+        """A scheduler that is not started here (an address, "distributed": the default client), the dashboard
+        port a started cluster would open, and LocalCluster arguments (worker_class, local_directory, host...)."""
+        found: List[Tuple[str, str, Any]] = []
+        if not (isinstance(self.scheduler, str) and self.scheduler in LOCAL_SCHEDULERS + ("cluster",)):
+            address = self.scheduler if isinstance(self.scheduler, str) else getattr(
+                self.scheduler, "scheduler_address", type(self.scheduler).__name__)
+            found.append(("scheduler", "address", address))
+        if self.dashboard:
+            found.append(("dashboard", "settings", True))
+        if self.cluster_kwargs():
+            found.append(("scheduler_options", "settings", sorted(self.cluster_kwargs())))
+        return found
 
     def cluster_kwargs(self) -> Dict[str, Any]:
         """Extra LocalCluster arguments given through scheduler_options."""

@@ -276,6 +276,8 @@ def cmd_demo_data(args) -> int:
             written[name] = generate(Path(args.directory).resolve() / name)
         except ImportError as e:
             missing.append(f"{name} ({e.name or e}): pip install 'ewoks_core[{name}]'")
+        except ValueError as e:  # a file of the same name that the generator did not write is never replaced
+            raise EwoksError(str(e), field="directory", hint="Give another folder.") from None
     print(json.dumps(written, indent=2, default=str))
     for line in missing:
         print(f"skipped {line}", file=sys.stderr)

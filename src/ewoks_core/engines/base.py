@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Dict, FrozenSet, Optional, Type
+from typing import Any, ClassVar, Dict, FrozenSet, List, Optional, Tuple, Type
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -22,6 +22,12 @@ class EngineOptions(BaseModel):
 
     max_iterations: int = Field(DEFAULT_MAX_ITERATIONS, ge=1, description="Maximal runs of one node (bounds loops).")
     timeout: Optional[float] = Field(None, gt=0, description="Cancel the workflow after this many seconds.")
+
+    def locations(self) -> List[Tuple[str, str, Any]]:
+        """(option, kind, value) of what these options name outside this process, for the execution policy
+        of a worker (ewoks_core.policy): kind "address" (a server the engine connects to), "path" (a file it
+        writes) or "settings" (arguments of a library it starts, which cannot be checked). None here."""
+        return []
 
 
 @dataclass

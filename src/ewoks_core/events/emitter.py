@@ -14,6 +14,7 @@ import uuid
 from typing import Any, Dict, List, Optional, Sequence
 
 from ..errors import EwoksError, node_label
+from ..redact import mask_secrets
 from .record import Event, now_iso
 from .sinks.base import EventSink
 
@@ -83,10 +84,10 @@ class EventEmitter:
             fields["task_id"] = task_id
         if type == "end":
             fields["error"] = error is not None
-        if error is not None:
-            fields["error_message"] = f"{type_name(error)}: {error}"
-            fields["error_traceback"] = error_traceback if error_traceback is not None else \
-                "".join(traceback.format_exception(error))
+        if error is not None:  # secrets (URL passwords) never reach an event
+            fields["error_message"] = mask_secrets(f"{type_name(error)}: {error}")
+            fields["error_traceback"] = mask_secrets(error_traceback if error_traceback is not None else
+                                                     "".join(traceback.format_exception(error)))
         if progress is not None:
             fields["progress"] = progress
         if task_uri is not None:

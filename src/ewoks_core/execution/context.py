@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Optional
 
 from ..events.emitter import EventEmitter, emitter_from_config
+from ..policy import ExecutionPolicy, current_policy, install_policy
 
 
 @dataclass
@@ -41,7 +42,11 @@ class RunContext:
 
     def to_config(self) -> dict:
         """JSON config from which a worker process rebuilds this context (see context_from_config)."""
-        return {"workflow_id": self.workflow_id, "emitter": self.emitter.worker_config(), "varinfo": self.varinfo}
+        config = {"workflow_id": self.workflow_id, "emitter": self.emitter.worker_config(), "varinfo": self.varinfo}
+        policy = current_policy()
+        if policy.restricted:  # worker processes of a confined job are confined too
+            config["policy"] = policy.to_config()
+        return config
 
 
 _WORKER_CONTEXTS: Dict[str, RunContext] = {}
@@ -53,6 +58,8 @@ def context_from_config(config: dict, cancel_event: Any = None) -> RunContext:
     # The whole config is the key: a long-lived worker may see the same job id again with
     # other handlers (a resubmitted job) and must then write to the new sinks, not the old ones.
     key = json.dumps(config, sort_keys=True, default=str)
+    if config.get("policy"):
+        install_policy(ExecutionPolicy.from_config(config["policy"]))
     with _LOCK:
         ctx = _WORKER_CONTEXTS.get(key)
         if ctx is None:

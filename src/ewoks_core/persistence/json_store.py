@@ -2,7 +2,8 @@
 
 Layout::
 
-    <root>/<workflow>/<node>.json          one result (written atomically)
+    <root>/<workflow>/<node>.json          one result (written atomically; a file of that name
+                                           that ewoks_core did not write is never replaced)
     <root>/.cache/<key[:2]>/<key>.json     cache index, one small file per key
 
 Workflow and node ids are made file-safe (see uris.safe_name); the original
@@ -18,7 +19,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 from .atomic import atomic_shared_path
 from .encoding import decode, encode
-from .store import ResultRecord, ResultStore, StoredResult
+from .store import CREATOR, ResultRecord, ResultStore, StoredResult, check_own_file
 from .uris import join_uri, json_pointer_token, split_uri
 
 FORMAT = "ewoks_core.result"
@@ -41,10 +42,11 @@ class JsonResultStore(ResultStore):
     def _write(self, workflow: str, node: str, outputs: Dict[str, Any], meta: Dict[str, Any],
                inputs: Optional[Mapping[Any, Any]]) -> Tuple[str, Dict[str, str], bool]:
         encoded, complete = encode(outputs)
-        doc = {"format": FORMAT, "version": FORMAT_VERSION, **meta, "cacheable": complete,
+        doc = {"creator": CREATOR, "format": FORMAT, "version": FORMAT_VERSION, **meta, "cacheable": complete,
                "outputs": encoded, "inputs": encode_inputs(inputs)}
         text = json.dumps(doc, allow_nan=False, ensure_ascii=False, indent=1)
         task_uri = self._task_uri(workflow, node)
+        check_own_file(Path(task_uri))
         with atomic_shared_path(task_uri) as tmp:
             tmp.write_text(text, encoding="utf-8")
         return task_uri, output_uris(task_uri, outputs), complete

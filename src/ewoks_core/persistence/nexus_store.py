@@ -13,6 +13,9 @@ workflow_id, task_identifier, cache_key, date, cacheable; ``program``, ``date``)
 with ``results`` (NXcollection, one dataset per output, see nexus_values) and
 ``configuration`` (NXnote, the inputs as JSON; large arrays summarized).
 
+Files of the same names that ewoks_core did not write (no root attribute
+creator="ewoks_core") are never replaced: the save fails and says so.
+
 Atomicity: a node file is written under a temporary name and renamed; the main
 file is updated by copying it, adding the link to the copy and renaming the
 copy over it, under an exclusive lock on the lock file. Readers therefore only
@@ -28,7 +31,7 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import h5py
 
@@ -36,7 +39,7 @@ from .atomic import atomic_shared_path
 from .json_store import encode_inputs
 from .locking import file_lock
 from .nexus_values import json_text, read_value, write_value
-from .store import ResultRecord, ResultStore, StoredResult
+from .store import CREATOR, ResultRecord, ResultStore, StoredResult, check_own_file
 from .uris import is_safe_name, join_uri, safe_name, split_uri
 
 logger = logging.getLogger(__name__)
@@ -65,9 +68,14 @@ class NexusResultStore(ResultStore):
         """The file holding the result of a node (safe names)."""
         return self.data_dir / workflow / f"{node}{NODE_FILE_SUFFIX}"
 
+    def write_locations(self) -> List[Path]:
+        return [self.root, self.data_dir]
+
     def _write(self, workflow: str, node: str, outputs: Dict[str, Any], meta: Dict[str, Any],
                inputs: Optional[Mapping[Any, Any]]) -> Tuple[str, Dict[str, str], bool]:
         node_file = self.node_file(workflow, node)
+        check_own_file(self.root)  # a raw scan given as root_uri by mistake is never touched
+        check_own_file(node_file)
         with atomic_shared_path(node_file) as tmp:
             with h5py.File(tmp, "w") as f:
                 names, complete = write_node(f, workflow, node, outputs, meta, inputs)
@@ -140,7 +148,7 @@ def set_link(entry: h5py.Group, name: str, filename: str, path: str) -> None:
 def init_root(f: h5py.File, file_name: str) -> None:
     """NXroot attributes of a new file."""
     f.attrs["NX_class"] = "NXroot"
-    f.attrs["creator"] = "ewoks_core"
+    f.attrs["creator"] = CREATOR
     f.attrs["file_name"] = file_name
     f.attrs["file_time"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     f.attrs["HDF5_Version"] = h5py.version.hdf5_version

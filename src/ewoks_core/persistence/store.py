@@ -18,15 +18,17 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, ClassVar, Dict, List, Mapping, Optional, Tuple, Union
 
-from ..errors import EwoksError, node_label
+from ..errors import EwoksError, PersistenceError, node_label
 from . import hashing
 from .atomic import atomic_shared_path
+from .overwrite import replaceable
 from .uris import is_json_uri, is_missing, is_safe_name, safe_name
 
 logger = logging.getLogger(__name__)
 
+CREATOR = "ewoks_core"  # the mark of the files this library writes (see overwrite.py)
 _KEY_FILE_NAME = re.compile(r"[0-9A-Za-z_-]{8,128}")
 
 
@@ -116,6 +118,10 @@ class ResultStore(ABC):
                                     "workflow_id": workflow_id, "node_id": node_id})
         return StoredResult(outputs=clean, task_uri=task_uri, output_uris=output_uris)
 
+    def write_locations(self) -> List[Path]:
+        """The files and folders this store writes to (an execution policy checks them)."""
+        return [self.root]
+
     def load(self, task_uri: str) -> Dict[str, Any]:
         """The outputs stored at a task URI (of either scheme); ResultReadError when unreadable."""
         return load_outputs(task_uri)
@@ -144,8 +150,13 @@ class ResultStore(ABC):
 
     def _write_index(self, key: str, entry: Dict[str, Any]) -> None:
         # No fsync: a lost or corrupt index entry only costs a re-run.
-        with atomic_shared_path(self._index_path(key), fsync=False) as tmp:
-            tmp.write_text(json.dumps(entry), encoding="utf-8")
+        path = self._index_path(key)
+        if not replaceable(path, CREATOR):
+            logger.warning("%s was not written by %s: not replaced, the result of key %s is not indexed", path,
+                           CREATOR, key)
+            return
+        with atomic_shared_path(path, fsync=False) as tmp:
+            tmp.write_text(json.dumps({"creator": CREATOR, **entry}), encoding="utf-8")
 
     def _read_index(self, key: str) -> Optional[Dict[str, Any]]:
         try:
@@ -157,6 +168,14 @@ class ResultStore(ABC):
         if not (is_safe_name(entry.get("workflow")) and is_safe_name(entry.get("node"))):
             return None
         return entry
+
+
+def check_own_file(path: Path) -> None:
+    """PersistenceError when a file exists at `path` that this library did not write (it is never replaced)."""
+    if not replaceable(path, CREATOR):
+        raise PersistenceError(f"{str(path)!r} exists and was not written by {CREATOR} (it is not replaced)",
+                               field="varinfo.root_uri",
+                               hint="Choose another root_uri, or move that file away first.")
 
 
 def read_result(task_uri: str) -> ResultRecord:

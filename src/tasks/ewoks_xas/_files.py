@@ -1,38 +1,30 @@
-"""Small file helpers shared by the writers: atomic replace with ordinary permissions."""
+"""Small file helpers shared by the writers: confinement and ownership checks, atomic replace.
+
+`prepare_output(path)` is called before writing: on a worker it refuses paths outside the folders
+the worker allows, and it never lets a writer replace a file that ewoks_xas did not write (see
+ewoks_core.persistence.overwrite). `atomic_output(path)` then writes a temporary file and renames
+it (mode 0666 & ~umask), so a reader never sees a partial file.
+"""
 
 from __future__ import annotations
 
-import functools
-import os
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Union
+from typing import Union
+
+from ewoks_core.persistence.atomic import atomic_shared_path as atomic_output
+from ewoks_core.persistence.overwrite import prepare_output as _prepare_output
+
+from .validation import XasInputError
+
+CREATOR = "ewoks_xas"
+DEMO_CREATOR = "ewoks_xas.demo_data"
+
+__all__ = ["atomic_output", "prepare_output", "CREATOR", "DEMO_CREATOR"]
 
 
-@functools.lru_cache(maxsize=1)
-def _umask() -> int:
-    """The process umask, read without changing it where the OS allows (os.umask is not thread-safe)."""
+def prepare_output(path: Union[str, Path], input_name: str = "output_file", creator: str = CREATOR) -> Path:
+    """Check a file about to be written; XasInputError (naming the input) when it is refused."""
     try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-@contextmanager
-def atomic_output(path: Union[str, Path]) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; on success it replaces ``path`` (mode 0666 & ~umask).
-
-    On any error the temporary file is removed, so a reader never sees a partial file.
-    """
-    from ewoks_core.persistence.atomic import atomic_path
-
-    with atomic_path(path) as tmp:
-        yield tmp
-        if tmp.exists():
-            os.chmod(tmp, 0o666 & ~_umask())
+        return _prepare_output(path, creator, input_name)
+    except ValueError as e:
+        raise XasInputError(str(e)) from None

@@ -18,8 +18,10 @@ from typing import Dict, List, Union
 
 import numpy as np
 
+from ewoks_core.persistence.overwrite import text_marker
+
 from . import CU_K_EDGE
-from ._files import atomic_output
+from ._files import DEMO_CREATOR, atomic_output, prepare_output
 
 ETOK = 0.2624682843  # 2 m_e / hbar^2 in eV^-1 Angstrom^-2: k^2 = ETOK (E - E0)
 COLUMNS = ("energy", "I0", "It", "If")
@@ -65,6 +67,7 @@ def simulate_scan(rng: np.random.Generator, chi_k: np.ndarray, chi: np.ndarray, 
 
 def _write_ascii(path: Path, scan: Dict[str, np.ndarray], index: int, nscans: int, seed: int) -> None:
     header = "\n".join([
+        text_marker(DEMO_CREATOR),
         f"ewoks_xas demo: Cu K-edge EXAFS (FEFF6 fcc Cu), scan {index} of {nscans}, seed {seed}",
         f"E0 = {CU_K_EDGE} eV; transmission mu = ln(I0/It); fluorescence mu = If/I0",
         " ".join(COLUMNS)])
@@ -79,7 +82,7 @@ def _write_hdf5(path: Path, scans: List[Dict[str, np.ndarray]], seed: int) -> No
     with atomic_output(path) as tmp:
         with h5py.File(tmp, "w") as f:
             f.attrs["NX_class"] = "NXroot"
-            f.attrs["creator"] = "ewoks_xas.demo_data"
+            f.attrs["creator"] = DEMO_CREATOR
             for i, scan in enumerate(scans, start=1):
                 entry = f.create_group(f"{i}.1")
                 entry.attrs["NX_class"] = "NXentry"
@@ -114,6 +117,8 @@ def generate_spectra(path_or_dir: Union[str, Path], nscans: int = 3, seed: int =
         raise ValueError(f"input 'nscans': must be at least 1, got {nscans}")
     paths = expected_paths(path_or_dir, int(nscans), fmt)
     folder = Path(path_or_dir)
+    for target in sorted({p.split("::")[0] for p in paths}):  # real scans of the same names are never replaced
+        prepare_output(target, "output_dir", DEMO_CREATOR)
     folder.mkdir(parents=True, exist_ok=True)
     feff = load_cu_chi(cache_dir=folder)
     rng = np.random.default_rng(seed)

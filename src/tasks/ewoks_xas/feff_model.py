@@ -74,6 +74,12 @@ def compute_cu_chi(workdir: Union[str, Path, None] = None, **model: float) -> Di
     params = {**DEFAULT_MODEL, **model}
     with tempfile.TemporaryDirectory(prefix="ewoks_xas_feff_") as tmp:
         folder = Path(workdir) if workdir is not None else Path(tmp)
+        if workdir is not None:  # FEFF writes a dozen files with fixed names: never over someone's files
+            from ewoks_core.persistence.overwrite import check_confined
+
+            check_confined(folder, "workdir")
+            if folder.exists() and any(folder.iterdir()):
+                raise ValueError(f"input 'workdir': {str(folder)!r} is not empty; give a new or empty folder")
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "feff.inp").write_text(cu_fcc_feff_inp(), encoding="utf-8")
         feff6l(folder=str(folder), feffinp="feff.inp", verbose=False)
@@ -104,11 +110,18 @@ def _read(path: Path) -> Optional[Dict[str, Any]]:
     return data
 
 
-def _write(path: Path, data: Dict[str, Any]) -> None:
-    from ._files import atomic_output
+def _write(path: Path, data: Dict[str, Any], check: bool = True) -> None:
+    """Write a model cache file (never over a file ewoks_xas did not write: then nothing is cached)."""
+    from ewoks_core.persistence.overwrite import replaceable
 
+    from ._files import CREATOR, atomic_output, prepare_output
+
+    if check:
+        if not replaceable(path, CREATOR):
+            return
+        prepare_output(path, "cache_dir")
     with atomic_output(path) as tmp:
-        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        tmp.write_text(json.dumps({"creator": CREATOR, **data}, separators=(",", ":")), encoding="utf-8")
 
 
 def load_cu_chi(cache_dir: Union[str, Path, None] = None, use_package_data: bool = True) -> Dict[str, np.ndarray]:
@@ -143,7 +156,7 @@ def first_shell_distance(data: Dict[str, Any]) -> float:
 def main(argv: Optional[List[str]] = None) -> None:
     """Regenerate the package data file (run once by developers: ``python -m ewoks_xas.feff_model``)."""
     data = compute_cu_chi()
-    _write(PACKAGE_CACHE, data)
+    _write(PACKAGE_CACHE, data, check=False)  # the package's own data file, regenerated on purpose
     print(f"wrote {PACKAGE_CACHE} ({len(data['paths'])} FEFF paths, first shell {first_shell_distance(data):.3f} A)")
 
 

@@ -20,9 +20,7 @@ from typing import Any, Dict, Mapping, Union
 
 import numpy as np
 
-from ewoks_core.persistence.overwrite import check_replaceable
-
-from ._files import atomic_output
+from ._files import CREATOR, atomic_output, prepare_output
 from .validation import XasInputError, spectrum_arrays
 
 ENERGY_DATA = ("norm", "mu", "flat", "bkg", "pre_edge", "post_edge")
@@ -77,15 +75,12 @@ def write_nexus(spectrum: Dict[str, Any], path: Union[str, Path], input_name: st
     path = Path(path)
     if path.suffix.lower() not in (".h5", ".hdf5", ".nxs", ".nx", ".hdf"):
         raise XasInputError(f"input 'output_file': {str(path)!r} should end in .nxs, .h5 or .hdf5")
-    try:
-        check_replaceable(path, "ewoks_xas")
-    except ValueError as e:
-        raise XasInputError(str(e)) from None
+    prepare_output(path)
     params = dict(spectrum.get("parameters") or {})
     kweight = float((params.get("fourier") or params.get("background") or {}).get("kweight", 2))
     with atomic_output(path) as tmp:
         with h5py.File(tmp, "w") as f:
-            f.attrs.update({"NX_class": "NXroot", "default": "entry", "creator": "ewoks_xas",
+            f.attrs.update({"NX_class": "NXroot", "default": "entry", "creator": CREATOR,
                             "file_name": path.name, "file_time": datetime.datetime.now().astimezone().isoformat()})
             entry = f.create_group("entry")
             entry.attrs.update({"NX_class": "NXentry", "default": "mu_norm"})

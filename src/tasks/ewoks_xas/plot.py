@@ -7,7 +7,9 @@ from typing import Any, Dict, Union
 
 import numpy as np
 
-from ._files import atomic_output
+from ewoks_core.persistence.overwrite import png_metadata
+
+from ._files import CREATOR, atomic_output, prepare_output
 from .validation import XasInputError
 
 
@@ -22,6 +24,7 @@ def plot_exafs(spectrum: Dict[str, Any], path: Union[str, Path], dpi: int = 100)
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise XasInputError(f"input 'output_file': {str(path)!r} should end in .png")
+    prepare_output(path)
     params = spectrum.get("parameters") or {}
     kweight = float((params.get("fourier") or params.get("background") or {}).get("kweight", 2))
     fig = Figure(figsize=(15, 4.5), dpi=dpi, layout="constrained")
@@ -53,5 +56,5 @@ def plot_exafs(spectrum: Dict[str, Any], path: Union[str, Path], dpi: int = 100)
         ax_r.plot(r[sel], np.asarray(spectrum["chir_mag"])[sel], lw=1)
     ax_r.set(xlabel="R (Å)", ylabel=f"|χ(R)| (Å$^{{-{kweight + 1:g}}}$)")
     with atomic_output(path) as tmp:
-        fig.savefig(tmp, format="png")
+        fig.savefig(tmp, format="png", metadata=png_metadata(CREATOR))
     return str(path)

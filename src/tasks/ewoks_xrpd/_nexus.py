@@ -9,9 +9,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 import h5py
 import numpy as np
 
-from ewoks_core.persistence.overwrite import check_replaceable
-
-from ._io import atomic_path
+from ._io import CREATOR, atomic_path, prepare_output
 
 _UNIT_NAMES = {"A": "angstrom", "A^-1": "angstrom^-1", "A^-2": "angstrom^-2", "None": ""}
 
@@ -63,7 +61,7 @@ def write_nexus(path: str, result: Mapping[str, Any], entry: str = "entry", proc
     The NeXus 'default' attributes lead from the root to the NXdata so silx shows it.
     """
     data = _check(result)
-    check_replaceable(path, "ewoks_xrpd")
+    prepare_output(path)
     radial_name, radial_units = axis_name_units(result.get("radial_unit"))
     config = result.get("integration_config") or {}
     start = int(result.get("start") or 0)
@@ -71,7 +69,7 @@ def write_nexus(path: str, result: Mapping[str, Any], entry: str = "entry", proc
     now = datetime.datetime.now().astimezone().isoformat()
     with atomic_path(path) as tmp:
         with h5py.File(tmp, "w") as f:
-            f.attrs.update(NX_class="NXroot", creator="ewoks_xrpd", file_time=now, default=entry,
+            f.attrs.update(NX_class="NXroot", creator=CREATOR, file_time=now, default=entry,
                            HDF5_Version=h5py.version.hdf5_version, h5py_version=h5py.version.version)
             nxentry = f.create_group(entry)
             nxentry.attrs.update(NX_class="NXentry", default=process)

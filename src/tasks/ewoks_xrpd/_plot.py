@@ -6,7 +6,9 @@ from typing import Any, Mapping, Optional
 
 import numpy as np
 
-from ._io import atomic_path
+from ewoks_core.persistence.overwrite import png_metadata
+
+from ._io import CREATOR, atomic_path, prepare_output
 from ._nexus import axis_name_units
 
 
@@ -16,6 +18,7 @@ def plot_result(path: str, result: Mapping[str, Any], title: Optional[str] = Non
     from matplotlib.colors import LogNorm
     from matplotlib.figure import Figure
 
+    prepare_output(path)
     radial = np.asarray(result["radial"])
     intensity = np.asarray(result["intensity"], dtype=float)
     if intensity.ndim == 1:
@@ -59,5 +62,5 @@ def plot_result(path: str, result: Mapping[str, Any], title: Optional[str] = Non
         ax.set_title(f"mean cake of {len(intensity)} frames", fontsize=9)
         fig.colorbar(img, ax=ax, label="intensity")
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png")
+        fig.savefig(tmp, format="png", metadata=png_metadata(CREATOR))
     return path

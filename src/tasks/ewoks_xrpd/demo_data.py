@@ -72,7 +72,8 @@ def generate_scan(path: Union[str, Path], nframes: int = 20, calibrant: str = "L
 
     Returns the paths: ``scan_file``, ``scan_url`` (frames URL 'file.h5::/1.1/measurement/pilatus'),
     ``monitor_url``, ``poni_path`` and ``mask_path`` (EDF, beam stop; the module gaps are masked by
-    the detector definition). Every file is written atomically (temporary file, then rename).
+    the detector definition). Every file is written atomically (temporary file, then rename), and
+    only over files this generator wrote (a real scan or PONI file of the same name is never replaced).
     `distance` is in metres, `energy_kev` in keV; the same `seed` gives the same data.
     """
     import h5py
@@ -80,16 +81,20 @@ def generate_scan(path: Union[str, Path], nframes: int = 20, calibrant: str = "L
     import pyFAI.calibrant
     from pyFAI.io.ponifile import PoniFile
 
+    from ewoks_core.persistence.overwrite import text_marker
+
     from ._geometry import get_integrator, load_geometry
-    from ._io import atomic_path
+    from ._io import DEMO_CREATOR, atomic_path, prepare_output
 
     if int(nframes) < 1:
         raise ValueError(f"nframes must be >= 1, got {nframes}")
     nframes = int(nframes)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     poni_path = path.with_suffix(".poni")
     mask_path = path.with_name(path.stem + "_mask.edf")
+    for target in (path, poni_path, mask_path):
+        prepare_output(target, "output_dir", DEMO_CREATOR)
+    path.parent.mkdir(parents=True, exist_ok=True)
 
     geometry = load_geometry(demo_geometry(detector, energy_kev, distance), "geometry")
     ai = get_integrator(geometry)
@@ -121,7 +126,7 @@ def generate_scan(path: Union[str, Path], nframes: int = 20, calibrant: str = "L
     with atomic_path(path) as tmp:
         with h5py.File(tmp, "w") as f:
             now = datetime.datetime.now().astimezone()
-            f.attrs.update(NX_class="NXroot", creator="ewoks_xrpd.demo_data", default="1.1",
+            f.attrs.update(NX_class="NXroot", creator=DEMO_CREATOR, default="1.1",
                            file_name=str(path), file_time=now.isoformat())
             entry = f.create_group("1.1")
             entry.attrs["NX_class"] = "NXentry"
@@ -169,12 +174,14 @@ def generate_scan(path: Union[str, Path], nframes: int = 20, calibrant: str = "L
 
     with atomic_path(poni_path) as tmp:
         with open(tmp, "w", encoding="utf-8") as fd:
+            fd.write(f"# {text_marker(DEMO_CREATOR)}\n")
             PoniFile(ai).write(fd)
 
     import fabio.edfimage
 
     with atomic_path(mask_path) as tmp:
-        fabio.edfimage.EdfImage(data=beamstop_mask(ai, margin_px=3.0).astype(np.int8)).write(str(tmp))
+        fabio.edfimage.EdfImage(data=beamstop_mask(ai, margin_px=3.0).astype(np.int8),
+                                header={"creator": DEMO_CREATOR}).write(str(tmp))
 
     return {
         "scan_file": str(path),

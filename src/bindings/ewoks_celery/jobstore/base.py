@@ -79,8 +79,10 @@ class JobStore:
         """Wait up to `timeout` (or until `wake`) for a cancel request; the ids of jobs to cancel."""
         raise NotImplementedError
 
-    def finish(self, job_id: str, state: str, message: str = "", only_if_started: bool = False) -> bool:
-        """Record the final state (with only_if_started: only when the job is still STARTED)."""
+    def finish(self, job_id: str, state: str, message: str = "", only_if_started: bool = False,
+               only_if_pending: bool = False) -> bool:
+        """Record the final state; with only_if_started (only_if_pending): only when the job is still STARTED
+        (PENDING). True when recorded: of two processes finishing a job at once, exactly one gets True."""
         raise NotImplementedError
 
     def request_cancel(self, job_id: str) -> None:

@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Any, Dict, List, Optional
 
-from .base import PENDING, JobRecord, JobStore
+from .base import PENDING, STARTED, JobRecord, JobStore
 
 RETRIES = 70  # with the backoff capped at 1 s: about one minute
 
@@ -27,11 +27,12 @@ redis.call('EXPIRE', KEYS[1], ARGV[5])
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
 return 'claimed'
 """
-# KEYS: job hash, alive key. ARGV: state, finished, message, only_if_started
+# KEYS: job hash, alive key. ARGV: state, finished, message, required current state ('' for any)
 _FINISH = """
-redis.call('DEL', KEYS[2])
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if ARGV[4] == '1' and redis.call('HGET', KEYS[1], 'state') ~= 'STARTED' then return 0 end
+local state = redis.call('HGET', KEYS[1], 'state') or 'PENDING'
+if ARGV[4] ~= '' and state ~= ARGV[4] then return 0 end
+redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[1], 'state', ARGV[1], 'finished', ARGV[2], 'message', ARGV[3])
 return 1
 """
@@ -130,9 +131,11 @@ class RedisJobStore(JobStore):
         popped = self._client(blocking=True).blpop([f"{self.prefix}:cancel:{j}" for j in job_ids], timeout=timeout)
         return [] if popped is None else [popped[0].rpartition(":")[2]]
 
-    def finish(self, job_id: str, state: str, message: str = "", only_if_started: bool = False) -> bool:
+    def finish(self, job_id: str, state: str, message: str = "", only_if_started: bool = False,
+               only_if_pending: bool = False) -> bool:
+        required = STARTED if only_if_started else PENDING if only_if_pending else ""
         return bool(self._client().eval(_FINISH, 2, self._job(job_id), f"{self.prefix}:alive:{job_id}", state,
-                                        time.time(), message[:2000], "1" if only_if_started else "0"))
+                                        time.time(), message[:2000], required))
 
     def request_cancel(self, job_id: str) -> None:
         pipe = self._client().pipeline(transaction=True)

@@ -83,8 +83,9 @@ class SqliteJobStore(JobStore):
         rows = self.db.execute(f"SELECT job_id FROM ewoks_jobs WHERE cancel = 1 AND job_id IN ({marks})", job_ids)
         return [row[0] for row in rows.fetchall()]
 
-    def finish(self, job_id: str, state: str, message: str = "", only_if_started: bool = False) -> bool:
-        condition = " AND state = 'STARTED'" if only_if_started else ""
+    def finish(self, job_id: str, state: str, message: str = "", only_if_started: bool = False,
+               only_if_pending: bool = False) -> bool:
+        condition = " AND state = 'STARTED'" if only_if_started else " AND state = 'PENDING'" if only_if_pending else ""
         cursor = self.db.execute(f"UPDATE ewoks_jobs SET state = ?, finished = ?, message = ? WHERE job_id = ?"
                                  f"{condition}", (state, time.time(), message[:2000], job_id))
         return cursor.rowcount == 1

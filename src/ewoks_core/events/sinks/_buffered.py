@@ -21,6 +21,7 @@ import time
 import weakref
 from typing import Any, Deque, Dict, List
 
+from ...redact import mask_secrets
 from .._typing import EventLike
 from .base import EventSink
 
@@ -100,7 +101,8 @@ class BufferedSink(EventSink):
         return len(self._queue)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._init_args.items())})"
+        args = ", ".join(f"{k}={v!r}" for k, v in self._init_args.items())
+        return mask_secrets(f"{type(self).__name__}({args})")  # logged: no URL password
 
     def __reduce__(self):
         # A sink sent to a worker process is rebuilt there from its arguments.

@@ -16,7 +16,8 @@ class SaveNexus(Task, input_names=["radial", "intensity"],
     cakes, monitor, frames_url, start, integration_config; output_file, or output_dir (the file is then
     <scan>_<entry>_integrated.h5, e.g. demo_scan_1.1_integrated.h5). The file has one NXprocess with the
     configuration used and an NXdata (signal intensity, errors, axes with units) readable by silx/h5py.
-    Output: nexus_path. On error no file is written (temporary file + rename).
+    Output: nexus_path. On error no file is written (temporary file + rename); a file that ewoks_xrpd
+    did not write (a raw scan) is never replaced.
     """
 
     def run(self) -> None:
@@ -34,8 +35,10 @@ class SaveAscii(Task, input_names=["radial", "intensity"],
     """Write one .xy file per frame (columns radial, intensity, sigma; '#' header) into a folder.
 
     Inputs: radial, intensity (nframes, npt), sigma, radial_unit, monitor, frames_url, start;
-    output_folder, or output_dir (the folder is then <scan>_<entry>_xy). The folder is written
-    atomically (replaced as a whole). Outputs: xy_paths (list), xy_folder.
+    output_folder, or output_dir (the folder is then <scan>_<entry>_xy). The folder may hold other
+    files: they are kept; .xy files ewoks_xrpd wrote there for the same scan are replaced as a set,
+    and a file it did not write is never replaced (the task fails first, writing nothing).
+    Outputs: xy_paths (list), xy_folder.
     """
 
     def run(self) -> None:
@@ -46,5 +49,6 @@ class SaveAscii(Task, input_names=["radial", "intensity"],
 
         folder = resolve_output(self.inputs.output_folder, self.inputs.output_dir, self.inputs.frames_url, "_xy")
         stem = output_basename(self.inputs.frames_url, "frame")
-        self.outputs.xy_paths = write_xy(folder, self.get_named_input_values(), stem)
+        input_name = "output_folder" if self.inputs.output_folder else "output_dir"
+        self.outputs.xy_paths = write_xy(folder, self.get_named_input_values(), stem, input_name)
         self.outputs.xy_folder = os.path.abspath(folder)
