@@ -29,7 +29,9 @@ def celery_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
     folder = tmp_path_factory.mktemp("celery")
     path = folder / "ewoks_celery.yaml"
-    path.write_text(f"data_dir: {folder / 'data'}\nheartbeat_interval: 0.5\nlost_after: 5\n")
+    # the server's data folders (each test's tmp_path) are where the worker writes results and events
+    path.write_text(f"data_dir: {folder / 'data'}\nheartbeat_interval: 0.5\nlost_after: 5\n"
+                    f"allowed_paths: [{tmp_path_factory.getbasetemp()}]\n")
     env = {k: v for k, v in os.environ.items() if k != "EWOKS_CELERY_CONFIG"}
     env["C_FORCE_ROOT"] = "1"
     worker = subprocess.Popen([sys.executable, "-m", "ewoks_celery.worker", "--config", str(path), "--concurrency",
