@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import mmap
 import os
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
@@ -23,7 +24,7 @@ except ImportError:  # pragma: no cover - Windows
 logger = logging.getLogger("ewoks_core.events")
 
 _ENCODER = json.JSONEncoder(default=str, ensure_ascii=True)
-_OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+_OPEN_FLAGS = os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def event_dict(event: Any) -> Dict[str, Any]:
@@ -76,11 +77,22 @@ class JsonLinesSink(BufferedSink):
         data = "".join([encode(event_dict(e)) + "\n" for e in events]).encode()
         if self._fd is not None and file_id(self.path) != file_id(self.path, self._fd):
             self._release()  # deleted, moved or rotated: write to the file at `path`
+        self._open()
+        assert self._fd is not None
+        append(self._fd, data)
+
+    def _open(self) -> None:
         if self._fd is None:
             directory = os.path.dirname(os.path.abspath(self.path))
             os.makedirs(directory, exist_ok=True)
-            self._fd = os.open(self.path, _OPEN_FLAGS, 0o666)
-        append(self._fd, data)
+            try:  # read access lets append() repair a line cut by a full disk
+                self._fd = os.open(self.path, _OPEN_FLAGS | os.O_RDWR, 0o666)
+            except PermissionError:
+                self._fd = os.open(self.path, _OPEN_FLAGS | os.O_WRONLY, 0o666)
+
+    def has_job(self, job_id: str) -> Optional[bool]:
+        """Whether a line of the file has this job id (one fast byte search, no JSON parsing)."""
+        return file_has_job(self.path, job_id)
 
     def _release(self) -> None:
         if self._fd is not None:
@@ -97,11 +109,37 @@ class JsonLinesSink(BufferedSink):
                 pass
 
 
+def file_has_job(path: str, job_id: str) -> bool:
+    """Whether the JSON lines file at `path` holds an event of `job_id` (False when it does not exist)."""
+    value = json.dumps(str(job_id)).encode()
+    patterns = (b'"job_id": ' + value, b'"job_id":' + value)
+    try:
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size == 0:
+                return False
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                return any(data.find(pattern) >= 0 for pattern in patterns)
+    except FileNotFoundError:
+        return False
+
+
+def _ends_line(fd: int) -> bool:
+    """Whether the file ends with a newline (or is empty, or cannot be read)."""
+    try:
+        size = os.fstat(fd).st_size
+        return size == 0 or os.pread(fd, 1, size - 1) in (b"\n", b"")
+    except OSError:
+        return True
+
+
 def append(fd: int, data: bytes) -> None:
-    """Append whole lines to an O_APPEND descriptor under an exclusive flock."""
+    """Append whole lines to an O_APPEND descriptor under an exclusive flock. A last line cut by an
+    earlier failed write (a full disk) is ended first, so that it does not swallow the next event."""
     if fcntl is not None:
         fcntl.flock(fd, fcntl.LOCK_EX)
     try:
+        if not _ends_line(fd):
+            data = b"\n" + data
         view = memoryview(data)
         while view:  # one write unless the kernel writes partially (signals, quotas)
             view = view[os.write(fd, view):]

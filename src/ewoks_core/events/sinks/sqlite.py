@@ -18,7 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from ...errors import EwoksError
 from ..record import EVENT_FIELDS
@@ -54,6 +54,47 @@ def connect(uri: str, timeout: float) -> sqlite3.Connection:
                            check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
     return conn
+
+
+def read_only_uri(uri: str, immutable: bool = False) -> str:
+    """A "file:" URI opening the database of a path or URI read-only (readers never write, and
+    an archived database in a read-only folder stays readable)."""
+    uri = os.fspath(uri)
+    if uri.startswith("file:"):
+        parts = urlsplit(uri)
+        query = [(k, v) for k, values in parse_qs(parts.query).items() for v in values
+                 if k not in ("mode", "immutable")]
+        path = parts.path
+    else:
+        query, path = [], os.path.abspath(uri)
+    query.append(("mode", "ro"))
+    if immutable:
+        query.append(("immutable", "1"))
+    return "file:" + quote(path) + "?" + urlencode(query)
+
+
+def connect_read_only(uri: str, timeout: float) -> sqlite3.Connection:
+    """A read-only connection. A database in WAL mode needs its "-shm" index next to it: in a
+    folder nobody may write (an archive), the database is opened as immutable instead, unless
+    a write-ahead log holds events not yet in the database file."""
+    path = sqlite_path(uri)
+    if path is None:
+        return connect(uri, timeout)
+    conn = connect(read_only_uri(uri), timeout)
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+        return conn
+    except sqlite3.OperationalError as e:
+        conn.close()
+        if "unable to open" not in str(e):
+            raise
+        wal = path + "-wal"
+        if os.path.exists(wal) and os.path.getsize(wal) > 0:
+            raise EwoksError(f"cannot open it read-only: {e}; its write-ahead log {wal!r} holds events not "
+                             "yet in the database", source=path,
+                             hint="Copy the .db file with its -wal file to a folder you can write to and read "
+                                  "the copy.") from None
+    return connect(read_only_uri(uri, immutable=True), timeout)
 
 
 _values = operator.itemgetter(*EVENT_FIELDS)
@@ -115,6 +156,13 @@ class SqliteSink(BufferedSink):
             rows = [_safe_row(e) for e in events]
         _writer(self.uri, self.timeout).insert(rows, events)
 
+    def _open(self) -> None:
+        _writer(self.uri, self.timeout).connection()
+
+    def has_job(self, job_id: str) -> Optional[bool]:
+        """Whether the table has a row of this job (one indexed lookup)."""
+        return _writer(self.uri, self.timeout).has_job(job_id)
+
 
 class _Writer:
     """The connection of this process to one database."""
@@ -145,13 +193,32 @@ class _Writer:
         self.opened_id = file_id(self.path)
         return conn
 
+    def _current(self) -> sqlite3.Connection:
+        """The open connection (called under the lock), reopened when the file was replaced."""
+        if self.conn is not None and self.path and file_id(self.path) != self.opened_id:
+            self._close()  # the file was deleted or replaced: write to the new one
+        if self.conn is None:
+            self.conn = self._open()
+        return self.conn
+
+    def connection(self) -> None:
+        """Open the database now (raises when it cannot be opened and its table created)."""
+        with self.lock:
+            self._current()
+
+    def has_job(self, job_id: str) -> bool:
+        with self.lock:
+            conn = self._current()
+            try:
+                return conn.execute(f"SELECT 1 FROM {TABLE} WHERE job_id = ? LIMIT 1", (str(job_id),)).fetchone() \
+                    is not None
+            except sqlite3.Error:
+                self._close()
+                raise
+
     def insert(self, rows: List[Sequence[Any]], events: List[Any]) -> None:
         with self.lock:
-            if self.conn is not None and self.path and file_id(self.path) != self.opened_id:
-                self._close()  # the file was deleted or replaced: write to the new one
-            conn = self.conn
-            if conn is None:
-                conn = self.conn = self._open()
+            conn = self._current()
             try:
                 try:
                     _insert(conn, rows)
@@ -243,7 +310,7 @@ class SqliteReader:
             if path is not None and not os.path.exists(path):
                 raise EwoksError("event database not found", source=path,
                                  hint="Check the path given to the SQLite event handler.")
-            self._conn = connect(self.uri, self.timeout)
+            self._conn = connect_read_only(self.uri, self.timeout)
         return self._conn
 
     def _columns(self) -> List[str]:
