@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..errors import EventsLostError, EwoksError, node_label
+from ..errors import EventsLostError, EwoksError, name_list, node_label
 from . import output, params
 
 
@@ -138,7 +138,7 @@ def add_show(sub) -> None:
 
 
 def cmd_show(args) -> int:
-    from ..execution.validation import unconnected_inputs
+    from ..execution.validation import unconnected_inputs, undeclared_default_inputs
     from ..graph import compile_graph, load_graph
     from ..task.discovery import resolve_task_class
 
@@ -173,9 +173,14 @@ def cmd_show(args) -> int:
         if missing:
             print("required inputs nothing provides (give them with -p/--pn):")
             for nid, names in missing.items():
-                print(f"  {node_label(nid)}: {', '.join(names)}")
+                print(f"  {node_label(nid)}: {name_list(names, str)}")
         else:
             print("every required input is provided")
+        unused = undeclared_default_inputs(compiled, classes)
+        if unused:
+            print("default inputs the tasks do not declare (never used):")
+            for message in unused:
+                print(f"  {message}")
     return 0
 
 

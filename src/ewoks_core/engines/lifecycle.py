@@ -8,14 +8,16 @@ always emits the end events (finally), then raises the first error.
 from __future__ import annotations
 
 import threading
+import warnings
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 from ..events.delivery import EventDelivery, check_sinks
 from ..events.emitter import EventEmitter, emitter_from_execinfo, job_id_of
 from ..execution import JobState, RunContext, collect_results, nodes_to_keep, parse_outputs
 from ..execution.results import Selection
-from ..execution.validation import check_links_against_tasks, resolve_all_tasks
+from ..execution.validation import check_links_against_tasks, resolve_all_tasks, undeclared_default_inputs
 from ..graph.compiled import CompiledGraph
+from ..graph.validate import check_distinct_labels
 from .base import Engine, EngineOptions, Job
 from .registry import check_capabilities
 
@@ -28,8 +30,12 @@ def prepare_job(engine: Engine, graph: CompiledGraph, *, outputs: Optional[Seque
     """Everything that can be refused is refused here, before any node runs."""
     options = engine.parse_options(dict(engine_options or {}))
     check_capabilities(engine, graph.required_capabilities(), graph)
+    check_distinct_labels(graph.nodes, graph.source)  # after flattening: ("sub", "a") and "sub/a"
     if check_tasks:
-        check_links_against_tasks(graph, resolve_all_tasks(graph))
+        classes = resolve_all_tasks(graph)
+        check_links_against_tasks(graph, classes)
+        for message in undeclared_default_inputs(graph, classes):
+            warnings.warn(message, UserWarning, stacklevel=3)
     selection = parse_outputs(graph, outputs)
     if emitter is None:
         emitter = emitter_from_execinfo(execinfo, engine=engine.name, workflow_id=graph.id)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union
 
 from ..errors import EwoksError
+from ..userfiles import check_input_file
 from .record import Event
 from .sinks.base import EventSink
 
@@ -220,8 +221,12 @@ def _open(source: Source, must_exist: bool) -> Any:
 
     path = sqlite_path(text) if text.startswith("file:") else text
     exists = path is None or os.path.exists(path)
+    if path is not None and not exists and os.path.lexists(path):
+        check_input_file(path, "an event file")  # a broken or looping link: says why
     if must_exist and not exists:
         raise EwoksError("event file not found", source=path)
+    if path is not None and exists:  # a folder, a FIFO, /proc/...: refused before anything reads it
+        check_input_file(path, "an event file")
     if text.startswith("file:"):
         return SqliteReader(text), None
     lower = text.lower()

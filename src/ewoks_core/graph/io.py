@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any, Optional, Sequence, Tuple
 
 from ..errors import GraphFormatError
+from ..nesting import MAX_NESTING
+from ..userfiles import read_bytes
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_YAML_EXPANDED_NODES = 5_000_000
@@ -23,11 +25,14 @@ def read_text(path: Path) -> str:
         raise GraphFormatError("file not found", source=str(path),
                                hint="Check the path (relative paths are resolved from the current directory "
                                     "or root_dir).") from None
+    except OSError as e:  # a path through a file, a name too long, a loop of links...
+        raise GraphFormatError(f"cannot be read: {e.strerror or e}", source=str(path)) from None
     if size > MAX_FILE_BYTES:
         raise GraphFormatError(f"file is {size / 2**20:.0f} MiB, above the {MAX_FILE_BYTES // 2**20} MiB limit "
                                "of a workflow file",
                                source=str(path), hint="Store large data outside the workflow and pass a path or URI.")
-    raw = path.read_bytes()
+    # folders, devices, FIFOs and /proc files are refused; a file growing meanwhile is read up to the limit
+    raw = read_bytes(str(path), MAX_FILE_BYTES, "a workflow file", GraphFormatError)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -47,8 +52,8 @@ def parse_json(text: str, source: str) -> Any:
 
 
 def _too_deep(source: str) -> GraphFormatError:
-    return GraphFormatError("values are nested too deeply to be a workflow", source=source,
-                            hint="A workflow nests a few levels (graph, nodes, inputs); check the file.")
+    return GraphFormatError(f"values are nested deeper than {MAX_NESTING} levels", source=source,
+                            hint="A workflow nests a few levels (graph, nodes, inputs); pass deep data as a file.")
 
 
 def parse_yaml(text: str, source: str) -> Any:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from ..errors import GraphFormatError
+from ..nesting import MAX_NESTING, too_deep, where
 from . import io
 from .schema import CURRENT_VERSION, upgrade_document
 from .validate import normalize_id, validate_document
@@ -128,11 +129,23 @@ def read_source(source: Any, root_dir: Optional[str] = None,
                            hint="Pass a file path, a JSON/YAML string, a dict, a networkx graph or a WorkflowGraph.")
 
 
+def check_nesting(doc: Any, source: Optional[str]) -> None:
+    """Refuse a document nested deeper than MAX_NESTING levels (it could not be copied, converted or printed)."""
+    path = too_deep(doc)
+    if path is not None:
+        raise GraphFormatError(f"values are nested deeper than {MAX_NESTING} levels", source=source,
+                               field=where(path[:4]) + ("..." if len(path) > 4 else ""),
+                               hint="A workflow nests a few levels (graph, nodes, inputs); pass deep data as a file.")
+
+
 def load_graph(source: Any, *, root_dir: Optional[str] = None, root_module: Optional[str] = None) -> WorkflowGraph:
     """Load, upgrade and validate a workflow from a path, string, dict, networkx graph or WorkflowGraph."""
     if isinstance(source, WorkflowGraph):
         return source
+    if isinstance(source, dict):  # before it is copied (recursively)
+        check_nesting(source, None)
     doc, name, base_dir = read_source(source, root_dir, root_module)
+    check_nesting(doc, name)
     upgrade_document(doc, name)
     validate_document(doc, name)
     graph = WorkflowGraph(doc, name, base_dir)

@@ -13,6 +13,7 @@ import mmap
 import os
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
+from ...errors import EwoksError
 from ..record import EVENT_FIELDS, Event
 from ._buffered import BufferedSink
 
@@ -148,29 +149,56 @@ def append(fd: int, data: bytes) -> None:
             fcntl.flock(fd, fcntl.LOCK_UN)
 
 
-def _parse(line: bytes, path: str, lineno: int) -> Optional[Dict[str, Any]]:
+class _Skipped:
+    """Lines of a JSON lines file that are not event objects: counted, reported in one warning."""
+
+    def __init__(self, path: str) -> None:
+        self.path, self.count, self.first = path, 0, ""
+
+    def add(self, lineno: int, reason: str) -> None:
+        self.count += 1
+        if not self.first:
+            self.first = f"line {lineno}: {reason}" if lineno else reason
+
+    def report(self) -> None:
+        if self.count:
+            logger.warning("%s: skipped %d line(s) that are not JSON event objects (first: %s)", self.path,
+                           self.count, self.first)
+
+
+def _parse(line: bytes, lineno: int, skipped: _Skipped) -> Optional[Dict[str, Any]]:
     if not line.strip():
         return None
     try:
         data = json.loads(line)
-    except ValueError as e:
-        logger.warning("%s:%d: skipping a line that is not JSON: %s", path, lineno, e)
+    except (ValueError, RecursionError) as e:
+        skipped.add(lineno, f"not JSON ({type(e).__name__}: {str(e)[:80]})")
         return None
-    if not isinstance(data, dict):
-        logger.warning("%s:%d: skipping a line that is not a JSON object", path, lineno)
+    if not isinstance(data, dict) or not _EVENT_KEYS.intersection(data):
+        skipped.add(lineno, "not an event object")
         return None
     return data
 
 
+_EVENT_KEYS = frozenset(("context", "type", "job_id", "time"))
+
+
 def iter_dicts(path: str) -> Iterator[Dict[str, Any]]:
-    """Event dicts of a JSON lines file, in file order (a last incomplete line is skipped)."""
+    """Event dicts of a JSON lines file, in file order (a last incomplete line is skipped; other lines
+    that are not events are skipped with one warning). A file without any event line is an EwoksError."""
+    skipped, found = _Skipped(path), 0
     with open(path, "rb") as f:
         for lineno, line in enumerate(f, 1):
             if not line.endswith(b"\n"):
-                return  # being written
-            data = _parse(line, path, lineno)
+                break  # being written
+            data = _parse(line, lineno, skipped)
             if data is not None:
+                found += 1
                 yield data
+    if skipped.count and not found:
+        raise EwoksError(f"not a JSON lines event file: none of its lines is an event ({skipped.first})",
+                         source=path, hint="Give a file written by a jsonl event handler, or a .db file.")
+    skipped.report()
 
 
 def read_new(path: str, offset: int) -> Tuple[List[Dict[str, Any]], int]:
@@ -184,7 +212,9 @@ def read_new(path: str, offset: int) -> Tuple[List[Dict[str, Any]], int]:
     except FileNotFoundError:
         return [], 0
     end = chunk.rfind(b"\n") + 1
-    dicts = [d for d in (_parse(line, path, 0) for line in chunk[:end].splitlines()) if d is not None]
+    skipped = _Skipped(path)
+    dicts = [d for d in (_parse(line, 0, skipped) for line in chunk[:end].splitlines()) if d is not None]
+    skipped.report()
     return dicts, offset + end
 
 
