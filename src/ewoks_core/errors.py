@@ -13,6 +13,16 @@ def node_label(node_id: Any) -> str:
     return str(node_id)
 
 
+_CONTROL = {i: f"\\x{i:02x}" for i in range(32) if i != 9}
+_CONTROL.update({10: "\\n", 13: "\\r", 127: "\\x7f"})
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: line breaks and other control characters (from node ids, file names or a
+    task's own message) written as escapes, so that an error is always one line on the terminal."""
+    return text.strip().translate(_CONTROL)
+
+
 MAX_LISTED = 10  # names a message lists before "and N more"
 
 
@@ -64,7 +74,7 @@ class EwoksError(Exception):
         text = (": ".join([", ".join(where), self.message]) if where else self.message)
         if self.hint:
             text += (" " if text.endswith((".", "?", "!", ":")) else ". ") + self.hint
-        return text
+        return one_line(text)
 
 
 class GraphFormatError(EwoksError):

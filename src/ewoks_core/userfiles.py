@@ -24,6 +24,8 @@ def check_input_file(path: str, what: str, error: Type[EwoksError] = EwoksError)
         raise error("file not found", source=path) from None
     except OSError as e:
         raise error(f"cannot be read: {e.strerror or e}", source=path) from None
+    except ValueError as e:  # a NUL character or a lone surrogate
+        raise error(f"is not a valid file name: {e}", source=repr(path)) from None
     if stat.S_ISDIR(info.st_mode):
         raise error(f"is a folder, not {what}", source=path, hint="Give the file inside it.")
     if not stat.S_ISREG(info.st_mode):

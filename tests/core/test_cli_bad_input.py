@@ -281,3 +281,25 @@ def test_unused_workflow_input_names_ten_start_nodes(recwarn):
     execute_graph(doc, inputs=[{"name": "aa", "value": 1}])
     messages = [str(w.message) for w in recwarn if "is not an input of any start node" in str(w.message)]
     assert len(messages) == 1 and "'n9' and 40 more" in messages[0] and "'n10'" not in messages[0]
+
+
+# ---- cases the fuzz test (test_fuzz.py) found, kept as plain regression tests
+
+
+def test_cases_found_by_the_fuzz_test(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("null_graph.json").write_text('{"graph": null, "nodes": [], "links": []}')
+    Path("control.yaml").write_bytes(b"graph: {id: \x91}\n")
+    Path("newline_ids.json").write_text(json.dumps(graph("g", [], [link("a\nb", "c\nd")])))
+    lines = [{"context": "job", "job_id": "no-type"}, {"context": "job", "type": "start", "job_id": ["a", "list"]}]
+    Path("odd.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    for argv, expected_code in ((["show", "/"], 2), (["execute", "null_graph.json"], 2), (["show", "x" * 300], 2),
+                                (["convert", "control.yaml", "out.json"], 2), (["execute", "newline_ids.json"], 2),
+                                (["events", "odd.jsonl"], 0), (["events", "odd.jsonl", "--jobs"], 0)):
+        code, out, err = run(capsys, *argv)
+        assert code == expected_code, (argv, err)
+        if code:
+            one_line(err)
+    for name in ("\ud800", "a\x00b.json"):
+        with pytest.raises(GraphFormatError, match="is not a valid file name"):
+            load_graph(name)

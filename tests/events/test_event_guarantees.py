@@ -318,6 +318,20 @@ def test_archived_events_in_a_read_only_folder_are_readable(tmp_path):
     assert {p.name: p.read_bytes() for p in archive.iterdir()} == before  # nothing written, nothing created
 
 
+def test_reading_creates_no_file_next_to_the_database(tmp_path, capsys):
+    """Found by the fuzz test: a read-only connection to a WAL database left an "-shm" file behind."""
+    from ewoks_core.cli.main import main
+    from ewoks_core.events.sinks.sqlite import close_connections
+
+    db = tmp_path / "events.db"
+    execute_graph(DEMO, execinfo={"job_id": "j", "handlers": [_handler("sqlite", db)]})
+    close_connections()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main(["events", str(db), "--jobs"]) == 0 and main(["events", str(db), "--job", "j"]) == 0
+    assert len(list(read_events(str(db), job_id="j"))) == 16
+    assert sorted(p.name for p in tmp_path.iterdir()) == before == ["events.db"]
+
+
 def test_reader_of_a_live_database_sees_new_events(tmp_path):
     """Read-only connections still follow a database being written (WAL)."""
     from ewoks_core.events.record import Event

@@ -60,9 +60,9 @@ def _check_writable_file(path: str) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)  # the sink would create it too
         writable = os.access(target.parent, os.W_OK) and (not target.exists() or os.access(target, os.W_OK))
-    except OSError as e:
-        raise EwoksError(f"--events {path!r} cannot be written: {e.strerror or e}", field="--events",
-                         hint="Choose a file in a folder you can write to.") from None
+    except (OSError, ValueError) as e:
+        raise EwoksError(f"--events {path!r} cannot be written: {getattr(e, 'strerror', None) or e}",
+                         field="--events", hint="Choose a file in a folder you can write to.") from None
     if not writable:
         raise EwoksError(f"--events {path!r} cannot be written", field="--events",
                          hint="Choose a file in a folder you can write to.")

@@ -162,9 +162,12 @@ def aggregate_jobs(dicts: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Job summaries (see list_jobs) computed from event dicts."""
     jobs: Dict[Any, Dict[str, Any]] = {}
     for data in dicts:
-        job = jobs.get(data.get("job_id"))
+        key = data.get("job_id")
+        if not isinstance(key, (str, int, float, type(None))):  # read from a file: any JSON value
+            key = repr(key)
+        job = jobs.get(key)
         if job is None:
-            job = jobs[data.get("job_id")] = {"job_id": data.get("job_id"), "workflow_id": None, "status": "running",
+            job = jobs[key] = {"job_id": data.get("job_id"), "workflow_id": None, "status": "running",
                                               "start_time": None, "end_time": None, "n_events": 0,
                                               "_first": data.get("time")}
         job["n_events"] += 1
@@ -227,18 +230,19 @@ def _open(source: Source, must_exist: bool) -> Any:
         raise EwoksError("event file not found", source=path)
     if path is not None and exists:  # a folder, a FIFO, /proc/...: refused before anything reads it
         check_input_file(path, "an event file")
+    live = not must_exist  # following: new events must be seen
     if text.startswith("file:"):
-        return SqliteReader(text), None
+        return SqliteReader(text, live=live), None
     lower = text.lower()
     if lower.endswith(_JSONL_EXT):
         return JsonLinesReader(text), None
     if lower.endswith(_SQLITE_EXT):
-        return SqliteReader(text), None
+        return SqliteReader(text, live=live), None
     if exists and not os.path.isdir(text):
         with open(text, "rb") as f:
             head = f.read(16)
         if head.startswith(b"SQLite format 3"):
-            return SqliteReader(text), None
+            return SqliteReader(text, live=live), None
         if head.lstrip()[:1] in (b"{", b""):
             return JsonLinesReader(text), None
     raise EwoksError("unknown event file format", source=text,
@@ -255,7 +259,7 @@ def _sink_reader(sink: EventSink) -> Any:
     if isinstance(sink, JsonLinesSink):
         return JsonLinesReader(sink.path)
     if isinstance(sink, SqliteSink):
-        return SqliteReader(sink.uri)
+        return SqliteReader(sink.uri, live=True)
     if type(sink).__name__ == "RedisSink":
         from .sinks.redis import RedisReader
 

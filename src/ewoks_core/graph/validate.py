@@ -84,8 +84,8 @@ def validate_document(doc: dict, source: Optional[str]) -> None:
                         f"(a {type(node_id).__name__})." if same is not None else
                         did_you_mean(node_label(node_id), labels))
                 raise GraphFormatError(
-                    f"link {node_label(normalize_id(link['source']))} -> {node_label(normalize_id(link['target']))} "
-                    f"refers to unknown node {node_label(node_id)!r}.{hint}",
+                    f"link {node_label(normalize_id(link['source']))!r} -> {node_label(normalize_id(link['target']))!r}"
+                    f" refers to unknown node {node_label(node_id)!r}.{hint}",
                     source=source, field=f"links[{index}].{end}")
 
 

@@ -73,13 +73,19 @@ def read_only_uri(uri: str, immutable: bool = False) -> str:
     return "file:" + quote(path) + "?" + urlencode(query)
 
 
-def connect_read_only(uri: str, timeout: float) -> sqlite3.Connection:
-    """A read-only connection. A database in WAL mode needs its "-shm" index next to it: in a
-    folder nobody may write (an archive), the database is opened as immutable instead, unless
-    a write-ahead log holds events not yet in the database file."""
+def connect_read_only(uri: str, timeout: float, live: bool = False) -> sqlite3.Connection:
+    """A read-only connection that never creates a file next to the database.
+
+    Without a write-ahead log ("-wal") no writer has the database open: it is read as immutable
+    (a WAL database opened read-only would otherwise get a "-shm" index file next to it, left
+    behind). `live` (following a job) or a -wal present: read-only with the writers' index; in a
+    folder nobody may write (an archive) the database is then opened as immutable, unless the
+    write-ahead log holds events not yet in the database file."""
     path = sqlite_path(uri)
     if path is None:
         return connect(uri, timeout)
+    if not live and not os.path.exists(path + "-wal"):
+        return connect(read_only_uri(uri, immutable=True), timeout)
     conn = connect(read_only_uri(uri), timeout)
     try:
         conn.execute("PRAGMA schema_version").fetchone()
@@ -300,8 +306,8 @@ _JOBS_SQL = (f"SELECT job_id, MIN(time), MAX(CASE WHEN context='job' AND type='s
 class SqliteReader:
     """Reads `ewoks_events` of an existing database (used by ewoks_core.events.readers)."""
 
-    def __init__(self, uri: str, timeout: float = 10.0) -> None:
-        self.uri, self.timeout = os.fspath(uri), timeout
+    def __init__(self, uri: str, timeout: float = 10.0, live: bool = False) -> None:
+        self.uri, self.timeout, self.live = os.fspath(uri), timeout, live
         self._conn: Optional[sqlite3.Connection] = None
 
     def _connection(self) -> sqlite3.Connection:
@@ -310,7 +316,7 @@ class SqliteReader:
             if path is not None and not os.path.exists(path):
                 raise EwoksError("event database not found", source=path,
                                  hint="Check the path given to the SQLite event handler.")
-            self._conn = connect_read_only(self.uri, self.timeout)
+            self._conn = connect_read_only(self.uri, self.timeout, self.live)
         return self._conn
 
     def _columns(self) -> List[str]:
