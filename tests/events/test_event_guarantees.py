@@ -19,7 +19,7 @@ import pytest
 
 from ewoks_core import execute_graph
 from ewoks_core.errors import EventSinkError, EventsLostError, EwoksError
-from ewoks_core.events.readers import list_jobs, read_events
+from ewoks_core.events.readers import follow_events, list_jobs, read_events
 from ewoks_core.events.sinks.jsonl import JsonLinesSink
 from ewoks_core.events.sinks.memory import MemorySink
 
@@ -329,6 +329,7 @@ def test_reading_creates_no_file_next_to_the_database(tmp_path, capsys):
     before = sorted(p.name for p in tmp_path.iterdir())
     assert main(["events", str(db), "--jobs"]) == 0 and main(["events", str(db), "--job", "j"]) == 0
     assert len(list(read_events(str(db), job_id="j"))) == 16
+    assert len(list(follow_events(str(db), job_id="j", timeout=10))) == 16
     assert sorted(p.name for p in tmp_path.iterdir()) == before == ["events.db"]
 
 

@@ -230,19 +230,18 @@ def _open(source: Source, must_exist: bool) -> Any:
         raise EwoksError("event file not found", source=path)
     if path is not None and exists:  # a folder, a FIFO, /proc/...: refused before anything reads it
         check_input_file(path, "an event file")
-    live = not must_exist  # following: new events must be seen
     if text.startswith("file:"):
-        return SqliteReader(text, live=live), None
+        return SqliteReader(text), None
     lower = text.lower()
     if lower.endswith(_JSONL_EXT):
         return JsonLinesReader(text), None
     if lower.endswith(_SQLITE_EXT):
-        return SqliteReader(text, live=live), None
+        return SqliteReader(text), None
     if exists and not os.path.isdir(text):
         with open(text, "rb") as f:
             head = f.read(16)
         if head.startswith(b"SQLite format 3"):
-            return SqliteReader(text, live=live), None
+            return SqliteReader(text), None
         if head.lstrip()[:1] in (b"{", b""):
             return JsonLinesReader(text), None
     raise EwoksError("unknown event file format", source=text,
@@ -259,7 +258,7 @@ def _sink_reader(sink: EventSink) -> Any:
     if isinstance(sink, JsonLinesSink):
         return JsonLinesReader(sink.path)
     if isinstance(sink, SqliteSink):
-        return SqliteReader(sink.uri, live=True)
+        return SqliteReader(sink.uri)
     if type(sink).__name__ == "RedisSink":
         from .sinks.redis import RedisReader
 

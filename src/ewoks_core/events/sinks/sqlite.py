@@ -10,6 +10,7 @@ events is inserted in one `BEGIN IMMEDIATE` transaction. One index,
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import operator
 import os
@@ -73,23 +74,35 @@ def read_only_uri(uri: str, immutable: bool = False) -> str:
     return "file:" + quote(path) + "?" + urlencode(query)
 
 
-def connect_read_only(uri: str, timeout: float, live: bool = False) -> sqlite3.Connection:
-    """A read-only connection that never creates a file next to the database.
+def _wal_without_log(path: str) -> bool:
+    """A database in WAL mode whose write-ahead log ("-wal") does not exist: no writer has it open."""
+    if os.path.exists(path + "-wal"):
+        return False
+    try:
+        with open(path, "rb") as f:
+            header = f.read(20)
+    except OSError:
+        return False
+    return header.startswith(b"SQLite format 3") and header[18:19] == b"\x02"
 
-    Without a write-ahead log ("-wal") no writer has the database open: it is read as immutable
-    (a WAL database opened read-only would otherwise get a "-shm" index file next to it, left
-    behind). `live` (following a job) or a -wal present: read-only with the writers' index; in a
-    folder nobody may write (an archive) the database is then opened as immutable, unless the
-    write-ahead log holds events not yet in the database file."""
+
+def connect_read_only(uri: str, timeout: float) -> Tuple[sqlite3.Connection, bool]:
+    """A read-only connection that creates no file next to the database, and whether it is immutable.
+
+    A database in WAL mode that no writer has open (no "-wal") is read as immutable: opened
+    read-only, SQLite would create its "-shm" index next to it and leave it behind (the reader
+    reconnects when a writer appears). Otherwise read-only with the writers' files; in a folder
+    nobody may write (an archive) the database is then immutable, unless the write-ahead log
+    holds events not yet in the database file."""
     path = sqlite_path(uri)
     if path is None:
-        return connect(uri, timeout)
-    if not live and not os.path.exists(path + "-wal"):
-        return connect(read_only_uri(uri, immutable=True), timeout)
+        return connect(uri, timeout), False
+    if _wal_without_log(path):
+        return connect(read_only_uri(uri, immutable=True), timeout), True
     conn = connect(read_only_uri(uri), timeout)
     try:
         conn.execute("PRAGMA schema_version").fetchone()
-        return conn
+        return conn, False
     except sqlite3.OperationalError as e:
         conn.close()
         if "unable to open" not in str(e):
@@ -100,7 +113,7 @@ def connect_read_only(uri: str, timeout: float, live: bool = False) -> sqlite3.C
                              "yet in the database", source=path,
                              hint="Copy the .db file with its -wal file to a folder you can write to and read "
                                   "the copy.") from None
-    return connect(read_only_uri(uri, immutable=True), timeout)
+    return connect(read_only_uri(uri, immutable=True), timeout), True
 
 
 _values = operator.itemgetter(*EVENT_FIELDS)
@@ -306,26 +319,35 @@ _JOBS_SQL = (f"SELECT job_id, MIN(time), MAX(CASE WHEN context='job' AND type='s
 class SqliteReader:
     """Reads `ewoks_events` of an existing database (used by ewoks_core.events.readers)."""
 
-    def __init__(self, uri: str, timeout: float = 10.0, live: bool = False) -> None:
-        self.uri, self.timeout, self.live = os.fspath(uri), timeout, live
+    def __init__(self, uri: str, timeout: float = 10.0) -> None:
+        self.uri, self.timeout = os.fspath(uri), timeout
         self._conn: Optional[sqlite3.Connection] = None
+        self._immutable = False
 
     def _connection(self) -> sqlite3.Connection:
+        path = sqlite_path(self.uri)
+        if self._conn is not None and self._immutable and path and os.path.exists(path + "-wal"):
+            self.close()  # a writer opened the database: read what it writes
         if self._conn is None:
-            path = sqlite_path(self.uri)
             if path is not None and not os.path.exists(path):
                 raise EwoksError("event database not found", source=path,
                                  hint="Check the path given to the SQLite event handler.")
-            self._conn = connect_read_only(self.uri, self.timeout, self.live)
+            self._conn, self._immutable = connect_read_only(self.uri, self.timeout)
         return self._conn
 
-    def _columns(self) -> List[str]:
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Database errors (not a database, a folder, no permission, damaged pages) as one EwoksError."""
         try:
-            present = {row[1] for row in self._connection().execute(f"PRAGMA table_info({TABLE})")}
-        except sqlite3.DatabaseError as e:  # not a database, a folder, no permission...
+            yield
+        except sqlite3.DatabaseError as e:
             raise EwoksError(f"cannot read it as an SQLite event database: {e}",
                              source=sqlite_path(self.uri) or self.uri,
                              hint="Give the .db file an SQLite event handler wrote, or a .jsonl file.") from None
+
+    def _columns(self) -> List[str]:
+        with self._errors():
+            present = {row[1] for row in self._connection().execute(f"PRAGMA table_info({TABLE})")}
         return [name for name in EVENT_FIELDS if name in present]  # ewoks' tables may lack some
 
     def rows(self, filters: Dict[str, Iterable[str]], after_rowid: int = 0) -> Iterator[Tuple[int, Dict[str, Any]]]:
@@ -342,8 +364,14 @@ class SqliteReader:
             where.append(f"{name} IN ({', '.join('?' * len(values))})")
             params.extend(values)
         sql = f"SELECT rowid, {', '.join(columns)} FROM {TABLE} WHERE {' AND '.join(where)} ORDER BY rowid"
-        for row in self._connection().execute(sql, params):
-            yield row[0], _to_dict(columns, row[1:])
+        with self._errors():
+            rows = self._connection().execute(sql, params)
+            while True:
+                chunk = rows.fetchmany(1000)
+                if not chunk:
+                    break
+                for row in chunk:
+                    yield row[0], _to_dict(columns, row[1:])
 
     def dicts(self, filters: Dict[str, Iterable[str]]) -> Iterator[Dict[str, Any]]:
         """Event dicts passing the `field IN values` filters."""
@@ -354,7 +382,9 @@ class SqliteReader:
         if not self._columns():
             return []
         jobs = []
-        for job_id, first, start, end, failed, workflow_id, count in self._connection().execute(_JOBS_SQL):
+        with self._errors():
+            summaries = self._connection().execute(_JOBS_SQL).fetchall()
+        for job_id, first, start, end, failed, workflow_id, count in summaries:
             status = "running" if end is None else ("failed" if failed not in (0, "0", None) else "success")
             jobs.append({"job_id": job_id, "workflow_id": workflow_id, "status": status,
                          "start_time": start or first, "end_time": end, "n_events": count})
@@ -370,4 +400,5 @@ class SqliteReader:
 
     def close(self) -> None:
         if self._conn is not None:
-            self._conn.close()
+            conn, self._conn = self._conn, None
+            conn.close()
