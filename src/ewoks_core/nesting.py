@@ -19,10 +19,25 @@ _CONTAINERS = (dict, list, tuple)
 def too_deep(value: Any, limit: int = MAX_NESTING) -> Optional[List[Any]]:
     """The keys/indices leading to the first list or mapping deeper than `limit` levels, or None.
 
-    Iterative (no recursion, whatever the depth); a self-containing value is too deep too."""
-    if not isinstance(value, _CONTAINERS):
-        return None
-    # (container, depth, path as a linked tuple (key, parent) built only when it is needed)
+    Level by level, without recursion (whatever the depth); a self-containing value is too deep too."""
+    level = [value] if isinstance(value, _CONTAINERS) else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return _path_below(value, limit)
+        deeper = []
+        for item in level:
+            for child in (item.values() if isinstance(item, dict) else item):
+                if isinstance(child, _CONTAINERS):
+                    deeper.append(child)
+        level = deeper
+    return None
+
+
+def _path_below(value: Any, limit: int) -> List[Any]:
+    """The keys to a container at depth limit + 1 (there is one: too_deep found it)."""
+    # (container, depth, path as a linked tuple (key, parent))
     stack: List[Tuple[Any, int, Any]] = [(value, 1, None)]
     while stack:
         item, depth, path = stack.pop()
@@ -32,7 +47,7 @@ def too_deep(value: Any, limit: int = MAX_NESTING) -> Optional[List[Any]]:
         for key, child in children:
             if isinstance(child, _CONTAINERS):
                 stack.append((child, depth + 1, (key, path)))
-    return None
+    return []
 
 
 def _unlink(path: Any) -> List[Any]:

@@ -6,10 +6,11 @@ take, a value its constructor refuses) is one EwoksError naming the entry and wh
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..errors import EwoksError, did_you_mean, name_list
 from .sinks.base import EventSink
@@ -61,23 +62,32 @@ def _sink_class(handler: Dict[str, Any], field: str) -> type:
     return cls
 
 
-def _check_arguments(cls: type, kwargs: Dict[str, Any], label: str, field: str) -> None:
-    """Argument names the constructor does not take, or required ones missing: one line listing them."""
+@functools.lru_cache(maxsize=64)
+def _parameters(cls: type) -> Optional[Tuple[Tuple[str, ...], Tuple[str, ...]]]:
+    """(accepted, required) keyword names of a sink constructor; None when it takes **kwargs or has
+    no signature to check (computed once per class: inspect.signature costs ~50 us)."""
     try:
         parameters = list(inspect.signature(cls).parameters.values())
-    except (TypeError, ValueError):  # no signature to check: the constructor will say
-        return
+    except (TypeError, ValueError):
+        return None
     if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return None
+    named = [p for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    return tuple(p.name for p in named), tuple(p.name for p in named if p.default is p.empty)
+
+
+def _check_arguments(cls: type, kwargs: Dict[str, Any], label: str, field: str) -> None:
+    """Argument names the constructor does not take, or required ones missing: one line listing them."""
+    names = _parameters(cls)
+    if names is None:
         return
-    accepted = [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    accepted, required = names
     for name in kwargs:
         if name not in accepted:
             takes = f"its arguments are {name_list(accepted)}" if accepted else "it takes no arguments"
             raise EwoksError(f"event handler {label!r} takes no argument {name!r}: {takes}."
                              f"{did_you_mean(name, accepted)}", field=field)
-    missing = [p.name for p in parameters if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD,
-                                                                              p.KEYWORD_ONLY)
-               and p.name not in kwargs]
+    missing = [name for name in required if name not in kwargs]
     if missing:
         raise EwoksError(f"event handler {label!r} needs the argument(s) {name_list(missing)}", field=field,
                          hint="Add them as {'name': ..., 'value': ...} to its 'arguments'.")
