@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from .redact import mask_secrets
 
@@ -13,6 +13,29 @@ def node_label(node_id: Any) -> str:
     if isinstance(node_id, (tuple, list)):
         return "/".join(node_label(part) for part in node_id)
     return str(node_id)
+
+
+_CONTROL = {i: f"\\x{i:02x}" for i in range(32) if i != 9}
+_CONTROL.update({10: "\\n", 13: "\\r", 127: "\\x7f"})
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: line breaks and other control characters (from node ids, file names or a
+    task's own message) written as escapes, so that an error is always one line on the terminal."""
+    return text.strip().translate(_CONTROL)
+
+
+MAX_LISTED = 10  # names a message lists before "and N more"
+
+
+def name_list(items: Iterable[Any], render: Callable[[Any], str] = repr, limit: int = MAX_LISTED) -> str:
+    """The items for a message: the first `limit` rendered and comma-separated, then "and N more".
+
+    Every message that names inputs, outputs or nodes uses it, so a fan-in of 1,000 links
+    prints ten names, not a thousand."""
+    items = list(items)
+    shown = ", ".join(render(item) for item in items[:limit])
+    return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
@@ -53,7 +76,7 @@ class EwoksError(Exception):
         text = (": ".join([", ".join(where), self.message]) if where else self.message)
         if self.hint:
             text += (" " if text.endswith((".", "?", "!", ":")) else ". ") + self.hint
-        return mask_secrets(text)  # a URL with a password in any message is printed masked
+        return one_line(mask_secrets(text))  # one line; a URL with a password is printed masked
 
 
 class GraphFormatError(EwoksError):
@@ -124,6 +147,21 @@ class PersistenceError(EwoksError):
 
 class JobFailedError(EwoksError):
     """A job failed while it ran for a reason outside its tasks (e.g. its worker died): exit code 1, not 2."""
+
+
+class EventSinkError(EwoksError):
+    """A requested event handler cannot write at all: the job is refused before its first node runs."""
+
+
+class EventsLostError(JobFailedError):
+    """Events of a job could not all be written to a requested event handler.
+
+    `results`: the workflow's results when it completed anyway (execinfo on_events_lost "raise"),
+    else None (the job was stopped: "fail")."""
+
+    def __init__(self, message: str, *, results: Any = None, **kwargs: Any) -> None:
+        self.results = results
+        super().__init__(message, **kwargs)
 
 
 class RemoteTaskError(Exception):

@@ -156,9 +156,9 @@ def test_link_setting_an_undeclared_input_warns():
 
 
 def test_deeply_nested_documents(tmp_path):
-    with pytest.raises(GraphFormatError, match="nested too deeply"):
+    with pytest.raises(GraphFormatError, match="nested deeper than 100 levels"):
         load_graph(write(tmp_path, "deep.json", "[" * 5000 + "]" * 5000))
-    with pytest.raises(GraphFormatError, match="nested too deeply"):
+    with pytest.raises(GraphFormatError, match="nested deeper than 100 levels"):
         load_graph(write(tmp_path, "deep.yaml", "a: " + "[" * 2000 + "]" * 2000))
 
 

@@ -141,9 +141,9 @@ def test_workflow_name_lookup_and_unreadable_event_files(capsys, tmp_path):
     assert code == 0, err
     (tmp_path / "bad.db").write_text("not a database")
     (tmp_path / "dir.db").mkdir()
-    for name in ("bad.db", "dir.db"):
+    for name, expected in (("bad.db", "cannot read it as an SQLite event database"), ("dir.db", "is a folder")):
         code, _, err = run(capsys, "events", str(tmp_path / name))
-        assert code == 2 and "cannot read it as an SQLite event database" in err
+        assert code == 2 and expected in err
 
 
 def test_events_file_that_cannot_be_written_is_refused_before_running(capsys, tmp_path):

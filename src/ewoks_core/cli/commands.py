@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..errors import EwoksError, node_label
+from ..errors import EventsLostError, EwoksError, name_list, node_label
 from . import output, params
 
 
@@ -20,7 +20,10 @@ def add_execute(sub) -> None:
     p.add_argument("--data-root-uri", default=None, help="persist node outputs here (folder or .h5 file)")
     p.add_argument("--data-scheme", choices=["json", "nexus"], default=None, help="persistence format")
     p.add_argument("--events", default=None, metavar="FILE", help="write events to FILE (.db/.sqlite or .jsonl)")
-    p.add_argument("--job-id", default=None, help="job id of the events (default: random)")
+    p.add_argument("--job-id", default=None, help="job id of the events (default: random; must be new in FILE)")
+    p.add_argument("--on-events-lost", choices=["raise", "fail", "warn"], default=None,
+                   help="when events cannot be written: exit 1 after the run (raise, default), stop the run "
+                        "(fail) or only warn")
     p.add_argument("--root-dir", default=None, help="folder to resolve sub-graph files from")
     p.add_argument("--json", action="store_true", help="print results as one JSON line, arrays in full")
     p.add_argument("--no-progress", action="store_true", help="no live progress line on a terminal")
@@ -57,9 +60,9 @@ def _check_writable_file(path: str) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)  # the sink would create it too
         writable = os.access(target.parent, os.W_OK) and (not target.exists() or os.access(target, os.W_OK))
-    except OSError as e:
-        raise EwoksError(f"--events {path!r} cannot be written: {e.strerror or e}", field="--events",
-                         hint="Choose a file in a folder you can write to.") from None
+    except (OSError, ValueError) as e:
+        raise EwoksError(f"--events {path!r} cannot be written: {getattr(e, 'strerror', None) or e}",
+                         field="--events", hint="Choose a file in a folder you can write to.") from None
     if not writable:
         raise EwoksError(f"--events {path!r} cannot be written", field="--events",
                          hint="Choose a file in a folder you can write to.")
@@ -80,7 +83,7 @@ def cmd_execute(args) -> int:
 
         progress = ConsoleProgress(len(graph.nodes))
         handlers.append(progress)
-    execinfo = {"job_id": args.job_id, "handlers": handlers}
+    execinfo = {"job_id": args.job_id, "handlers": handlers, "on_events_lost": args.on_events_lost}
     varinfo = None
     if args.data_root_uri:
         varinfo = {"root_uri": args.data_root_uri}
@@ -91,13 +94,21 @@ def cmd_execute(args) -> int:
         results = execute_graph(graph, engine=args.engine, inputs=inputs, outputs=outputs,
                                 merge_outputs=args.merge_outputs, varinfo=varinfo, execinfo=execinfo,
                                 load_options={"root_dir": args.root_dir}, **params.engine_options(args.option))
+    except EventsLostError as e:
+        if e.results is not None:  # the workflow completed: its results are printed, then the error (exit 1)
+            _print_results(e.results, args)
+        raise
     finally:
         if progress is not None:
             progress.close()
+    _print_results(results, args)
+    return 0
+
+
+def _print_results(results: dict, args) -> None:
     if not args.merge_outputs:
         results = {node_label(k): v for k, v in results.items()}
     output.print_results(results, args.json)
-    return 0
 
 
 def add_convert(sub) -> None:
@@ -131,7 +142,7 @@ def add_show(sub) -> None:
 
 
 def cmd_show(args) -> int:
-    from ..execution.validation import unconnected_inputs
+    from ..execution.validation import unconnected_inputs, undeclared_default_inputs
     from ..graph import compile_graph, load_graph
     from ..task.discovery import resolve_task_class
 
@@ -166,9 +177,14 @@ def cmd_show(args) -> int:
         if missing:
             print("required inputs nothing provides (give them with -p/--pn):")
             for nid, names in missing.items():
-                print(f"  {node_label(nid)}: {', '.join(names)}")
+                print(f"  {node_label(nid)}: {name_list(names, str)}")
         else:
             print("every required input is provided")
+        unused = undeclared_default_inputs(compiled, classes)
+        if unused:
+            print("default inputs the tasks do not declare (never used):")
+            for message in unused:
+                print(f"  {message}")
     return 0
 
 

@@ -10,7 +10,7 @@ import traceback
 import warnings
 from typing import List, Optional
 
-from ..errors import EwoksError, JobFailedError, MaxIterationsError, TaskFailedError, WorkflowCancelled
+from ..errors import EventsLostError, EwoksError, JobFailedError, MaxIterationsError, TaskFailedError, WorkflowCancelled
 from . import commands, install, workflows
 
 EXIT_USER_ERROR = 2
@@ -52,6 +52,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         with warnings.catch_warnings():
             warnings.showwarning = lambda message, category, *rest: print(f"warning: {message}", file=sys.stderr)
             return int(args.func(args) or 0)
+    except EventsLostError as e:  # the run's event record is incomplete; its results were printed when it completed
+        if verbose:
+            traceback.print_exc()
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_WORKFLOW_FAILED
     except (TaskFailedError, MaxIterationsError, WorkflowCancelled, JobFailedError) as e:
         if verbose:
             traceback.print_exc()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..nesting import capped
+
 MAX_INLINE_ELEMENTS = 20
 MAX_LIST_ITEMS = 8  # longer lists of strings/objects are shortened (--json prints everything)
 
@@ -46,7 +48,9 @@ def full_json(value: Any) -> Any:
 
 
 def print_results(results: Any, as_json: bool) -> None:
-    """Print workflow results (JSON with --json, else a readable summary)."""
+    """Print workflow results (JSON with --json, else a readable summary). Values nested deeper than
+    the loader accepts (ewoks_core.nesting) are shown down to that depth, then as a marker."""
+    results = capped(results)
     if as_json:
         print(json.dumps(full_json(results)))
     else:

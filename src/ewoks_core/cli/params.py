@@ -6,14 +6,22 @@ import json
 from typing import Any, Dict, List, Sequence, Tuple
 
 from ..errors import EwoksError
+from ..nesting import MAX_NESTING, too_deep
 
 
-def parse_value(text: str) -> Any:
+def parse_value(text: str, option: str = "-p") -> Any:
     """JSON if it parses (numbers, true/false/null, lists, dicts, quoted strings), else the string itself."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
+        deep = too_deep(value) is not None
     except (json.JSONDecodeError, ValueError):
         return text
+    except RecursionError:
+        deep = True
+    if deep:
+        raise EwoksError(f"{option} value is nested deeper than {MAX_NESTING} levels", field=option,
+                         hint="Pass deep data in a file and give its path.")
+    return value
 
 
 def split_assignment(text: str, option: str) -> Tuple[Any, Any]:
@@ -22,7 +30,7 @@ def split_assignment(text: str, option: str) -> Tuple[Any, Any]:
     name = name.strip()
     if not sep or not name:
         raise EwoksError(f"{option} {text!r} is not NAME=VALUE", field=option)
-    return (int(name) if name.isdigit() else name), parse_value(value)
+    return (int(name) if name.isdigit() else name), parse_value(value, option)
 
 
 def workflow_inputs(start: Sequence[str], per_node: Sequence[str], every: Sequence[str]) -> List[dict]:

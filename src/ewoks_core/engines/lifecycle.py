@@ -7,19 +7,19 @@ always emits the end events (finally), then raises the first error.
 
 from __future__ import annotations
 
-import logging
 import threading
+import warnings
 from typing import Any, Dict, Optional, Sequence, Tuple
 
-from ..events.emitter import EventEmitter, emitter_from_execinfo
+from ..events.delivery import EventDelivery, check_sinks
+from ..events.emitter import EventEmitter, emitter_from_execinfo, job_id_of
 from ..execution import JobState, RunContext, collect_results, nodes_to_keep, parse_outputs
 from ..execution.results import Selection
-from ..execution.validation import check_links_against_tasks, resolve_all_tasks
+from ..execution.validation import check_links_against_tasks, resolve_all_tasks, undeclared_default_inputs
 from ..graph.compiled import CompiledGraph
+from ..graph.validate import check_distinct_labels
 from .base import Engine, EngineOptions, Job
 from .registry import check_capabilities
-
-logger = logging.getLogger(__name__)
 
 
 def prepare_job(engine: Engine, graph: CompiledGraph, *, outputs: Optional[Sequence[dict]] = None,
@@ -30,11 +30,16 @@ def prepare_job(engine: Engine, graph: CompiledGraph, *, outputs: Optional[Seque
     """Everything that can be refused is refused here, before any node runs."""
     options = engine.parse_options(dict(engine_options or {}))
     check_capabilities(engine, graph.required_capabilities(), graph)
+    check_distinct_labels(graph.nodes, graph.source)  # after flattening: ("sub", "a") and "sub/a"
     if check_tasks:
-        check_links_against_tasks(graph, resolve_all_tasks(graph))
+        classes = resolve_all_tasks(graph)
+        check_links_against_tasks(graph, classes)
+        for message in undeclared_default_inputs(graph, classes):
+            warnings.warn(message, UserWarning, stacklevel=3)
     selection = parse_outputs(graph, outputs)
     if emitter is None:
         emitter = emitter_from_execinfo(execinfo, engine=engine.name, workflow_id=graph.id)
+        check_sinks(emitter, job_id_given=job_id_of(execinfo or {}) is not None)
     ctx = RunContext(str(graph.id), emitter, varinfo or None, cancel_event or threading.Event())
     state = JobState(graph, max_iterations=options.max_iterations, keep_outputs=nodes_to_keep(selection))
     return Job(graph, state, ctx), options, selection
@@ -42,35 +47,28 @@ def prepare_job(engine: Engine, graph: CompiledGraph, *, outputs: Optional[Seque
 
 def run_job(engine: Engine, job: Job, options: EngineOptions, selection: Selection,
             merge_outputs: bool = True) -> Dict[Any, Any]:
-    """Run a prepared job on the engine; return the selected results or raise the job's error."""
+    """Run a prepared job on the engine; return the selected results or raise the job's error.
+    Lost events end the job as execinfo["on_events_lost"] asks (ewoks_core.events.delivery)."""
     emitter = job.ctx.emitter
+    delivery = EventDelivery(emitter, job.ctx.cancel_event)
     emitter.emit("job", "start")
     emitter.emit("workflow", "start")
-    if emitter.enabled:
-        # written now: worker processes write their node events straight to the same files
-        try:
-            emitter.flush()
-        except Exception as exc:  # the sink keeps the events and retries; the job runs
-            logger.warning("job %s: events cannot be written yet: %s", emitter.job_id, exc)
-    error: Optional[BaseException] = None
+    error: Optional[BaseException] = delivery.start()  # a sink that cannot write refuses the job here
     try:
-        engine.run(job, options)
+        if error is None:
+            engine.run(job, options)
     except BaseException as exc:  # KeyboardInterrupt / SystemExit included: end events still go out
         job.ctx.cancel_event.set()
         job.state.fail(exc)
         error = exc
     finally:
-        error = error or job.state.error
+        error = delivery.job_error(error or job.state.error)
         emitter.emit("workflow", "end", error=error)
         emitter.emit("job", "end", error=error)
-        try:
-            emitter.flush()
-            emitter.close()
-        except Exception as exc:  # a sink that cannot write must not turn a good result into an error
-            if error is None:
-                logger.error("job %s: events could not be written: %s", emitter.job_id, exc)
-            else:
-                logger.error("job %s: events could not be written (%s) after the job failed", emitter.job_id, exc)
+        failures = delivery.finish()
     if error is not None:
+        delivery.report_lost(failures, error)
         raise error
-    return collect_results(job.graph, selection, job.state.outputs, merge_outputs)
+    results = collect_results(job.graph, selection, job.state.outputs, merge_outputs)
+    delivery.check_complete(failures, results)
+    return results

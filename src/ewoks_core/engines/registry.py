@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set
 
-from ..errors import CapabilityError, EngineError, did_you_mean, node_label
+from ..errors import CapabilityError, EngineError, did_you_mean, name_list, node_label
 from ..plugins import load, targets
 from .base import Engine
 
@@ -83,7 +83,7 @@ def check_capabilities(engine: Engine, needs: Set[str], graph) -> None:
     able = [info.name for info in list_engines() if info.engine is not None and needs <= info.capabilities]
     detail = ""
     if "cycles" in lacking:
-        detail = f" (nodes {', '.join(repr(node_label(n)) for n in graph.cycle_example()[:5])} form a cycle)"
+        detail = f" (nodes {name_list(map(node_label, graph.cycle_example()))} form a cycle)"
     raise CapabilityError(
         f"engine {engine.name!r} cannot run this graph: it needs {', '.join(sorted(lacking))}{detail}",
         source=graph.source,

@@ -7,27 +7,21 @@ their own emitter from it and write to the same sinks.
 
 from __future__ import annotations
 
-import importlib
 import os
 import traceback
 import uuid
 from typing import Any, Dict, List, Optional, Sequence
 
-from ..errors import EwoksError, node_label
+from ..errors import EwoksError, name_list, node_label
 from ..redact import mask_secrets
+from .handlers import SINK_ALIASES, describe_handler, handler_list, make_sink
 from .record import Event, now_iso
 from .sinks.base import EventSink
 
-# Short names and ewoks' handler class names -> our sink classes
-SINK_ALIASES = {
-    "memory": "ewoks_core.events.sinks.memory.MemorySink",
-    "jsonl": "ewoks_core.events.sinks.jsonl.JsonLinesSink",
-    "sqlite": "ewoks_core.events.sinks.sqlite.SqliteSink",
-    "redis": "ewoks_core.events.sinks.redis.RedisSink",
-    "ewokscore.events.handlers.Sqlite3EwoksEventHandler": "ewoks_core.events.sinks.sqlite.SqliteSink",
-    "ewoksjob.events.handlers.RedisEwoksEventHandler": "ewoks_core.events.sinks.redis.RedisSink",
-    "ewoksjob.events.handlers.Sqlite3EwoksEventHandler": "ewoks_core.events.sinks.sqlite.SqliteSink",
-}
+__all__ = ["EventEmitter", "emitter_from_execinfo", "emitter_from_config", "new_job_id", "make_sink", "SINK_ALIASES",
+           "EVENTS_LOST_POLICIES"]
+
+EVENTS_LOST_POLICIES = ("raise", "fail", "warn")  # execinfo["on_events_lost"], see docs/events.md
 
 
 def new_job_id() -> str:
@@ -35,30 +29,14 @@ def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
-def make_sink(handler: Dict[str, Any]) -> EventSink:
-    """Instantiate one handler entry {"class": ..., "arguments": [{"name":..., "value":...}]}."""
-    if isinstance(handler, EventSink):
-        return handler
-    class_path = SINK_ALIASES.get(handler.get("class", ""), handler.get("class", ""))
-    module_name, _, class_name = class_path.rpartition(".")
-    if not module_name:
-        raise EwoksError(f"event handler class {handler.get('class')!r} is not 'module.Class'",
-                         field="execinfo.handlers",
-                         hint=f"Use one of {sorted(k for k in SINK_ALIASES if '.' not in k)} or an import path.")
-    try:
-        cls = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError) as e:
-        raise EwoksError(f"cannot import event handler {class_path!r}: {e}", field="execinfo.handlers") from e
-    kwargs = {a["name"]: a.get("value") for a in handler.get("arguments", [])}
-    return cls(**kwargs)
-
-
 class EventEmitter:
     """Sends events of one job to its sinks."""
 
     def __init__(self, sinks: Sequence[EventSink] = (), *, job_id: Optional[str] = None, engine: Optional[str] = None,
-                 workflow_id: Any = None, handlers_config: Optional[List[dict]] = None) -> None:
+                 workflow_id: Any = None, handlers_config: Optional[List[dict]] = None,
+                 on_events_lost: str = "raise") -> None:
         self.sinks = list(sinks)
+        self.on_events_lost = on_events_lost
         self.enabled = bool(self.sinks)
         self.job_id = job_id or new_job_id()
         self.engine = engine
@@ -139,20 +117,49 @@ def type_name(error: BaseException) -> str:
 
 def emitter_from_execinfo(execinfo: Optional[dict], *, engine: Optional[str] = None, workflow_id: Any = None,
                           extra_sinks: Sequence[EventSink] = ()) -> EventEmitter:
-    """Build an emitter from ewoks' execinfo: {"job_id": ..., "handlers": [...]}."""
+    """Build an emitter from ewoks' execinfo: {"job_id": ..., "handlers": [...], "on_events_lost": ...}."""
+    if execinfo is not None and not isinstance(execinfo, dict):
+        raise EwoksError(f"execinfo must be a mapping, got {type(execinfo).__name__}", field="execinfo")
     execinfo = execinfo or {}
-    handlers = list(execinfo.get("handlers") or [])
+    handlers = handler_list(execinfo.get("handlers"))
     config = [h for h in handlers if isinstance(h, dict)]
     sinks = []
-    for handler in handlers:
-        sink = make_sink(handler)
+    for index, handler in enumerate(handlers):
+        sink = make_sink(handler, index)
         if isinstance(handler, dict):
             sink._ewoks_owned = True  # type: ignore[attr-defined]
+            sink._ewoks_name = describe_handler(handler)  # type: ignore[attr-defined]
         sinks.append(sink)
     sinks += list(extra_sinks)
-    return EventEmitter(sinks, job_id=execinfo.get("job_id"), engine=engine or execinfo.get("engine"),
+    return EventEmitter(sinks, job_id=job_id_of(execinfo), engine=engine or execinfo.get("engine"),
                         workflow_id=workflow_id if workflow_id is not None else execinfo.get("workflow_id"),
-                        handlers_config=config)
+                        handlers_config=config, on_events_lost=events_lost_policy(execinfo))
+
+
+def job_id_of(execinfo: dict) -> Optional[str]:
+    """execinfo["job_id"] as text (None: a random id is chosen)."""
+    job_id = execinfo.get("job_id")
+    if job_id is None or job_id == "":
+        return None
+    if isinstance(job_id, bool) or not isinstance(job_id, (str, int)):
+        raise EwoksError(f"job id {job_id!r} is not a text or a number", field="execinfo.job_id")
+    return str(job_id)
+
+
+def events_lost_policy(execinfo: dict) -> str:
+    """execinfo["on_events_lost"]: "raise" (default), "fail" or "warn" (see docs/events.md)."""
+    policy = execinfo.get("on_events_lost") or "raise"
+    if policy not in EVENTS_LOST_POLICIES:
+        raise EwoksError(f"on_events_lost {policy!r} is not one of {name_list(EVENTS_LOST_POLICIES)}",
+                         field="execinfo.on_events_lost",
+                         hint="'raise': the job runs to its end, then the call raises; 'fail': the job stops at the "
+                              "first lost event; 'warn': a log message only.")
+    return policy
+
+
+def sink_name(sink: EventSink) -> str:
+    """How messages name a sink: as its handler entry was written, else its repr."""
+    return getattr(sink, "_ewoks_name", None) or describe_handler(sink)
 
 
 def emitter_from_config(config: dict) -> EventEmitter:

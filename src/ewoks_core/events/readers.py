@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union
 
 from ..errors import EwoksError
+from ..userfiles import check_input_file
 from .record import Event
 from .sinks.base import EventSink
 
@@ -161,9 +162,12 @@ def aggregate_jobs(dicts: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Job summaries (see list_jobs) computed from event dicts."""
     jobs: Dict[Any, Dict[str, Any]] = {}
     for data in dicts:
-        job = jobs.get(data.get("job_id"))
+        key = data.get("job_id")
+        if not isinstance(key, (str, int, float, type(None))):  # read from a file: any JSON value
+            key = repr(key)
+        job = jobs.get(key)
         if job is None:
-            job = jobs[data.get("job_id")] = {"job_id": data.get("job_id"), "workflow_id": None, "status": "running",
+            job = jobs[key] = {"job_id": data.get("job_id"), "workflow_id": None, "status": "running",
                                               "start_time": None, "end_time": None, "n_events": 0,
                                               "_first": data.get("time")}
         job["n_events"] += 1
@@ -220,8 +224,12 @@ def _open(source: Source, must_exist: bool) -> Any:
 
     path = sqlite_path(text) if text.startswith("file:") else text
     exists = path is None or os.path.exists(path)
+    if path is not None and not exists and os.path.lexists(path):
+        check_input_file(path, "an event file")  # a broken or looping link: says why
     if must_exist and not exists:
         raise EwoksError("event file not found", source=path)
+    if path is not None and exists:  # a folder, a FIFO, /proc/...: refused before anything reads it
+        check_input_file(path, "an event file")
     if text.startswith("file:"):
         return SqliteReader(text), None
     lower = text.lower()

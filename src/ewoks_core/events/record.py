@@ -49,14 +49,17 @@ class Event:
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "Event":
-        """Rebuild an event from a dict (unknown keys ignored)."""
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        """Rebuild an event from a dict as it was read: unknown keys ignored, missing fields None
+        (not this process's host, pid or time)."""
+        values: Dict[str, Any] = {name: data.get(name) for name in _FIELD_NAMES}
+        return cls(**values)
 
     @property
     def datetime(self) -> datetime:
         return datetime.fromisoformat(self.time)
 
+
+_FIELD_NAMES = tuple(f.name for f in fields(Event))
 
 # the formatted current second (with zone) is reused within that second: [second, format with %06d]
 _SECOND: List[Any] = [-1, ""]

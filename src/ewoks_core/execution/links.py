@@ -5,7 +5,7 @@ from __future__ import annotations
 import traceback
 from typing import Any, Dict, Optional
 
-from ..errors import EwoksError, node_label
+from ..errors import EwoksError, name_list, node_label
 from ..graph.compiled import Link
 from ..task.missing import MISSING
 
@@ -63,7 +63,7 @@ def link_data(link: Link, outputs: Dict[str, Any]) -> Dict[Any, Any]:
         except KeyError:
             raise EwoksError(
                 f"link {node_label(link.source)} -> {node_label(link.target)} maps output {source_output!r}, "
-                f"which the source did not produce (outputs: {sorted(map(str, outputs))})",
+                f"which the source did not produce (outputs: [{name_list(sorted(map(str, outputs)))}])",
                 node_id=link.source, field="data_mapping") from None
         if value is not MISSING:
             data[target_input] = value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Type
 
-from ..errors import EwoksError, GraphFormatError, MissingInputsError, did_you_mean, node_label
+from ..errors import EwoksError, GraphFormatError, MissingInputsError, did_you_mean, name_list, node_label
 from ..graph.compiled import CompiledGraph, node_selector
 from ..task.base import Task
 from ..task.discovery import resolve_task_class
@@ -37,18 +37,20 @@ def check_links_against_tasks(graph: CompiledGraph, classes: Dict[Any, Type[Task
                 raise GraphFormatError(
                     f"link {node_label(link.source)} -> {node_label(link.target)} has a condition on output "
                     f"{condition_output!r} that task {cls.class_registry_name()!r} does not declare (declared: "
-                    f"{sorted(declared)}): it could never be met.{did_you_mean(str(condition_output), declared)}",
+                    f"[{name_list(sorted(declared))}]): it could never be met."
+                    f"{did_you_mean(str(condition_output), declared)}",
                     source=graph.source, field=f"links[{link.index}].conditions")
         for source_output, _ in link.data_mapping:
             if source_output is not None and source_output not in declared:
                 raise GraphFormatError(
                     f"link {node_label(link.source)} -> {node_label(link.target)} maps output {source_output!r} "
-                    f"that task {cls.class_registry_name()!r} does not declare (declared: {sorted(declared)})."
+                    f"that task {cls.class_registry_name()!r} does not declare "
+                    f"(declared: [{name_list(sorted(declared))}])."
                     f"{did_you_mean(str(source_output), declared)}",
                     source=graph.source, field=f"links[{link.index}].data_mapping")
     for nid, missing in unconnected_inputs(graph, classes, check_conflicts=True).items():
         raise MissingInputsError(
-            f"required inputs {missing} of task {classes[nid].class_registry_name()!r} are given by no "
+            f"required inputs [{name_list(missing)}] of task {classes[nid].class_registry_name()!r} are given by no "
             f"default_inputs, workflow input or link", source=graph.source, node_id=nid,
             hint="Pass them with inputs=[{'id': ..., 'name': ..., 'value': ...}] or -p NAME=VALUE.")
 
@@ -66,6 +68,25 @@ def _check_target_inputs(graph: CompiledGraph, link: Any, cls: Type[Task]) -> No
             warnings.warn(f"{where}link {node_label(link.source)} -> {node_label(link.target)} sets input "
                           f"{target_input!r}, which task {cls.class_registry_name()!r} does not declare: the task "
                           f"will not use it.{did_you_mean(target_input, declared)}", UserWarning, stacklevel=4)
+
+
+def undeclared_default_inputs(graph: CompiledGraph, classes: Dict[Any, Type[Task]]) -> List[str]:
+    """Messages for default_inputs of the document that a node's task does not declare: the task never
+    sees them (a typo such as kmaxx for kmax). Workflow inputs are checked by unused_workflow_inputs."""
+    messages = []
+    for nid, node in graph.nodes.items():
+        cls = classes[nid]
+        if cls.accepts_undeclared_inputs():
+            continue
+        declared = cls.input_names()
+        given = [d.get("name") for d in node.attrs.get("default_inputs") or () if isinstance(d, dict)]
+        unknown = [name for name in given if isinstance(name, str) and name not in declared]
+        if unknown:
+            where = f"{graph.source}: " if graph.source else ""
+            messages.append(f"{where}node {node_label(nid)!r}: default input(s) {name_list(unknown)} are not "
+                            f"inputs of task {cls.class_registry_name()!r}: the task will not use them."
+                            f"{did_you_mean(unknown[0], declared)}")
+    return messages
 
 
 def unconnected_inputs(graph: CompiledGraph, classes: Dict[Any, Type[Task]],
@@ -98,7 +119,7 @@ def unconnected_inputs(graph: CompiledGraph, classes: Dict[Any, Type[Task]],
                 if len(sources) > 1 and name in required:
                     raise GraphFormatError(
                         f"required input {name!r} is set by {len(sources)} required links (from "
-                        f"{', '.join(repr(node_label(s)) for s in sources)}): which value wins is ambiguous",
+                        f"{name_list(map(node_label, sources))}): which value wins is ambiguous",
                         source=graph.source, node_id=nid, field="links",
                         hint="Keep one link for that input, or make the others conditional or required: false.")
         missing = sorted(required - given)
@@ -123,7 +144,7 @@ def unused_workflow_inputs(graph: CompiledGraph, classes: Dict[Any, Type[Task]],
         if isinstance(name, str) and not any(name in c.input_names() for c in targets):
             declared = sorted({n for c in targets for n in c.input_names()})
             messages.append(f"workflow input {name!r} is not an input of any start node "
-                            f"({', '.join(map(repr, map(node_label, graph.start_nodes)))})."
+                            f"({name_list(map(node_label, graph.start_nodes))})."
                             f"{did_you_mean(name, declared)}"
                             f" Give inputs of other nodes with --pn NODE:NAME=VALUE or an 'id'.")
     return messages

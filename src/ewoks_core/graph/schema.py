@@ -27,6 +27,8 @@ def upgrade_document(doc: dict, source: Optional[str] = None) -> dict:
     `cache_if_optional`. Neither changes existing content, so upgrading only sets the version.
     """
     graph = doc.setdefault("graph", {})
+    if not isinstance(graph, dict):
+        return doc  # validate_document says what is wrong with it
     version = graph.get("schema_version")
     if version is None:
         return doc  # unversioned documents are read as the current version

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..errors import GraphFormatError, node_label
+from ..errors import GraphFormatError, name_list, node_label
 from . import io
 from .schema import upgrade_document
 from .validate import normalize_id, validate_document
@@ -112,12 +112,12 @@ def _pick_alias(aliases: Dict[Any, Tuple[NodeId, dict]], name: Any, graph_node: 
         if len(aliases) == 1:
             return next(iter(aliases.values()))
         raise GraphFormatError(f"link to/from sub-graph node {node_label(graph_node)!r} needs {field!r}; choose one of "
-                               f"{sorted(map(str, aliases))}", source=source, field=where)
+                               f"[{name_list(sorted(map(str, aliases)))}]", source=source, field=where)
     name = normalize_id(name)
     if name in aliases:
         return aliases[name]
     raise GraphFormatError(f"sub-graph node {node_label(graph_node)!r} has no alias {name!r}; choose one of "
-                           f"{sorted(map(str, aliases))}", source=source, field=where)
+                           f"[{name_list(sorted(map(str, aliases)))}]", source=source, field=where)
 
 
 def _apply_graph_node_inputs(node_id: NodeId, attrs: dict, sub: FlatGraph, nodes: Dict[NodeId, dict], source) -> None:

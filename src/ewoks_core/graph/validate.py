@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterable, List, Optional
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -65,6 +65,7 @@ def validate_document(doc: dict, source: Optional[str]) -> None:
             raise GraphFormatError(f"duplicate node id (also node #{seen[node_id]})", source=source, node_id=node_id,
                                    field="id", hint="Node ids must be unique within a graph.")
         seen[node_id] = index
+    labels = check_distinct_labels(seen, source)
 
     links = doc["links"]
     try:
@@ -78,8 +79,26 @@ def validate_document(doc: dict, source: Optional[str]) -> None:
         for end in ("source", "target"):
             node_id = normalize_id(link[end])
             if node_id not in seen:
+                same = labels.get(node_label(node_id))
+                hint = (f" The node's id is {same!r} (a {type(same).__name__}), not {node_id!r} "
+                        f"(a {type(node_id).__name__})." if same is not None else
+                        did_you_mean(node_label(node_id), labels))
                 raise GraphFormatError(
-                    f"link {node_label(normalize_id(link['source']))} -> {node_label(normalize_id(link['target']))} "
-                    f"refers to unknown node {node_label(node_id)!r}."
-                    f"{did_you_mean(node_label(node_id), map(node_label, seen))}",
+                    f"link {node_label(normalize_id(link['source']))!r} -> {node_label(normalize_id(link['target']))!r}"
+                    f" refers to unknown node {node_label(node_id)!r}.{hint}",
                     source=source, field=f"links[{index}].{end}")
+
+
+def check_distinct_labels(node_ids: Iterable[Any], source: Optional[str]) -> Dict[str, Any]:
+    """Node ids written the same way (1 and "1", ("a", "b") and "a/b") would share results, events and
+    inputs: refused. Returns {written form: node id}."""
+    labels: Dict[str, Any] = {}
+    for node_id in node_ids:
+        label = node_label(node_id)
+        other = labels.setdefault(label, node_id)
+        if other is not node_id and other != node_id:
+            raise GraphFormatError(
+                f"node ids {other!r} and {node_id!r} are both written {label!r}: their results, events and "
+                "inputs would be mixed up", source=source, node_id=node_id, field="id",
+                hint="Give the nodes ids that differ as text.")
+    return labels

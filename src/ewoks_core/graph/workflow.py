@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from ..errors import GraphFormatError
+from ..nesting import MAX_NESTING, too_deep, where
 from . import io
 from .schema import CURRENT_VERSION, upgrade_document
 from .validate import normalize_id, validate_document
@@ -83,19 +84,27 @@ class WorkflowGraph:
 _IMMUTABLE = (str, int, float, bool, type(None))
 
 
-def copy_document(obj: Any) -> Any:
+class NestedTooDeep(Exception):
+    """copy_document() met a list or mapping deeper than MAX_NESTING levels."""
+
+
+def copy_document(obj: Any, _depth: int = 0) -> Any:
     """A deep copy of a workflow document: containers rebuilt, immutable leaves shared, anything
     else (numpy arrays, user objects in default inputs) through copy.deepcopy. ~4x faster than
-    copy.deepcopy on a large graph, which spends its time in the memo of every str and int."""
+    copy.deepcopy on a large graph, which spends its time in the memo of every str and int.
+    Raises NestedTooDeep beyond MAX_NESTING levels (checked while copying: no extra pass)."""
     kind = type(obj)
-    if kind is dict:
-        return {k: copy_document(v) for k, v in obj.items()}
-    if kind is list:
-        return [copy_document(v) for v in obj]
     if kind in _IMMUTABLE:
         return obj
-    if kind is tuple:
-        return tuple(copy_document(v) for v in obj)
+    if kind is dict or kind is list or kind is tuple:
+        if _depth >= MAX_NESTING:
+            raise NestedTooDeep()
+        depth = _depth + 1
+        if kind is dict:
+            return {k: copy_document(v, depth) for k, v in obj.items()}
+        if kind is list:
+            return [copy_document(v, depth) for v in obj]
+        return tuple(copy_document(v, depth) for v in obj)
     return copy.deepcopy(obj)
 
 
@@ -132,11 +141,28 @@ def read_source(source: Any, root_dir: Optional[str] = None,
                            hint="Pass a file path, a JSON/YAML string, a dict, a networkx graph or a WorkflowGraph.")
 
 
+def check_nesting(doc: Any, source: Optional[str]) -> None:
+    """Refuse a document nested deeper than MAX_NESTING levels (it could not be copied, converted or printed)."""
+    path = too_deep(doc)
+    if path is not None:
+        raise GraphFormatError(f"values are nested deeper than {MAX_NESTING} levels", source=source,
+                               field=where(path[:4]) + ("..." if len(path) > 4 else ""),
+                               hint="A workflow nests a few levels (graph, nodes, inputs); pass deep data as a file.")
+
+
 def load_graph(source: Any, *, root_dir: Optional[str] = None, root_module: Optional[str] = None) -> WorkflowGraph:
     """Load, upgrade and validate a workflow from a path, string, dict, networkx graph or WorkflowGraph."""
     if isinstance(source, WorkflowGraph):
         return source
-    doc, name, base_dir = read_source(source, root_dir, root_module)
+    if isinstance(source, dict) and type(source) is not dict:  # copied by copy.deepcopy: check first
+        check_nesting(source, None)
+    try:
+        doc, name, base_dir = read_source(source, root_dir, root_module)
+    except NestedTooDeep:  # a dict: copying it checked its depth
+        check_nesting(source, None)
+        raise
+    if not isinstance(source, dict):  # parsed from a file or a string, or converted
+        check_nesting(doc, name)
     upgrade_document(doc, name)
     validate_document(doc, name)
     graph = WorkflowGraph(doc, name, base_dir)

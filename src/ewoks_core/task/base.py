@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, FrozenSet, Iterable, Mapping, Optional, Tuple
 
-from ..errors import MissingInputsError, TaskInputError
+from ..errors import MissingInputsError, TaskInputError, name_list
 from .missing import MISSING
 
 
@@ -46,7 +46,7 @@ class _Outputs:
 
     def __setattr__(self, name: str, value: Any) -> None:
         if self._allowed is not None and name not in self._allowed:
-            raise AttributeError(f"{name!r} is not a declared output; declared: {sorted(self._allowed)}")
+            raise AttributeError(f"{name!r} is not a declared output; declared: [{name_list(sorted(self._allowed))}]")
         self._values[name] = value
 
     __getitem__ = __getattr__
@@ -110,7 +110,8 @@ class Task:
             outputs |= set(output_model.model_fields)
         overlap = required & optional
         if overlap:
-            raise TypeError(f"{cls.__name__}: inputs {sorted(overlap)} are declared both required and optional")
+            raise TypeError(f"{cls.__name__}: inputs [{name_list(sorted(overlap))}] are declared both required "
+                            "and optional")
         cls._INPUT_NAMES = frozenset(required)
         cls._OPTIONAL_INPUT_NAMES = frozenset(optional)
         cls._OUTPUT_NAMES = frozenset(outputs)
@@ -168,7 +169,7 @@ class Task:
         missing = [name for name in self._INPUT_NAMES if name not in values]
         n_positional = sum(1 for k in values if isinstance(k, int))
         if missing or n_positional < self._N_REQUIRED_POSITIONAL:
-            detail = f"missing required inputs {sorted(missing)}" if missing else \
+            detail = f"missing required inputs [{name_list(sorted(missing))}]" if missing else \
                 f"needs {self._N_REQUIRED_POSITIONAL} positional inputs, got {n_positional}"
             raise MissingInputsError(
                 f"task {self.class_registry_name()!r} {detail}", node_id=node_id,

@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 import weakref
-from typing import Any, Deque, Dict, List
+from typing import Any, Callable, Deque, Dict, List, Optional
 
 from ...redact import mask_secrets
 from .._typing import EventLike
@@ -51,6 +51,9 @@ class BufferedSink(EventSink):
         self._queue: Deque[EventLike] = collections.deque()
         self._lock = threading.Lock()
         self._failing = False
+        self._dropped = 0
+        # called with the exception each time a batch cannot be written (the job's on_events_lost policy)
+        self.on_write_error: Optional[Callable[[BaseException], None]] = None
         _LIVE.add(self)
 
     def emit(self, event: EventLike) -> None:
@@ -83,9 +86,11 @@ class BufferedSink(EventSink):
                 remaining -= len(batch)
                 try:
                     self._write(batch)
-                except BaseException:
+                except BaseException as exc:
                     queue.extendleft(reversed(batch))
-                    _trim(queue)
+                    self._dropped += _trim(queue)
+                    if self.on_write_error is not None:
+                        self.on_write_error(exc)
                     raise
 
     def close(self) -> None:
@@ -99,6 +104,22 @@ class BufferedSink(EventSink):
     def pending(self) -> int:
         """Number of events not written yet."""
         return len(self._queue)
+
+    def dropped(self) -> int:
+        """Number of events dropped because the destination failed for too long (see MAX_PENDING)."""
+        return self._dropped
+
+    def discard_pending(self) -> int:
+        """Forget the events not written yet (a job refused because its sink cannot write); their number."""
+        with self._lock:
+            count = len(self._queue)
+            self._queue.clear()
+            return count
+
+    def check(self) -> None:
+        """Open the file/connection now: raises when the destination cannot be opened for writing."""
+        with self._lock:
+            self._open()
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self._init_args.items())
@@ -122,6 +143,9 @@ class BufferedSink(EventSink):
     # --- subclass API
     def _write(self, events: List[EventLike]) -> None:
         raise NotImplementedError
+
+    def _open(self) -> None:
+        """Open the file/connection if it is not open (called under the lock by check())."""
 
     def _release(self) -> None:
         """Close the file/connection."""
@@ -150,12 +174,14 @@ def _take(queue: Deque[EventLike], n: int) -> List[EventLike]:
     return batch
 
 
-def _trim(queue: Deque[EventLike]) -> None:
+def _trim(queue: Deque[EventLike]) -> int:
+    """Drop the oldest events above MAX_PENDING; their number."""
     excess = len(queue) - MAX_PENDING
     if excess > 0:
         for _ in range(excess):
             queue.popleft()
         logger.error("event destination unavailable: dropped the %d oldest events", excess)
+    return max(excess, 0)
 
 
 def _start_flusher() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from .._typing import EventLike
 
 
@@ -17,3 +19,16 @@ class EventSink:
     def close(self) -> None:
         """Flush and release resources; further emits are an error or ignored."""
         self.flush()
+
+    def check(self) -> None:
+        """Raise (OSError, a database error...) when the destination cannot be opened for writing.
+
+        Called before a job's first node runs; opening what `emit` will write to is enough."""
+
+    def has_job(self, job_id: str) -> Optional[bool]:
+        """Whether the destination already holds events of `job_id` (None: this sink cannot tell)."""
+        return None
+
+    def dropped(self) -> int:
+        """Number of events this sink received and dropped without writing them."""
+        return 0

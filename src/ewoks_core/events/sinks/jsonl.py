@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
+import mmap
 import os
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
+from ...errors import EwoksError
 from ..record import EVENT_FIELDS, Event
 from ._buffered import BufferedSink
 
@@ -23,7 +25,7 @@ except ImportError:  # pragma: no cover - Windows
 logger = logging.getLogger("ewoks_core.events")
 
 _ENCODER = json.JSONEncoder(default=str, ensure_ascii=True)
-_OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+_OPEN_FLAGS = os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def event_dict(event: Any) -> Dict[str, Any]:
@@ -76,11 +78,22 @@ class JsonLinesSink(BufferedSink):
         data = "".join([encode(event_dict(e)) + "\n" for e in events]).encode()
         if self._fd is not None and file_id(self.path) != file_id(self.path, self._fd):
             self._release()  # deleted, moved or rotated: write to the file at `path`
+        self._open()
+        assert self._fd is not None
+        append(self._fd, data)
+
+    def _open(self) -> None:
         if self._fd is None:
             directory = os.path.dirname(os.path.abspath(self.path))
             os.makedirs(directory, exist_ok=True)
-            self._fd = os.open(self.path, _OPEN_FLAGS, 0o666)
-        append(self._fd, data)
+            try:  # read access lets append() repair a line cut by a full disk
+                self._fd = os.open(self.path, _OPEN_FLAGS | os.O_RDWR, 0o666)
+            except PermissionError:
+                self._fd = os.open(self.path, _OPEN_FLAGS | os.O_WRONLY, 0o666)
+
+    def has_job(self, job_id: str) -> Optional[bool]:
+        """Whether a line of the file has this job id (one fast byte search, no JSON parsing)."""
+        return file_has_job(self.path, job_id)
 
     def _release(self) -> None:
         if self._fd is not None:
@@ -97,11 +110,37 @@ class JsonLinesSink(BufferedSink):
                 pass
 
 
+def file_has_job(path: str, job_id: str) -> bool:
+    """Whether the JSON lines file at `path` holds an event of `job_id` (False when it does not exist)."""
+    value = json.dumps(str(job_id)).encode()
+    patterns = (b'"job_id": ' + value, b'"job_id":' + value)
+    try:
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size == 0:
+                return False
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                return any(data.find(pattern) >= 0 for pattern in patterns)
+    except FileNotFoundError:
+        return False
+
+
+def _ends_line(fd: int) -> bool:
+    """Whether the file ends with a newline (or is empty, or cannot be read)."""
+    try:
+        size = os.fstat(fd).st_size
+        return size == 0 or os.pread(fd, 1, size - 1) in (b"\n", b"")
+    except OSError:
+        return True
+
+
 def append(fd: int, data: bytes) -> None:
-    """Append whole lines to an O_APPEND descriptor under an exclusive flock."""
+    """Append whole lines to an O_APPEND descriptor under an exclusive flock. A last line cut by an
+    earlier failed write (a full disk) is ended first, so that it does not swallow the next event."""
     if fcntl is not None:
         fcntl.flock(fd, fcntl.LOCK_EX)
     try:
+        if not _ends_line(fd):
+            data = b"\n" + data
         view = memoryview(data)
         while view:  # one write unless the kernel writes partially (signals, quotas)
             view = view[os.write(fd, view):]
@@ -110,29 +149,56 @@ def append(fd: int, data: bytes) -> None:
             fcntl.flock(fd, fcntl.LOCK_UN)
 
 
-def _parse(line: bytes, path: str, lineno: int) -> Optional[Dict[str, Any]]:
+class _Skipped:
+    """Lines of a JSON lines file that are not event objects: counted, reported in one warning."""
+
+    def __init__(self, path: str) -> None:
+        self.path, self.count, self.first = path, 0, ""
+
+    def add(self, lineno: int, reason: str) -> None:
+        self.count += 1
+        if not self.first:
+            self.first = f"line {lineno}: {reason}" if lineno else reason
+
+    def report(self) -> None:
+        if self.count:
+            logger.warning("%s: skipped %d line(s) that are not JSON event objects (first: %s)", self.path,
+                           self.count, self.first)
+
+
+def _parse(line: bytes, lineno: int, skipped: _Skipped) -> Optional[Dict[str, Any]]:
     if not line.strip():
         return None
     try:
         data = json.loads(line)
-    except ValueError as e:
-        logger.warning("%s:%d: skipping a line that is not JSON: %s", path, lineno, e)
+    except (ValueError, RecursionError) as e:
+        skipped.add(lineno, f"not JSON ({type(e).__name__}: {str(e)[:80]})")
         return None
-    if not isinstance(data, dict):
-        logger.warning("%s:%d: skipping a line that is not a JSON object", path, lineno)
+    if not isinstance(data, dict) or not _EVENT_KEYS.intersection(data):
+        skipped.add(lineno, "not an event object")
         return None
     return data
 
 
+_EVENT_KEYS = frozenset(("context", "type", "job_id", "time"))
+
+
 def iter_dicts(path: str) -> Iterator[Dict[str, Any]]:
-    """Event dicts of a JSON lines file, in file order (a last incomplete line is skipped)."""
+    """Event dicts of a JSON lines file, in file order (a last incomplete line is skipped; other lines
+    that are not events are skipped with one warning). A file without any event line is an EwoksError."""
+    skipped, found = _Skipped(path), 0
     with open(path, "rb") as f:
         for lineno, line in enumerate(f, 1):
             if not line.endswith(b"\n"):
-                return  # being written
-            data = _parse(line, path, lineno)
+                break  # being written
+            data = _parse(line, lineno, skipped)
             if data is not None:
+                found += 1
                 yield data
+    if skipped.count and not found:
+        raise EwoksError(f"not a JSON lines event file: none of its lines is an event ({skipped.first})",
+                         source=path, hint="Give a file written by a jsonl event handler, or a .db file.")
+    skipped.report()
 
 
 def read_new(path: str, offset: int) -> Tuple[List[Dict[str, Any]], int]:
@@ -146,7 +212,9 @@ def read_new(path: str, offset: int) -> Tuple[List[Dict[str, Any]], int]:
     except FileNotFoundError:
         return [], 0
     end = chunk.rfind(b"\n") + 1
-    dicts = [d for d in (_parse(line, path, 0) for line in chunk[:end].splitlines()) if d is not None]
+    skipped = _Skipped(path)
+    dicts = [d for d in (_parse(line, 0, skipped) for line in chunk[:end].splitlines()) if d is not None]
+    skipped.report()
     return dicts, offset + end
 
 

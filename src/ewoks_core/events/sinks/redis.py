@@ -102,6 +102,13 @@ class RedisSink(BufferedSink):
             pipe.zremrangebyscore(keys.jobs, "-inf", now - ttl)
         pipe.execute()
 
+    def _open(self) -> None:
+        _shared_client(self.url, self.timeout).ping()
+
+    def has_job(self, job_id: str) -> Optional[bool]:
+        """Whether the job's event list exists (jobs older than `ttl` are forgotten)."""
+        return bool(_shared_client(self.url, self.timeout).exists(self.keys.events(job_id)))
+
 
 _CLIENTS: Dict[Tuple[str, float], Any] = {}
 _CLIENTS_LOCK = threading.Lock()

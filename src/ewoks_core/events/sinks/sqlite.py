@@ -10,6 +10,7 @@ events is inserted in one `BEGIN IMMEDIATE` transaction. One index,
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import operator
 import os
@@ -18,7 +19,7 @@ import threading
 import time
 from collections import OrderedDict
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from ...errors import EwoksError
 from ..record import EVENT_FIELDS
@@ -54,6 +55,65 @@ def connect(uri: str, timeout: float) -> sqlite3.Connection:
                            check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
     return conn
+
+
+def read_only_uri(uri: str, immutable: bool = False) -> str:
+    """A "file:" URI opening the database of a path or URI read-only (readers never write, and
+    an archived database in a read-only folder stays readable)."""
+    uri = os.fspath(uri)
+    if uri.startswith("file:"):
+        parts = urlsplit(uri)
+        query = [(k, v) for k, values in parse_qs(parts.query).items() for v in values
+                 if k not in ("mode", "immutable")]
+        path = parts.path
+    else:
+        query, path = [], os.path.abspath(uri)
+    query.append(("mode", "ro"))
+    if immutable:
+        query.append(("immutable", "1"))
+    return "file:" + quote(path) + "?" + urlencode(query)
+
+
+def _wal_without_log(path: str) -> bool:
+    """A database in WAL mode whose write-ahead log ("-wal") does not exist: no writer has it open."""
+    if os.path.exists(path + "-wal"):
+        return False
+    try:
+        with open(path, "rb") as f:
+            header = f.read(20)
+    except OSError:
+        return False
+    return header.startswith(b"SQLite format 3") and header[18:19] == b"\x02"
+
+
+def connect_read_only(uri: str, timeout: float) -> Tuple[sqlite3.Connection, bool]:
+    """A read-only connection that creates no file next to the database, and whether it is immutable.
+
+    A database in WAL mode that no writer has open (no "-wal") is read as immutable: opened
+    read-only, SQLite would create its "-shm" index next to it and leave it behind (the reader
+    reconnects when a writer appears). Otherwise read-only with the writers' files; in a folder
+    nobody may write (an archive) the database is then immutable, unless the write-ahead log
+    holds events not yet in the database file."""
+    path = sqlite_path(uri)
+    if path is None:
+        return connect(uri, timeout), False
+    if _wal_without_log(path):
+        return connect(read_only_uri(uri, immutable=True), timeout), True
+    conn = connect(read_only_uri(uri), timeout)
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+        return conn, False
+    except sqlite3.OperationalError as e:
+        conn.close()
+        if "unable to open" not in str(e):
+            raise
+        wal = path + "-wal"
+        if os.path.exists(wal) and os.path.getsize(wal) > 0:
+            raise EwoksError(f"cannot open it read-only: {e}; its write-ahead log {wal!r} holds events not "
+                             "yet in the database", source=path,
+                             hint="Copy the .db file with its -wal file to a folder you can write to and read "
+                                  "the copy.") from None
+    return connect(read_only_uri(uri, immutable=True), timeout), True
 
 
 _values = operator.itemgetter(*EVENT_FIELDS)
@@ -115,6 +175,13 @@ class SqliteSink(BufferedSink):
             rows = [_safe_row(e) for e in events]
         _writer(self.uri, self.timeout).insert(rows, events)
 
+    def _open(self) -> None:
+        _writer(self.uri, self.timeout).connection()
+
+    def has_job(self, job_id: str) -> Optional[bool]:
+        """Whether the table has a row of this job (one indexed lookup)."""
+        return _writer(self.uri, self.timeout).has_job(job_id)
+
 
 class _Writer:
     """The connection of this process to one database."""
@@ -145,13 +212,32 @@ class _Writer:
         self.opened_id = file_id(self.path)
         return conn
 
+    def _current(self) -> sqlite3.Connection:
+        """The open connection (called under the lock), reopened when the file was replaced."""
+        if self.conn is not None and self.path and file_id(self.path) != self.opened_id:
+            self._close()  # the file was deleted or replaced: write to the new one
+        if self.conn is None:
+            self.conn = self._open()
+        return self.conn
+
+    def connection(self) -> None:
+        """Open the database now (raises when it cannot be opened and its table created)."""
+        with self.lock:
+            self._current()
+
+    def has_job(self, job_id: str) -> bool:
+        with self.lock:
+            conn = self._current()
+            try:
+                return conn.execute(f"SELECT 1 FROM {TABLE} WHERE job_id = ? LIMIT 1", (str(job_id),)).fetchone() \
+                    is not None
+            except sqlite3.Error:
+                self._close()
+                raise
+
     def insert(self, rows: List[Sequence[Any]], events: List[Any]) -> None:
         with self.lock:
-            if self.conn is not None and self.path and file_id(self.path) != self.opened_id:
-                self._close()  # the file was deleted or replaced: write to the new one
-            conn = self.conn
-            if conn is None:
-                conn = self.conn = self._open()
+            conn = self._current()
             try:
                 try:
                     _insert(conn, rows)
@@ -236,23 +322,32 @@ class SqliteReader:
     def __init__(self, uri: str, timeout: float = 10.0) -> None:
         self.uri, self.timeout = os.fspath(uri), timeout
         self._conn: Optional[sqlite3.Connection] = None
+        self._immutable = False
 
     def _connection(self) -> sqlite3.Connection:
+        path = sqlite_path(self.uri)
+        if self._conn is not None and self._immutable and path and os.path.exists(path + "-wal"):
+            self.close()  # a writer opened the database: read what it writes
         if self._conn is None:
-            path = sqlite_path(self.uri)
             if path is not None and not os.path.exists(path):
                 raise EwoksError("event database not found", source=path,
                                  hint="Check the path given to the SQLite event handler.")
-            self._conn = connect(self.uri, self.timeout)
+            self._conn, self._immutable = connect_read_only(self.uri, self.timeout)
         return self._conn
 
-    def _columns(self) -> List[str]:
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Database errors (not a database, a folder, no permission, damaged pages) as one EwoksError."""
         try:
-            present = {row[1] for row in self._connection().execute(f"PRAGMA table_info({TABLE})")}
-        except sqlite3.DatabaseError as e:  # not a database, a folder, no permission...
+            yield
+        except sqlite3.DatabaseError as e:
             raise EwoksError(f"cannot read it as an SQLite event database: {e}",
                              source=sqlite_path(self.uri) or self.uri,
                              hint="Give the .db file an SQLite event handler wrote, or a .jsonl file.") from None
+
+    def _columns(self) -> List[str]:
+        with self._errors():
+            present = {row[1] for row in self._connection().execute(f"PRAGMA table_info({TABLE})")}
         return [name for name in EVENT_FIELDS if name in present]  # ewoks' tables may lack some
 
     def rows(self, filters: Mapping[str, Iterable[str]], after_rowid: int = 0) -> Iterator[Tuple[int, Dict[str, Any]]]:
@@ -269,8 +364,14 @@ class SqliteReader:
             where.append(f"{name} IN ({', '.join('?' * len(values))})")
             params.extend(values)
         sql = f"SELECT rowid, {', '.join(columns)} FROM {TABLE} WHERE {' AND '.join(where)} ORDER BY rowid"
-        for row in self._connection().execute(sql, params):
-            yield row[0], _to_dict(columns, row[1:])
+        with self._errors():
+            rows = self._connection().execute(sql, params)
+            while True:
+                chunk = rows.fetchmany(1000)
+                if not chunk:
+                    break
+                for row in chunk:
+                    yield row[0], _to_dict(columns, row[1:])
 
     def dicts(self, filters: Dict[str, Iterable[str]]) -> Iterator[Dict[str, Any]]:
         """Event dicts passing the `field IN values` filters."""
@@ -281,7 +382,9 @@ class SqliteReader:
         if not self._columns():
             return []
         jobs = []
-        for job_id, first, start, end, failed, workflow_id, count in self._connection().execute(_JOBS_SQL):
+        with self._errors():
+            summaries = self._connection().execute(_JOBS_SQL).fetchall()
+        for job_id, first, start, end, failed, workflow_id, count in summaries:
             status = "running" if end is None else ("failed" if failed not in (0, "0", None) else "success")
             jobs.append({"job_id": job_id, "workflow_id": workflow_id, "status": status,
                          "start_time": start or first, "end_time": end, "n_events": count})
@@ -297,4 +400,5 @@ class SqliteReader:
 
     def close(self) -> None:
         if self._conn is not None:
-            self._conn.close()
+            conn, self._conn = self._conn, None
+            conn.close()
