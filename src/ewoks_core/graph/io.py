@@ -141,7 +141,7 @@ def find_workflow_file(name: str, dirs: Sequence[Optional[str]] = (None,), root_
     nowhere, the path as given (reading it then says "file not found")."""
     for d in dirs:
         p = resolve_path(name, d)
-        if _is_file(p):
+        if is_file(p):
             return p
     if root_module:
         import importlib.resources
@@ -169,12 +169,12 @@ def resolve_path(name: str, root_dir: Optional[str] = None) -> Path:
         if not p.suffix and p.name:  # "/" and ".." have no name to add a suffix to
             candidates.extend(p.with_suffix(s) for s in JSON_SUFFIXES + YAML_SUFFIXES + OWS_SUFFIXES)
     for p in candidates:
-        if _is_file(p):
+        if is_file(p):
             return p
     return candidates[0]
 
 
-def _is_file(path: Path) -> bool:
+def is_file(path: Path) -> bool:
     """Path.is_file(), False for names the system refuses (too long, a loop of links): reading says why."""
     try:
         return path.is_file()

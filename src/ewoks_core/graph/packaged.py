@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
 from ..errors import GraphFormatError
+from .io import is_file
 
 GROUP = "ewoks.workflows"
 EXTENSIONS = (".json", ".yaml")  # ewoks' order: a name with both files is the JSON one
@@ -76,7 +77,7 @@ def find_packaged_workflow(name: str) -> Optional[Path]:
             continue
         for ext in EXTENSIONS:
             candidate = folder / (parts[-1] + ext)
-            if candidate.is_file():
+            if is_file(candidate):
                 return candidate
     return None
 

@@ -125,7 +125,7 @@ def read_source(source: Any, root_dir: Optional[str] = None,
         return source.to_dict(), source.source, source.base_dir
     if isinstance(source, Path) or (isinstance(source, str) and io.looks_like_path(source)):
         path = io.find_workflow_file(str(source), [root_dir, None] if root_dir else [None], root_module)
-        if isinstance(source, str) and not path.is_file():  # a workflow shipped by a package (ewoks.workflows)
+        if isinstance(source, str) and not io.is_file(path):  # a workflow shipped by a package (ewoks.workflows)
             from .packaged import resolve_workflow_name
 
             path = resolve_workflow_name(source, path)
