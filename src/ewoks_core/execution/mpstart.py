@@ -29,7 +29,7 @@ from typing import Any, Iterable, List, Sequence
 logger = logging.getLogger(__name__)
 
 _ENV = "EWOKS_FORKSERVER_PRELOAD"
-PRELOAD = ["ewoks_core.execution.mpstart", "ewoks_core", "ewoks_core.execution", "numpy"]
+PRELOAD = ["ewoks_core.execution.mpstart", "ewoks_core", "ewoks_core.execution", "ewoks_core.execution.remote", "numpy"]
 _LOCK = threading.Lock()
 
 
