@@ -2,7 +2,7 @@
 that has the imports loaded.
 
 Forking the calling process itself (Linux's default) copies a process full of threads
-(scheduler, event flusher, pypushflow actors): a child forked while another thread holds a
+(the driver's timer, pool threads, the event flusher): a child forked while another thread holds a
 lock can deadlock. A forkserver forks from a small single-threaded server instead.
 
 With the `forkserver` start method every pool process is forked from one server
