@@ -112,3 +112,44 @@ def test_caller_cancel_event_is_read_not_set():
     with pytest.raises(WorkflowCancelled, match="timed out"):
         execute_graph(graph("s", [node("s", "Sleep", {"seconds": 10})], []), cancel_event=unset, timeout=0.2)
     assert not unset.is_set()  # the timeout cancelled the job, not the caller's event
+
+
+def test_second_sigterm_abandons_running_tasks(tmp_path):
+    """The first SIGTERM cancels (the task ignores it); the second one does not wait for it.
+    (Signals from outside the process, Ctrl-C twice included: the behaviour kit.)"""
+    import os
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ewoks_core.engines.backends import ThreadBackend
+    from ewoks_core.errors import WorkflowCancelled
+
+    class Threads(Engine):
+        name = "threads-here"
+        capabilities = frozenset({"dag", "parallel"})
+
+        def run(self, job, options):
+            pool = ThreadPoolExecutor(2)
+            drive(job, options, ThreadBackend(job, pool.submit, lambda abort: pool.shutdown(wait=not abort)))
+
+    before = signal.getsignal(signal.SIGTERM)
+    sink = MemorySink()
+
+    def send_twice():
+        deadline = time.monotonic() + 30
+        while not (any(e.context == "node" for e in sink.events) and signal.getsignal(signal.SIGTERM) is not before):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        for _ in range(2):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.2)
+
+    thread = threading.Thread(target=send_twice)
+    thread.start()
+    t0 = time.monotonic()
+    with pytest.raises(WorkflowCancelled, match="stopped by SIGTERM"):
+        execute_graph(graph("stubborn", [node("s", "time.sleep", {0: 3}, task_type="method")], []),
+                      engine=Threads(), kill_timeout=None, execinfo={"handlers": [sink]})
+    thread.join()
+    assert time.monotonic() - t0 < 2.5  # not the 3 s of the task, nor for ever (kill_timeout=None)
+    assert [(e.type, bool(e.error)) for e in sink.events if e.context == "node"] == [("start", False), ("end", True)]

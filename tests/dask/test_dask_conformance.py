@@ -27,11 +27,16 @@ def test_conformance(case, scheduler, tmp_path):
 # what each scheduler offers beyond the engine's capabilities (see ewoks_core.testing.behaviours)
 TRAITS = {"sync": set(), "threads": {"abandons"}, "processes": {"worker_processes", "abandons"},
           "cluster": {"abandons"}}
+# sync and threads run on the core's inline and thread backends, whose reaction to signals the
+# sequential and ppf thread engines check already (each case starts `ewoks execute`: seconds)
+SIGNALLED = {"processes", "cluster"}
 
 
 @pytest.mark.parametrize("behaviour", BEHAVIOURS, ids=lambda b: b.name)
 @pytest.mark.parametrize("name", list(TRAITS))
 def test_behaviour(behaviour, name, tmp_path, request):
+    if behaviour.stop.startswith("sig") and name not in SIGNALLED:
+        pytest.skip("the same backend as the sequential (sync) or ppf thread (threads) engine: checked there")
     scheduler = name
     if name == "cluster":  # the session's cluster: its client here, its address for `ewoks execute`
         client = request.getfixturevalue("dask_client")

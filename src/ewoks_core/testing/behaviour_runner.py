@@ -122,7 +122,7 @@ def _check_command(behaviour: Behaviour, engine: Any, tmp_path: Path, options: D
         for _ in range(2 if behaviour.stop.endswith("_twice") else 1):
             if behaviour.stop.startswith("sigint"):  # Ctrl-C in a terminal: the whole process group
                 os.killpg(proc.pid, signal.SIGINT)
-            else:
+            else:  # a service manager stops the service
                 proc.send_signal(signal.SIGTERM)
             time.sleep(0.5)
         out, err = proc.communicate(timeout=behaviour.within + 30)
