@@ -194,8 +194,8 @@ def fixed_cost_rows(repeat: int) -> List[Row]:
 
 def _warm_worker() -> None:
     """Import what the nodes need once per worker (not part of any measurement)."""
+    import ewoks_core.execution.remote  # noqa: F401
     import ewoks_core.testing.tasks  # noqa: F401
-    import ewoks_dask.worker  # noqa: F401
 
 
 def print_table(rows: List[Row]) -> None:

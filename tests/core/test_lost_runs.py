@@ -54,6 +54,14 @@ def test_run_without_mark_gets_its_end_only(tmp_path):
     assert _marks(owned) == _marks(local) == [("end", True)]
 
 
+def test_remote_run_without_mark_gets_its_start_in_sinks_of_this_process(tmp_path):
+    # e.g. a distributed worker: sink objects here only get a run's events with its outcome
+    ctx, node, _, owned, local = _setup(tmp_path)
+    report_lost(node, NodeRun("n", {}), ctx, "test cluster", ConnectionError("gone"), remote=True)
+    assert _marks(owned) == [("end", True)]
+    assert _marks(local) == [("start", None), ("end", True)]
+
+
 def test_marks_are_cleared_when_the_run_returns(tmp_path):
     marks = StartMarks()
     run = marks.assign(NodeRun("n", {}))

@@ -32,8 +32,8 @@ def dask_client() -> Iterator[Any]:
 def _warm_up() -> None:
     import ewoks_dask_test_tasks  # noqa: F401
 
+    import ewoks_core.execution.remote  # noqa: F401
     import ewoks_core.testing.tasks  # noqa: F401
-    import ewoks_dask.worker  # noqa: F401
 
 
 @pytest.fixture(params=["sync", "threads", "processes", "cluster"])

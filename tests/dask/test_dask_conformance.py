@@ -1,4 +1,5 @@
-"""The conformance kit on every dask scheduler: DAGs match the reference, cyclic graphs are refused."""
+"""The conformance kit on every dask scheduler: DAGs match the reference, cyclic graphs are refused,
+and runs stop as on every engine (timeouts, cancel, Ctrl-C, SIGTERM, killed workers)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from _dask_support import jsonl_execinfo
 
 from ewoks_core import execute_graph
 from ewoks_core.errors import CapabilityError
-from ewoks_core.testing import CASES, check_case
+from ewoks_core.testing import BEHAVIOURS, CASES, check_behaviour, check_case
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
@@ -21,6 +22,26 @@ def test_conformance(case, scheduler, tmp_path):
     message = str(info.value)
     assert "cycle" in message and ("'sequential'" in message or "'ppf'" in message), message
     assert not events.exists(), "a refused graph must not start"
+
+
+# what each scheduler offers beyond the engine's capabilities (see ewoks_core.testing.behaviours)
+TRAITS = {"sync": set(), "threads": {"abandons"}, "processes": {"worker_processes", "abandons"},
+          "cluster": {"abandons"}}
+# sync and threads run on the core's inline and thread backends, whose reaction to signals the
+# sequential and ppf thread engines check already (each case starts `ewoks execute`: seconds)
+SIGNALLED = {"processes", "cluster"}
+
+
+@pytest.mark.parametrize("behaviour", BEHAVIOURS, ids=lambda b: b.name)
+@pytest.mark.parametrize("name", list(TRAITS))
+def test_behaviour(behaviour, name, tmp_path, request):
+    if behaviour.stop.startswith("sig") and name not in SIGNALLED:
+        pytest.skip("the same backend as the sequential (sync) or ppf thread (threads) engine: checked there")
+    scheduler = name
+    if name == "cluster":  # the session's cluster: its client here, its address for `ewoks execute`
+        client = request.getfixturevalue("dask_client")
+        scheduler = client.scheduler.address if behaviour.stop.startswith("sig") else client
+    check_behaviour(behaviour, "dask", tmp_path, traits=TRAITS[name], scheduler=scheduler, n_workers=2)
 
 
 @pytest.mark.slow

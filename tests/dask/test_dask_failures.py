@@ -11,7 +11,7 @@ import pytest
 from _dask_support import T, children_pids, jsonl_execinfo, node_marks, read_events
 
 from ewoks_core import execute_graph
-from ewoks_core.errors import TaskFailedError, WorkflowCancelled
+from ewoks_core.errors import TaskFailedError
 from ewoks_core.testing.builders import graph, link, node
 
 
@@ -24,44 +24,11 @@ def failing_doc(tmp_path, wait=30):
                  [link("slow", "after", {"value": "a"})])
 
 
-@pytest.mark.parametrize("parallel", ["threads", "processes", "cluster"])
-def test_failure_lets_running_tasks_finish(parallel, tmp_path, request):
-    scheduler = request.getfixturevalue("dask_client") if parallel == "cluster" else parallel
-    path = tmp_path / "events.jsonl"
-    with pytest.raises(TaskFailedError) as info:
-        execute_graph(failing_doc(tmp_path), engine="dask", scheduler=scheduler, n_workers=2,
-                      execinfo=jsonl_execinfo(path))
-    error = info.value
-    assert error.node_id == "bad" and "failed on purpose" in str(error)
-    assert type(error.__cause__).__name__ in ("ValueError", "RemoteTaskError")
-    events = read_events(path)
-    assert node_marks(events) == {"bad": ["start", "end!"], "slow": ["start", "end"]}
-    assert events[-1]["context"] == "job" and events[-1]["error"] is True
-    assert "failed on purpose" in events[-1]["error_message"]
-
-
-def test_failure_on_sync_starts_nothing_after(tmp_path):
-    """sync runs 'bad' first (graph order); 'slow' was ready too but must not start after the failure."""
-    path = tmp_path / "events.jsonl"
-    with pytest.raises(TaskFailedError):
-        execute_graph(failing_doc(tmp_path, wait=0.1), engine="dask", scheduler="sync", execinfo=jsonl_execinfo(path))
-    assert node_marks(read_events(path)) == {"bad": ["start", "end!"]}
-
-
-def test_timeout_cancels_running_tasks(scheduler, tmp_path):
-    doc = graph("slow", [node("s", "Sleep", {"seconds": 60, "value": 1}), node("t", "SumTask", {"b": 1})],
-                [link("s", "t", {"value": "a"})])
-    path = tmp_path / "events.jsonl"
-    t0 = time.monotonic()
-    with pytest.raises(WorkflowCancelled, match="timed out"):
-        execute_graph(doc, engine="dask", scheduler=scheduler, timeout=1, execinfo=jsonl_execinfo(path))
-    assert time.monotonic() - t0 < 10
-    assert node_marks(read_events(path)) == {"s": ["start", "end!"]}  # the task saw self.cancelled
-
-
-@pytest.mark.parametrize("parallel", ["threads", "processes", pytest.param("cluster", marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("parallel", ["cluster"])
 def test_keyboard_interrupt_stops_and_cleans_up(parallel, tmp_path):
-    """Ctrl-C (here after 1 s: while a LocalCluster starts, or while the node runs) leaves nothing behind."""
+    """Ctrl-C while a LocalCluster for the run starts (here after 1 s) leaves nothing behind.
+    (Ctrl-C while nodes run: the behaviour kit, test_dask_conformance.py.)"""
     doc = graph("interrupted", [node("s", "Sleep", {"seconds": 60})], [])
     path = tmp_path / "events.jsonl"
     before = children_pids()
@@ -121,9 +88,9 @@ if __name__ == "__main__":
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
+@pytest.mark.parametrize("sig", ["SIGKILL"])
 def test_terminated_caller_leaves_no_process(sig, tmp_path):
-    """SIGTERM stops the workflow cleanly (end events); even SIGKILL leaves no worker process behind."""
+    """Even SIGKILL of the caller leaves no worker process behind (SIGTERM: the behaviour kit)."""
     import os
     import signal
     import subprocess
@@ -165,10 +132,12 @@ def _session_alive(sid: int) -> bool:
     return False
 
 
-@pytest.mark.parametrize("scheduler", ["processes", pytest.param("cluster", marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("scheduler", ["cluster"])
 def test_ctrl_c_in_a_terminal_with_process_workers(scheduler, tmp_path):
-    """A terminal sends SIGINT to the whole process group: each worker only tells its task
-    (self.cancelled), so every node ends once, with the task's own error, and no worker remains."""
+    """A terminal sends SIGINT to the whole process group, the workers of a LocalCluster started for the
+    run included: they ignore it (workerenv), the tasks see self.cancelled, so every node ends once,
+    with the task's own error, and no worker remains. (A process pool: the behaviour kit.)"""
     import os
     import signal
     import subprocess

@@ -5,13 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from ewoks_core.api import execute_graph
-from ewoks_core.errors import EngineError, TaskFailedError, WorkflowCancelled
+from ewoks_core.errors import EngineError, TaskFailedError
 from ewoks_core.events.sinks.memory import MemorySink
 from ewoks_core.graph import compile_graph, load_graph
 from ewoks_core.testing.builders import cond, graph, link, node
@@ -84,14 +83,6 @@ def test_failing_task_names_the_node():
     with pytest.raises(TaskFailedError) as info:
         execute_graph(g, engine="orange")
     assert info.value.node_id == "b"
-
-
-def test_timeout_cancels_the_running_task():
-    g = graph("slow", [node("s", "Sleep", {"seconds": 30}), node("after", "Noop")], [link("s", "after")])
-    t0 = time.monotonic()
-    with pytest.raises(WorkflowCancelled, match="timed out after 0.3 s"):
-        execute_graph(g, engine="orange", timeout=0.3)
-    assert time.monotonic() - t0 < 10
 
 
 def test_unknown_option_is_refused_before_anything_runs():

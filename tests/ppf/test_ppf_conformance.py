@@ -1,15 +1,25 @@
-"""The conformance kit on both pool types: results, node results and node events of the reference."""
+"""The conformance kit on both pool types: results, node results and node events of the reference, and
+runs that stop as on every engine (timeouts, cancel, Ctrl-C, SIGTERM, killed workers)."""
 
 import pytest
 from _ppf_support import POOLS
 
-from ewoks_core.testing import CASES, CASES_BY_NAME, check_case
+from ewoks_core.testing import BEHAVIOURS, CASES, CASES_BY_NAME, check_behaviour, check_case
 
 
 @pytest.mark.parametrize("pool_type", POOLS)
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_conformance(case, pool_type, tmp_path, no_orphans):
     check_case(case, "ppf", tmp_path, pool_type=pool_type)
+
+
+TRAITS = {"thread": {"abandons"}, "process": {"worker_processes", "abandons"}}  # see ewoks_core.testing.behaviours
+
+
+@pytest.mark.parametrize("pool_type", POOLS)
+@pytest.mark.parametrize("behaviour", BEHAVIOURS, ids=lambda b: b.name)
+def test_behaviour(behaviour, pool_type, tmp_path):
+    check_behaviour(behaviour, "ppf", tmp_path, traits=TRAITS[pool_type], pool_type=pool_type, max_workers=2)
 
 
 @pytest.mark.parametrize("pool_type", ["ndprocess", "multiprocessing", "ndmultiprocessing", "billiard"])

@@ -9,13 +9,10 @@ import time
 from pathlib import Path
 
 import psutil
-import pytest
-from _ppf_support import POOLS, assert_complete, jsonl_handler, read_events
+from _ppf_support import assert_complete, jsonl_handler, read_events
 
-import ewoks_ppf
 from ewoks_core.api import execute_graph
-from ewoks_core.errors import WorkflowCancelled
-from ewoks_core.testing.builders import cond, graph, link, node
+from ewoks_core.testing.builders import graph, link, node
 
 SCRIPT = str(Path(__file__).with_name("_ppf_script.py"))
 
@@ -28,94 +25,6 @@ def long_graph(n: int = 3) -> dict:
 
 def started_nodes(events):
     return [e["node_id"] for e in events if e["context"] == "node" and e["type"] == "start"]
-
-
-@pytest.mark.parametrize("pool_type", POOLS)
-def test_timeout(pool_type, tmp_path, no_orphans):
-    events = tmp_path / "events.jsonl"
-    t0 = time.monotonic()
-    with pytest.raises(WorkflowCancelled, match="timed out after 0.5 s"):
-        execute_graph(long_graph(), engine="ppf", pool_type=pool_type, max_workers=2, timeout=0.5,
-                      execinfo=jsonl_handler(events))
-    assert time.monotonic() - t0 < 15  # the tasks sleep 30 s: they were stopped
-    ev = read_events(events)
-    assert_complete(ev)
-    assert len(started_nodes(ev)) == 2, "a run queued behind the 2 workers must not start after the stop"
-    assert all(e["error"] for e in ev if e["context"] == "node" and e["type"] == "end")
-
-
-@pytest.mark.parametrize("pool_type", POOLS)
-def test_timeout_of_a_busy_loop(pool_type, no_orphans):
-    # a loop of tiny tasks keeps the scheduler busy all the time: the timeout must still be noticed
-    g = graph("busy", [node("A", "Increment", {"x": 0, "limit": 10**9}, force_start_node=True)],
-              [link("A", "A", {"x": "x"}, conditions=cond(below_limit=True))])
-    t0 = time.monotonic()
-    with pytest.raises(WorkflowCancelled, match="timed out"):
-        execute_graph(g, engine="ppf", pool_type=pool_type, timeout=0.5, max_iterations=10**9)
-    assert time.monotonic() - t0 < 15  # far below the work it was asked to do
-
-
-@pytest.mark.parametrize("pool_type", POOLS)
-def test_submit_cancel(pool_type, tmp_path, no_orphans):
-    events = tmp_path / "events.jsonl"
-    job = ewoks_ppf.submit(long_graph(), pool_type=pool_type, execinfo=jsonl_handler(events))
-    assert job.job_id and not job.done()
-    _wait_for(lambda: len(started_nodes(read_events(events))) >= 2)
-    t0 = time.monotonic()
-    assert job.cancel()
-    with pytest.raises(WorkflowCancelled, match="cancelled"):
-        job.result(timeout=10)
-    assert time.monotonic() - t0 < 15  # far below the work it was asked to do
-    assert job.done() and job.join(5) and not job.cancel()
-    assert_complete(read_events(events))
-
-
-def test_submit_result():
-    job = ewoks_ppf.submit(graph("g", [node("a", "SumTask", {"a": 1, "b": 2})], []))
-    assert job.result(timeout=30) == {"result": 3}
-    assert job.exception() is None and not job.cancel()
-
-
-def test_cancel_event_option(tmp_path, no_orphans):
-    stop = threading.Event()
-    threading.Timer(0.3, stop.set).start()
-    t0 = time.monotonic()
-    with pytest.raises(WorkflowCancelled):
-        execute_graph(long_graph(2), engine="ppf", pool_type="process", cancel_event=stop)
-    assert time.monotonic() - t0 < 15  # the tasks sleep 30 s: they were stopped
-
-
-def test_kill_timeout_terminates_stubborn_tasks(no_orphans):
-    g = graph("stubborn", [node("a", "time.sleep", {0: 60}, task_type="method")], [])
-    t0 = time.monotonic()
-    with pytest.raises(WorkflowCancelled):
-        execute_graph(g, engine="ppf", pool_type="process", timeout=0.3, kill_timeout=0.3)
-    assert time.monotonic() - t0 < 10
-
-
-def test_sigterm_handler_restored():
-    before = signal.getsignal(signal.SIGTERM)
-    execute_graph(graph("g", [node("a", "Noop")], []), engine="ppf")
-    assert signal.getsignal(signal.SIGTERM) is before
-
-
-@pytest.mark.parametrize("pool_type", POOLS)
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_signal_stops_cleanly(pool_type, signum, tmp_path):
-    out, events, children = _signal_run(tmp_path, pool_type, [signum])
-    expected = "KeyboardInterrupt" if signum == signal.SIGINT else "WorkflowCancelled"
-    assert out.startswith(f"RAISED {expected}"), out
-    assert_complete(events)
-    assert sorted(started_nodes(events)) == ["a", "b"]  # 'c' never starts
-    _assert_gone(children)
-
-
-def test_ctrl_c_in_a_terminal(tmp_path):
-    # a terminal sends SIGINT to the whole process group: workers must not die mid-task (events lost)
-    out, events, children = _signal_run(tmp_path, "process", [signal.SIGINT], group=True)
-    assert out.startswith("RAISED KeyboardInterrupt"), out
-    assert_complete(events)
-    _assert_gone(children)
 
 
 def test_sigint_to_an_idle_worker_does_not_break_the_pool(tmp_path, no_orphans):
@@ -171,17 +80,6 @@ def test_sigkill_of_the_caller_leaves_no_worker(tmp_path):
                                         everything=True)
     assert len(children) >= 4  # 2 workers, the forkserver, the resource tracker
     _wait_for(lambda: not _alive(children), timeout=15)
-    _assert_gone(children)
-
-
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_second_signal_terminates_workers(signum, tmp_path):
-    # 'a' never checks self.cancelled: the first signal cannot stop it, the second terminates the workers
-    out, events, children = _signal_run(tmp_path, "process", [signum, signum], stubborn=True)
-    assert out.startswith("RAISED"), out
-    assert [(e["context"], e["type"]) for e in events if e["context"] != "node"][-2:] == \
-        [("workflow", "end"), ("job", "end")]
-    assert len(children) == 2
     _assert_gone(children)
 
 

@@ -36,7 +36,7 @@ MpContext = Literal["spawn", "forkserver", "fork"]
 
 
 class DaskOptions(EngineOptions):
-    """Engine options of `engine="dask"` (plus max_iterations and timeout of every engine)."""
+    """Engine options of `engine="dask"` (plus those of every engine: timeout, cancel_event, kill_timeout, ...)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
@@ -49,8 +49,6 @@ class DaskOptions(EngineOptions):
                                                               "default forkserver where available, else spawn.")
     dashboard: bool = Field(False, description="Serve the dask dashboard of a cluster started for the run.")
     connect_timeout: float = Field(30.0, gt=0, description="Seconds to wait for a scheduler address to answer.")
-    stop_on_signals: bool = Field(True, description="SIGTERM stops the workflow cleanly (WorkflowCancelled) "
-                                                    "when it runs in the main thread.")
     scheduler_options: Optional[Dict[str, Any]] = Field(
         None, description="ewoksdask compatibility: num_workers, context, or more LocalCluster arguments (cluster).")
 

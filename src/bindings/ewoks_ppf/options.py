@@ -13,7 +13,8 @@ PROCESS_POOLS = frozenset({"process", "ndprocess", "multiprocessing", "ndmultipr
 
 
 class PpfOptions(EngineOptions):
-    """Options of the ppf engine; every one has a default that suits a loop of tiny tasks."""
+    """Options of the ppf engine (plus those of every engine: timeout, cancel_event, kill_timeout, ...);
+    every one has a default that suits a loop of tiny tasks."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
@@ -26,13 +27,6 @@ class PpfOptions(EngineOptions):
     context: Optional[Literal["fork", "spawn", "forkserver"]] = Field(
         None, description="multiprocessing start method of process pools (default: a forkserver with "
         "ewoks preloaded; 'spawn' where there is none; billiard: its own default).")
-    cancel_event: Optional[Any] = Field(
-        None, description="An object with is_set() (e.g. threading.Event): setting it cancels the job.")
-    kill_timeout: Optional[float] = Field(
-        10.0, gt=0, description="After a stop, terminate worker processes still running tasks after this "
-        "many seconds (None: wait for the tasks to return). A second Ctrl-C or SIGTERM terminates at once.")
-    stop_on_signals: bool = Field(
-        True, description="Stop cleanly on SIGTERM (only when executed in the main thread).")
 
     @field_validator("pool_type")
     @classmethod
@@ -45,13 +39,6 @@ class PpfOptions(EngineOptions):
             raise ValueError(f"pypushflow pool {value!r} is not available here: {e}") from None
         return value
 
-    @field_validator("cancel_event")
-    @classmethod
-    def _has_is_set(cls, value: Any) -> Any:
-        if value is not None and not callable(getattr(value, "is_set", None)):
-            raise ValueError("must have an is_set() method, e.g. a threading.Event")
-        return value
-
     @property
     def uses_processes(self) -> bool:
         return self.pool_type in PROCESS_POOLS
@@ -59,7 +46,7 @@ class PpfOptions(EngineOptions):
     def pool_context(self) -> Any:
         """What pypushflow's pool takes as `context` (None: the pool's own default).
 
-        Not a plain fork by default: forking the caller, full of threads (pypushflow's actors, the
+        Not a plain fork by default: forking the caller, full of threads (the driver's timer, the
         event flusher), can copy a lock held by another thread, and a replacement worker forked
         after a crash was seen blocked forever on the pool queue's lock. Workers are forked from a
         small single-threaded server that has ewoks imported (~0.1 s per job; spawn ~0.5 s)."""
@@ -68,6 +55,6 @@ class PpfOptions(EngineOptions):
         from ewoks_core.execution.mpstart import default_start_method, mp_context
 
         name = self.context or default_start_method()
-        ctx = mp_context(name, preload=["ewoks_ppf.worker"])
+        ctx = mp_context(name)
         # the non-daemonic pools map a start-method name to their own context class
         return name if self.pool_type.startswith("nd") else ctx

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Dict, FrozenSet, List, Optional, Tuple, Type
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import EngineError, did_you_mean
 from ..execution import JobState, NodeOutcome, NodeRun, RunContext, run_node
@@ -16,12 +16,28 @@ ALL_CAPABILITIES = ("dag", "conditions", "on_error", "cycles", "parallel", "dist
 
 
 class EngineOptions(BaseModel):
-    """Options every engine accepts. Engines subclass this with their own fields."""
+    """Options every engine accepts (the driver applies them). Engines subclass this with their own fields."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     max_iterations: int = Field(DEFAULT_MAX_ITERATIONS, ge=1, description="Maximal runs of one node (bounds loops).")
     timeout: Optional[float] = Field(None, gt=0, description="Cancel the workflow after this many seconds.")
+    cancel_event: Optional[Any] = Field(
+        None, description="An object with is_set() (e.g. threading.Event): setting it cancels the workflow.")
+    kill_timeout: Optional[float] = Field(
+        10.0, gt=0, description="After a stop, running tasks get this many seconds to return; then they are "
+        "abandoned and reported lost, and worker processes are terminated (None: wait for them). A second "
+        "Ctrl-C or SIGTERM does it at once.")
+    stop_on_signals: bool = Field(
+        True, description="SIGTERM stops the workflow cleanly (WorkflowCancelled) when it runs in the main thread "
+        "and the application has no SIGTERM handler of its own.")
+
+    @field_validator("cancel_event")
+    @classmethod
+    def _has_is_set(cls, value: Any) -> Any:
+        if value is not None and not callable(getattr(value, "is_set", None)):
+            raise ValueError("must have an is_set() method, e.g. a threading.Event")
+        return value
 
     def locations(self) -> List[Tuple[str, str, Any]]:
         """(option, kind, value) of what these options name outside this process, for the execution policy

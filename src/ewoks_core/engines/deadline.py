@@ -1,5 +1,5 @@
-"""A job's `timeout` for engines that run nodes in the calling thread: the job's cancel event is
-set when it expires, so a running task sees `self.cancelled` and nothing new starts."""
+"""A job's `timeout` (applied by the driver, driver.py): one timer sets the job's cancel event when it
+expires, so a running task sees `self.cancelled` and nothing new starts."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """JobState: the reference semantics of DESIGN.md as a state machine every engine drives.
 
-An engine asks `start()` for the first ready nodes, runs them however it likes
-(in order, on threads, processes, a cluster), and reports each result with
-`complete()`, which returns the nodes that became ready. Only this class
-decides when a node runs, with which inputs, and when it is skipped.
+An engine's driver (ewoks_core.engines.driver) asks `start()` for the first ready
+runs, has them executed however the engine likes (in order, on threads, processes,
+a cluster), and reports each result with `complete(run, outcome)`, which returns the
+runs that became ready. Only this class decides when a node runs, with which inputs,
+and when it is skipped. It implements the driver's `Schedule` protocol.
 
 Rules (see docs/semantics.md):
 - a link fires when its source finishes (on_error links: when it failed;
@@ -90,8 +91,9 @@ class JobState:
         self._finish_cascade(range(len(self.graph.scc_members)))
         return self._drain()
 
-    def complete(self, node_id: Any, outcome: NodeOutcome) -> List[NodeRun]:
+    def complete(self, run: NodeRun, outcome: NodeOutcome) -> List[NodeRun]:
         """Record the result of a run; return the runs that became ready."""
+        node_id = run.node_id
         node = self.graph.nodes[node_id]
         state = self._state[node_id]
         state.busy = False
@@ -125,13 +127,14 @@ class JobState:
         self._finish_cascade((node.scc,))
         return self._drain()
 
-    def discard(self, node_id: Any) -> None:
-        """A queued run the engine will not start (the job was cancelled or failed)."""
-        state = self._state[node_id]
+    def discard(self, run: NodeRun) -> None:
+        """A run the engine will not start (the job was cancelled or failed), or that ended without
+        an outcome to record (interrupted)."""
+        state = self._state[run.node_id]
         if state.busy:
             state.busy = False
             self.active -= 1
-            self._scc_busy[self.graph.nodes[node_id].scc] -= 1
+            self._scc_busy[self.graph.nodes[run.node_id].scc] -= 1
 
     def fail(self, error: BaseException) -> None:
         """Stop the job: no new node starts; running ones may still complete()."""

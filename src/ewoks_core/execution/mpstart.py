@@ -2,7 +2,7 @@
 that has the imports loaded.
 
 Forking the calling process itself (Linux's default) copies a process full of threads
-(scheduler, event flusher, pypushflow actors): a child forked while another thread holds a
+(the driver's timer, pool threads, the event flusher): a child forked while another thread holds a
 lock can deadlock. A forkserver forks from a small single-threaded server instead.
 
 With the `forkserver` start method every pool process is forked from one server
@@ -29,7 +29,7 @@ from typing import Any, Iterable, List, Sequence
 logger = logging.getLogger(__name__)
 
 _ENV = "EWOKS_FORKSERVER_PRELOAD"
-PRELOAD = ["ewoks_core.execution.mpstart", "ewoks_core", "ewoks_core.execution", "numpy"]
+PRELOAD = ["ewoks_core.execution.mpstart", "ewoks_core", "ewoks_core.execution", "ewoks_core.execution.remote", "numpy"]
 _LOCK = threading.Lock()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Dict, Optional
 
 from ..errors import PersistenceError, node_label
+from ..events.emitter import EventEmitter
 from ..graph.compiled import Node
 from ..task.discovery import resolve_task_class
 from .context import RunContext, context_from_config
@@ -109,12 +110,14 @@ def _unsendable(exc: BaseException) -> bool:
                                                      "pickle" in str(exc).lower())
 
 
-def report_lost(node: Node, run: NodeRun, ctx: RunContext, where: str, exc: BaseException) -> NodeOutcome:
+def report_lost(node: Node, run: NodeRun, ctx: RunContext, where: str, exc: BaseException,
+                remote: bool = False) -> NodeOutcome:
     """The outcome of a run whose worker did not return it: the node fails with a WorkerLostError.
 
     Its events are completed here: the end event a dead worker never wrote and, when the run has a
     start mark (execution.startmarks), the start event of a run no worker started, or, for a run
-    that started, its start event for the sinks that only receive events with the outcome.
+    that started, its start event for the sinks that only receive events with the outcome. `remote`:
+    the run was sent to another process, so those sinks never saw its start, marked or not.
     Outputs that could not be pickled back come from a run that ended (its events exist)."""
     label = node_label(node.id)
     if _unsendable(exc):
@@ -133,7 +136,12 @@ def report_lost(node: Node, run: NodeRun, ctx: RunContext, where: str, exc: Base
     emitter = ctx.emitter
     if emitter.enabled:
         task_id = node.task_identifier or node.task_type
-        starts = None if started is None else (emitter.only(emitter.local_sinks) if started else emitter)
+        if started is False:  # no sink has its start
+            starts: Optional[EventEmitter] = emitter
+        elif started or remote:  # the worker wrote its start to the sinks it rebuilt, not to sink objects here
+            starts = emitter.only(emitter.local_sinks)
+        else:  # it ran in this process: every sink has its start
+            starts = None
         if starts is not None:
             starts.emit("node", "start", node_id=node.id, task_id=task_id, input_uris=run.input_uris)
         emitter.emit("node", "end", node_id=node.id, task_id=task_id, error=error,

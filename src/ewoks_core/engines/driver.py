@@ -1,0 +1,300 @@
+"""The job driver: one loop for every engine. An engine is a `Backend` (where runs execute).
+
+The driver asks the job's `Schedule` (the JobState) for ready node runs, hands them to the
+backend, records what the backend reports finished, and owns everything around that:
+
+- the deadline (engine option `timeout`: one timer sets the job's cancel event, the job fails
+  with "timed out after N s") and cancellation (the job's cancel event set from any thread, the
+  caller's `cancel_event`, SIGTERM in the main thread, Ctrl-C);
+- stopping: after a failure nothing new starts and running tasks finish; after a cancel running
+  tasks are told (`self.cancelled`) and get `kill_timeout` seconds; then they are abandoned and
+  reported lost (a second SIGTERM or Ctrl-C does it at once), and the backend terminates what it can;
+- lost runs: a run whose worker died ends with `execution.node.report_lost` (its end event, and
+  its start event when the start marks say no worker started it);
+- the start/end guarantee: every run the schedule produced ends in `complete()` or `discard()`,
+  and every run that started has an end event.
+
+Backends report finished runs in one of two ways. Collected: `wait(timeout)` returns them to the
+driver thread, which records them (process pools, distributed: results fetched in batches in the
+driver thread; inline backends execute the next run inside `wait`). Reported: worker threads call
+`Driver.report(run, outcome)` (thread-safe), which records the outcome and may hand that thread
+the first run it made ready (a chain stays on one thread); `wait` then only sleeps and returns
+PROCESSED. A backend either returns finished runs or reports them, never both (the driver
+thread records returned runs without taking the lock). In-flight runs are tracked by identity:
+a backend hands back the NodeRun objects it was given, so the runs of several sub-schedules
+multiplexed on one backend (a composite schedule, e.g. one per item of a stream) never collide,
+whatever their node ids, and the schedule routes each completion by the run itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Dict, List, Optional, Protocol, Tuple, Union
+
+from ..execution.flags import CancelFlag
+from ..execution.node import report_lost
+from ..execution.outcome import NodeOutcome, NodeRun
+from .base import EngineOptions, Job
+from .deadline import CancelAfter
+from .signals import sigterm_calls
+
+logger = logging.getLogger(__name__)
+
+POLL = 0.1  # seconds between checks of cancel requests while nothing finishes
+PROCESSED = "processed"  # what `Backend.wait` returns when worker threads reported through Driver.report
+
+
+class Lost:
+    """A backend's result for a run whose worker did not return it (died, unreachable, unpicklable)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+Result = Union[NodeOutcome, Lost, None]  # None: the run never started (the job stopped), or it ended interrupted
+Finished = List[Tuple[NodeRun, Result]]
+
+
+class Schedule(Protocol):
+    """What the driver needs from the scheduling state (ewoks_core.execution.JobState implements it)."""
+
+    error: Optional[BaseException]
+
+    def start(self) -> List[NodeRun]: ...
+    def complete(self, run: NodeRun, outcome: NodeOutcome) -> List[NodeRun]: ...
+    def discard(self, run: NodeRun) -> None: ...
+    def fail(self, error: BaseException) -> None: ...
+    def cancel(self, reason: str = "cancelled") -> None: ...
+
+    @property
+    def done(self) -> bool: ...
+
+
+class Backend:
+    """Where node runs execute. Subclasses implement submit and wait, and what else they need."""
+
+    name = "backend"  # how lost runs name the place they were lost ("the <name> worker running node ...")
+    in_process = False  # runs execute in this process (their events reach every sink directly)
+
+    def bind(self, driver: "Driver") -> None:
+        """Called once before the first submit (backends that report from worker threads keep the driver)."""
+
+    def submit(self, run: NodeRun) -> None:
+        """Start `run` (called by the driver, with its lock held: do not call Driver.report from here)."""
+        raise NotImplementedError
+
+    def wait(self, timeout: float) -> Union[Finished, str]:
+        """Block until runs finished (at most `timeout` s, except inline backends, which execute one
+        run here); return them with their results, or PROCESSED when threads reported them."""
+        raise NotImplementedError
+
+    def stop(self, cancel: bool) -> None:
+        """No new run may start (queued runs come back as None); with cancel, running tasks are told."""
+
+    def started(self, run: NodeRun) -> Optional[bool]:
+        """For a run abandoned after a stop: did it start? (None: unknown, the start marks decide)."""
+        return None
+
+    def check(self) -> Optional[BaseException]:
+        """Called when a wait returned nothing: an error when the workers are gone for good."""
+        return None
+
+    def close(self, abort: bool) -> None:
+        """Release what the backend started (abort: runs were abandoned, terminate what still runs)."""
+
+
+def drive(job: Job, options: EngineOptions, backend: Backend) -> None:
+    """Run the job on the backend until nothing runs any more (what `Engine.run` does)."""
+    Driver(job, options, backend).run()
+
+
+class Driver:
+    """One job on one backend (see the module docstring)."""
+
+    def __init__(self, job: Job, options: EngineOptions, backend: Backend) -> None:
+        self.job, self.schedule, self.backend = job, job.state, backend
+        if options.cancel_event is not None:  # the caller's event is read, never set
+            job.ctx.cancel_event = CancelFlag(job.ctx.cancel_event, options.cancel_event)
+        self.cancel = job.ctx.cancel_event
+        self.deadline = CancelAfter(options.timeout, self.cancel)
+        self.kill_timeout = options.kill_timeout
+        self.stop_on_signals = options.stop_on_signals
+        self.inflight: Dict[int, NodeRun] = {}  # id(run) -> run
+        self.lock = threading.Lock()
+        self.settled = threading.Event()  # nothing in flight (for backends whose threads report)
+        self.halted = self.cancelled = self.signalled = self.abort_now = False
+        self.abort_at: Optional[float] = None
+
+    @property
+    def reason(self) -> str:
+        """Why the job was cancelled."""
+        if self.deadline.expired:
+            return self.deadline.reason
+        return "stopped by SIGTERM" if self.signalled else "cancelled"
+
+    def run(self) -> None:
+        """Drive the job to its end; re-raise a KeyboardInterrupt once running tasks ended or were abandoned."""
+        with self.deadline, sigterm_calls(self._on_sigterm, self.stop_on_signals):
+            try:
+                self.backend.bind(self)
+                with self.lock:
+                    self._submit(self.schedule.start())
+                    if not self.inflight:
+                        self.settled.set()
+                self._wait()
+            except BaseException as exc:  # Ctrl-C or a bug: stop; running tasks get the grace period
+                self._interrupted(exc)
+                raise
+            finally:
+                self._end()
+
+    # -- the loop -------------------------------------------------------------------------
+    def _wait(self) -> None:
+        inflight, backend, cancel = self.inflight, self.backend, self.cancel
+        wait, submit, complete = backend.wait, backend.submit, self.schedule.complete
+        while inflight:
+            finished = wait(POLL)
+            if finished and isinstance(finished, list):  # collected: only this thread records
+                for run, result in finished:
+                    if type(result) is not NodeOutcome or self.halted or cancel.is_set():
+                        ready = self._record(run, result)  # anything but a plain outcome of a running job
+                    elif inflight.pop(id(run), None) is None:
+                        continue
+                    else:
+                        ready = complete(run, result)
+                        if self.schedule.error is not None:
+                            self._stop(cancel=False)
+                    for new in ready:  # what _submit does, inline: the common case costs no call
+                        inflight[id(new)] = new
+                        try:
+                            submit(new)
+                        except Exception as exc:  # the pool or client is gone
+                            self._submit(self._record(new, Lost(exc)))
+                continue
+            # nothing came back in time: stop requests, the grace period, dead workers
+            if not self.cancelled and cancel.is_set():
+                with self.lock:
+                    self._stop(cancel=True)
+            if self.abort_now or (self.abort_at is not None and time.monotonic() >= self.abort_at):
+                return  # _end abandons what still runs
+            if finished is not PROCESSED:
+                problem = backend.check()
+                if problem is not None:
+                    with self.lock:
+                        for run in list(inflight.values()):
+                            self._submit(self._record(run, Lost(problem)))
+
+    def report(self, run: NodeRun, result: Result) -> Optional[NodeRun]:
+        """Thread-safe: record the result of `run` from a worker thread. Returns the first run it made
+        ready, for the calling thread to execute next (it is in flight already), or None."""
+        with self.lock:
+            try:
+                ready = self._record(run, result)
+            except Exception as exc:  # a bug must not hang the job
+                logger.exception("driver: cannot record the result of %r", run.node_id)
+                self.schedule.fail(exc)
+                ready = []
+            if ready:
+                first = ready[0]
+                self.inflight[id(first)] = first
+                self._submit(ready[1:])
+                return first
+            if not self.inflight:
+                self.settled.set()
+            return None
+
+    # -- called with the lock held --------------------------------------------------------
+    def _submit(self, runs: List[NodeRun]) -> None:
+        for run in runs:
+            self.inflight[id(run)] = run
+            try:
+                self.backend.submit(run)
+            except Exception as exc:  # the pool or client is gone
+                self._submit(self._record(run, Lost(exc)))
+
+    def _record(self, run: NodeRun, result: Result) -> List[NodeRun]:
+        """Hand a result to the schedule; returns the runs that became ready."""
+        if self.inflight.pop(id(run), None) is None:
+            return []  # abandoned, or reported lost already
+        schedule = self.schedule
+        if result is None:
+            schedule.discard(run)
+            return []
+        if type(result) is Lost:
+            node = self.job.graph.nodes[run.node_id]
+            outcome = report_lost(node, run, self.job.ctx, self.backend.name, result.error,
+                                  remote=not self.backend.in_process)
+        else:
+            outcome = result  # type: ignore[assignment]
+        if not self.cancelled and self.cancel.is_set():  # first: a task told to stop fails because of the cancel
+            self._stop(cancel=True)
+        try:
+            ready = schedule.complete(run, outcome)
+        except Exception as exc:  # a bug must not hang the job
+            schedule.fail(exc)
+            ready = []
+        if schedule.error is not None and not self.halted:
+            self._stop(cancel=False)
+        return ready
+
+    def _stop(self, cancel: bool) -> None:
+        """Start nothing new; with cancel, also tell running tasks and start the grace period."""
+        if cancel and not self.cancelled:
+            self.cancelled = self.halted = True
+            self.cancel.set()
+            if self.schedule.error is None:
+                self.schedule.cancel(self.reason)
+            if self.kill_timeout is not None:
+                self.abort_at = time.monotonic() + self.kill_timeout
+            self.backend.stop(cancel=True)
+        elif not self.halted:
+            self.halted = True
+            self.backend.stop(cancel=False)
+
+    # -- interruptions and the end --------------------------------------------------------
+    def _on_sigterm(self) -> None:
+        """SIGTERM handler (main thread). Sets the cancel event only when this thread cannot be inside
+        its set() (_stop marks `cancelled` first): the event's lock is not reentrant."""
+        if self.cancelled or self.signalled:
+            self.abort_now = True  # a second signal during a stop: do not wait for the running tasks
+        else:
+            self.signalled = True
+            self.cancel.set()
+
+    def _interrupted(self, exc: BaseException) -> None:
+        insisted = self.cancelled  # Ctrl-C during a stop: abort now
+        with self.lock:
+            self.schedule.fail(exc)
+            self._stop(cancel=True)
+        if insisted:
+            self.abort_now = True
+            return
+        try:
+            self._wait()
+        except BaseException:  # a second Ctrl-C: stop waiting
+            self.abort_now = True
+
+    def _end(self) -> None:
+        aborted = self.abort_now or bool(self.inflight)
+        if self.inflight:
+            self._abandon()
+        try:
+            self.backend.close(abort=aborted)
+        except Exception:
+            logger.exception("job %s: the %s backend did not close cleanly", self.job.ctx.job_id, self.backend.name)
+        if self.schedule.error is None and self.cancel.is_set():
+            self.schedule.cancel(self.reason)  # cancelled while the last node ran: the job did not complete
+
+    def _abandon(self) -> None:
+        """Stop waiting for runs after a stop: those that started are reported lost (end event)."""
+        with self.lock:
+            runs = list(self.inflight.values())
+            logger.warning("job %s: abandoning %d running task(s) on %s", self.job.ctx.job_id, len(runs),
+                           self.backend.name)
+            lost = TimeoutError("still running after the workflow stopped: abandoned")
+            for run in runs:
+                self._record(run, None if self.backend.started(run) is False else Lost(lost))
