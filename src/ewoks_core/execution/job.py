@@ -33,7 +33,8 @@ DEFAULT_MAX_ITERATIONS = 10_000
 
 
 class _NodeState:
-    __slots__ = ("data", "uris", "fired", "runs", "busy", "start_pending", "missing_required", "waiting", "delivered")
+    __slots__ = ("data", "uris", "fired", "runs", "busy", "start_pending", "missing_required", "waiting", "delivered",
+                 "link_inputs")
 
     def __init__(self) -> None:
         self.data: Dict[int, dict] = {}
@@ -45,6 +46,7 @@ class _NodeState:
         self.start_pending = False
         self.missing_required = 0
         self.waiting = 0
+        self.link_inputs: Optional[dict] = None  # of the last run, kept for nodes with error handlers
 
 
 class JobState:
@@ -105,7 +107,7 @@ class JobState:
                 self.fail(TaskFailedError(node_id, node.task_identifier or node.task_type, outcome.error,
                                           self.graph.id))
                 return []
-            outputs = error_outputs(node_id, outcome.error, outcome.error_traceback)
+            outputs = error_outputs(node, outcome.error, outcome.error_traceback, state.link_inputs)
             for link in handlers:
                 self._deliver(link, link_data(link, outputs), None)
         else:
@@ -188,6 +190,7 @@ class JobState:
         input_uris = None
         data = state.data
         fired = state.fired
+        link_inputs: Optional[dict] = {} if node.has_error_handler else None
         # kept data of earlier runs first, then what fired for this run: fresh data wins
         for fresh in (False, True):
             for link in node.incoming:
@@ -196,10 +199,13 @@ class JobState:
                 values = data.get(link.index)
                 if values is not None:
                     inputs.update(values)
+                    if link_inputs is not None:
+                        link_inputs.update(values)
                     if state.uris:
                         uris = state.uris.get(link.index)
                         if uris:
                             input_uris = {**(input_uris or {}), **uris}
+        state.link_inputs = link_inputs
         scc_finished = self._scc_finished
         for index in state.fired:
             link = self.graph.links[index]

@@ -70,13 +70,28 @@ def link_data(link: Link, outputs: Dict[str, Any]) -> Dict[Any, Any]:
     return data
 
 
-def error_outputs(node_id: Any, error: BaseException, traceback_text: Optional[str] = None) -> Dict[str, Any]:
-    """What an on_error link sees as the failed node's outputs: ewoks' WorkflowException record."""
+def error_outputs(node: Any, error: BaseException, traceback_text: Optional[str] = None,
+                  link_inputs: Optional[Dict[Any, Any]] = None) -> Dict[str, Any]:
+    """What an on_error link sees as the failed node's outputs, as in ewoks: the inputs its links
+    delivered to the failed run, and the WorkflowException record (errorMessage in ewoks' words,
+    plus node_id and exception_type)."""
     if traceback_text is None:
         traceback_text = "".join(traceback.format_exception(error))
-    return {"WorkflowException": {
-        "node_id": node_label(node_id),
+    message = str(getattr(error, "original_message", None) or error)
+    label = node.attrs.get("label") or ewoks_node_name(node.id)
+    task = "" if node.task_type == "ppfport" and not node.task_identifier else node.task_identifier
+    outputs = dict(link_inputs or {})
+    outputs["WorkflowException"] = {
+        "node_id": node_label(node.id),
         "exception_type": getattr(error, "original_type", None) or type(error).__name__,
-        "errorMessage": str(getattr(error, "original_message", None) or error),
+        "errorMessage": f"Execution failed for ewoks task {label!r} (id: {label!r}, task: {task!r}): {message}",
         "traceBack": traceback_text.splitlines(),
-    }}
+    }
+    return outputs
+
+
+def ewoks_node_name(node_id: Any) -> str:
+    """A node id as ewoks prints it: sub-graph levels joined with ':'."""
+    if isinstance(node_id, tuple):
+        return ":".join(ewoks_node_name(part) for part in node_id)
+    return str(node_id)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..errors import GraphFormatError, node_label
-from .subgraph import FlatGraph, connect_default_error_handlers, flatten
+from .error_handlers import connect_default_error_handlers
+from .subgraph import FlatGraph, flatten
 from .workflow import NodeId, WorkflowGraph
 
 _ELSE = object()

@@ -133,6 +133,9 @@ def load_graph(source: Any, *, root_dir: Optional[str] = None, root_module: Opti
     if isinstance(source, WorkflowGraph):
         return source
     doc, name, base_dir = read_source(source, root_dir, root_module)
+    from .subgraph_sources import inline_graph_objects
+
+    inline_graph_objects(doc)
     upgrade_document(doc, name)
     validate_document(doc, name)
     graph = WorkflowGraph(doc, name, base_dir)
