@@ -7,7 +7,7 @@ environment with ewokscore and ewoksppf): it imports neither.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 

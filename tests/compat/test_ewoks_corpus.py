@@ -56,6 +56,7 @@ def run_and_compare(case: CorpusCase, engine: str, options: dict, tmp_path) -> N
     compare(case, expected, result, per_node, run_counts_from_events(read_jsonl(events)))
 
 
+@pytest.mark.filterwarnings("ignore:workflow input .* is not used:UserWarning")
 @pytest.mark.parametrize("engine,options", _engines(), ids=lambda v: v if isinstance(v, str) else "")
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_corpus(case, engine, options, tmp_path):

@@ -27,8 +27,9 @@ def test_failure_names_node_and_chains_original(pool_type, tmp_path, no_orphans)
 def test_on_error_branch_runs(pool_type):
     g = graph("handled", [node("bad", "Fail"), node("ok", "SumTask"), node("h", "ErrorReport")],
               [link("bad", "ok", {"result": "a"}), link("bad", "h", on_error=True, map_all_data=True)])
-    assert execute_graph(g, engine="ppf", pool_type=pool_type) == {
-        "error_node": "bad", "error_message": "intentional failure"}
+    assert execute_graph(g, engine="ppf", pool_type=pool_type) == {"error_node": "bad", "error_message": (
+        "Execution failed for ewoks task 'bad' (id: 'bad', task: 'ewoks_core.testing.tasks.Fail'): "
+        "intentional failure")}
 
 
 def test_unpicklable_output_fails_the_node(no_orphans):

@@ -6,7 +6,7 @@ import traceback
 from typing import Any, Dict, Optional
 
 from ..errors import EwoksError, node_label
-from ..graph.compiled import Link
+from ..graph.compiled import PPF_DICT, Link, ewoks_node_name
 from ..task.missing import MISSING
 
 
@@ -46,7 +46,21 @@ def link_fires(link: Link, outputs: Optional[Dict[str, Any]], failed: bool) -> b
         return link.on_error
     if link.on_error:
         return False
-    return not link.conditions or conditions_hold(link, outputs or {})
+    if not link.conditions:
+        return True
+    if link.ppf_source:
+        outputs = ppf_condition_values(outputs or {})
+    return conditions_hold(link, outputs or {})
+
+
+def ppf_condition_values(outputs: Dict[str, Any]) -> Dict[str, Any]:
+    """What the conditions of a link from a ppfmethod/ppfport node test (as in ewoks): the keys
+    inside its `_ppfdict` output, over its other outputs."""
+    values = {k: v for k, v in outputs.items() if k != PPF_DICT}
+    ppfdict = outputs.get(PPF_DICT)
+    if isinstance(ppfdict, dict):
+        values.update(ppfdict)
+    return values
 
 
 def link_data(link: Link, outputs: Dict[str, Any]) -> Dict[Any, Any]:
@@ -89,9 +103,3 @@ def error_outputs(node: Any, error: BaseException, traceback_text: Optional[str]
     }
     return outputs
 
-
-def ewoks_node_name(node_id: Any) -> str:
-    """A node id as ewoks prints it: sub-graph levels joined with ':'."""
-    if isinstance(node_id, tuple):
-        return ":".join(ewoks_node_name(part) for part in node_id)
-    return str(node_id)

@@ -8,7 +8,6 @@ place looked.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any, List, Optional, Tuple
 

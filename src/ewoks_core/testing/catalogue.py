@@ -35,6 +35,12 @@ def _loop_runs(n: int) -> List[str]:
     return OK * n
 
 
+def failure(node_id: str, task: str = "Fail", message: str = "intentional failure") -> str:
+    """The errorMessage an on_error link delivers (ewoks' words) for a task of ewoks_core.testing.tasks."""
+    return f"Execution failed for ewoks task {node_id!r} (id: {node_id!r}, task: 'ewoks_core.testing.tasks.{task}'): " \
+           f"{message}"
+
+
 CASES: List[Case] = [
     Case("empty", graph("empty", [], []), {}, {}, {}),
     Case("chain",
@@ -59,8 +65,8 @@ CASES: List[Case] = [
     Case("on_error_branch",
          graph("on_error_branch", [node("a", "Fail", {"a": 1}), node("b", "SumTask"), node("h", "ErrorReport")],
                [link("a", "b", {"result": "a"}), link("a", "h", on_error=True, map_all_data=True)]),
-         {"error_node": "a", "error_message": "intentional failure"},
-         {"h": {"error_node": "a", "error_message": "intentional failure"}},
+         {"error_node": "a", "error_message": failure("a")},
+         {"h": {"error_node": "a", "error_message": failure("a")}},
          {"a": FAILED, "h": OK}, needs={"dag", "on_error"}),
     Case("no_outputs",
          graph("no_outputs", [node("a", "SumTask", {"a": 1}), node("b", "NoOutput")],
@@ -166,8 +172,8 @@ CASES: List[Case] = [
                [node("a", "SumTask", {"a": 1}), node("b", "Fail"), node("c", "SumTask"),
                 node("h", "ErrorReport", default_error_node=True)],
                [link("a", "b", {"result": "a"}), link("b", "c", {"result": "a"})]),
-         {"error_node": "b", "error_message": "intentional failure"},
-         {"a": {"result": 1}, "h": {"error_node": "b", "error_message": "intentional failure"}},
+         {"error_node": "b", "error_message": failure("b")},
+         {"a": {"result": 1}, "h": {"error_node": "b", "error_message": failure("b")}},
          {"a": OK, "b": FAILED, "h": OK}, needs={"dag", "on_error"}),
     Case("failing_task",
          graph("failing_task", [node("a", "SumTask", {"a": 1}), node("b", "Fail"), node("c", "SumTask")],
