@@ -7,39 +7,14 @@ Node events are listed per node as "start", "end" and "end!" (end with error).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Set
+from typing import List
 
 from .builders import cond, graph, link, node
+from .case import FAILED, OK, Case, failure
+from .case import loop_runs as _loop_runs
+from .cases_ewoks import EWOKS_CASES
 
-OK = ["start", "end"]
-FAILED = ["start", "end!"]
-
-
-@dataclass
-class Case:
-    """One conformance case."""
-
-    name: str
-    graph: dict
-    results: Dict[str, Any]
-    node_results: Dict[str, Dict[str, Any]]
-    events: Dict[str, List[str]]
-    inputs: Optional[list] = None
-    subgraphs: Dict[str, dict] = field(default_factory=dict)
-    error_node: Optional[str] = None
-    needs: Set[str] = field(default_factory=lambda: {"dag"})
-
-
-def _loop_runs(n: int) -> List[str]:
-    return OK * n
-
-
-def failure(node_id: str, task: str = "Fail", message: str = "intentional failure") -> str:
-    """The errorMessage an on_error link delivers (ewoks' words) for a task of ewoks_core.testing.tasks."""
-    return f"Execution failed for ewoks task {node_id!r} (id: {node_id!r}, task: 'ewoks_core.testing.tasks.{task}'): " \
-           f"{message}"
-
+__all__ = ["CASES", "CASES_BY_NAME", "Case"]
 
 CASES: List[Case] = [
     Case("empty", graph("empty", [], []), {}, {}, {}),
@@ -204,4 +179,5 @@ CASES: List[Case] = [
                  {"name": "b", "value": 0}]),
 ]
 
+CASES += EWOKS_CASES  # ewoks' own behaviour (sub-workflows, ppf dicts, else values, start nodes)
 CASES_BY_NAME = {case.name: case for case in CASES}
