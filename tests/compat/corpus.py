@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Union
 
 HERE = Path(__file__).resolve().parent
 GRAPHS = HERE / "graphs"
@@ -26,16 +26,17 @@ class CorpusCase:
     inputs: Optional[List[dict]] = None
     outputs: Optional[List[dict]] = None
     merge_outputs: bool = True
-    root_dir: bool = False  # load_options root_dir = graphs/subgraphs
+    root_dir: Union[bool, str] = False  # load_options root_dir: graphs/subgraphs, or this folder under graphs/
     root_module: bool = False  # load_options root_module = ewoks_compat_tasks.workflows
     varinfo: bool = False  # results stored under a temporary root_uri (JSON)
     inline_as: Optional[str] = None  # sub-graph files given to the graph node as "networkx" or "object"
     celery: bool = False  # also run through a Celery worker (a representative subset)
     notes: str = ""
+    variant: str = ""  # distinguishes two runs of one file
 
     @property
     def name(self) -> str:
-        return Path(self.file).stem
+        return str(Path(self.file).with_suffix("")).replace("/", "_") + self.variant
 
     @property
     def path(self) -> Path:
@@ -44,7 +45,7 @@ class CorpusCase:
     def load_options(self) -> Dict[str, Any]:
         options: Dict[str, Any] = {}
         if self.root_dir:
-            options["root_dir"] = str(SUBGRAPHS)
+            options["root_dir"] = str(SUBGRAPHS if self.root_dir is True else GRAPHS / str(self.root_dir))
         if self.root_module:
             options["root_module"] = PACKAGE_WORKFLOWS
         return options
@@ -144,6 +145,17 @@ CASES: List[CorpusCase] = [
     _c("whole_output_dict.json"),
     _c("required_false_join.json"),
     _c("method_map_all_data.json"),
+    # ewoks' own example graphs (ewokscore.tests.examples, exported by export_ewoks_examples.py)
+    _c("ewoks_examples/acyclic1.json", celery=True),
+    _c("ewoks_examples/acyclic2.json"),
+    _c("ewoks_examples/acyclic3.json"),
+    _c("ewoks_examples/cyclic1.json", celery=True),
+    _c("ewoks_examples/demo.json"),
+    _c("ewoks_examples/empty.json"),
+    _c("ewoks_examples/self_trigger.json"),
+    _c("ewoks_examples/triangle1.json"),
+    _c("ewoks_examples/loadtest/graph.json", root_dir="ewoks_examples/loadtest"),
+    _c("ewoks_examples/acyclic1.json", outputs=[{"all": True}], merge_outputs=False, variant="_all_outputs"),
 ]
 
 CASES_BY_NAME = {case.name: case for case in CASES}

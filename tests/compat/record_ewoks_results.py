@@ -77,11 +77,12 @@ def _observed_execute(self, *args, **kwargs):
     finally:
         trace = _TRACE[0]
         if trace is not None:
-            entry = {"node": label(self.node_id), "ok": bool(self.succeeded)}
-            if self.succeeded:
-                entry["outputs"] = plain(self.get_output_values())
-            elif self.exception is not None:
+            # ewokscore's `succeeded` only says that outputs are set: a task may set them, then raise
+            entry = {"node": label(self.node_id), "ok": not self.failed}
+            if self.failed:
                 entry["error"] = f"{type(self.exception).__name__}: {self.exception}"
+            else:
+                entry["outputs"] = plain(self.get_output_values())
             with _TRACE_LOCK:
                 trace.append(entry)
 
@@ -212,6 +213,8 @@ def record_case(case: CorpusCase) -> Dict[str, Any]:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    if os.environ.get("PYTHONHASHSEED") != "0":  # ewoks orders start nodes by set iteration: same order every time
+        os.execve(sys.executable, [sys.executable, __file__, *(argv or [])], {**os.environ, "PYTHONHASHSEED": "0"})
     logging.disable(logging.WARNING)
     import importlib.metadata as md
 

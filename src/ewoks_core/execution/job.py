@@ -34,7 +34,7 @@ DEFAULT_MAX_ITERATIONS = 10_000
 
 class _NodeState:
     __slots__ = ("data", "uris", "fired", "runs", "busy", "start_pending", "missing_required", "waiting", "delivered",
-                 "link_inputs")
+                 "link_inputs", "backlog")
 
     def __init__(self) -> None:
         self.data: Dict[int, dict] = {}
@@ -47,6 +47,8 @@ class _NodeState:
         self.missing_required = 0
         self.waiting = 0
         self.link_inputs: Optional[dict] = None  # of the last run, kept for nodes with error handlers
+        # a link that fires again before a run used its data: each firing gets its own run, in order
+        self.backlog: Optional[Dict[int, Deque[tuple]]] = None
 
 
 class JobState:
@@ -156,6 +158,11 @@ class JobState:
     # -- internals ---------------------------------------------------------------------
     def _deliver(self, link: Link, data: dict, source_uris: Optional[dict]) -> None:
         state = self._state[link.target]
+        if link.index in state.fired:  # its previous firing is not used yet: queue this one (as ewoks does)
+            if state.backlog is None:
+                state.backlog = {}
+            state.backlog.setdefault(link.index, deque()).append((data, source_uris))
+            return
         state.data[link.index] = data
         if source_uris:
             state.uris[link.index] = _input_uris(link, source_uris)
@@ -215,11 +222,30 @@ class JobState:
             if not link.internal and not scc_finished[self.graph.nodes[link.source].scc]:
                 state.waiting += 1
         state.fired.clear()
+        if state.backlog:
+            self._next_from_backlog(state)
         state.busy = True
         self.active += 1
         self._scc_busy[node.scc] += 1
         self.executed.append(node_id)
         self._ready.append(NodeRun(node_id, inputs, state.runs - 1, input_uris))
+
+    def _next_from_backlog(self, state: _NodeState) -> None:
+        """The oldest queued firing of each link becomes the data of the node's next run."""
+        backlog = state.backlog
+        assert backlog is not None
+        for index in list(backlog):
+            queue = backlog[index]
+            data, source_uris = queue.popleft()
+            if not queue:
+                del backlog[index]
+            link = self.graph.links[index]
+            state.data[index] = data
+            if source_uris:
+                state.uris[index] = _input_uris(link, source_uris)
+            state.fired.add(index)
+            if not link.internal and not self._scc_finished[self.graph.nodes[link.source].scc]:
+                state.waiting -= 1
 
     def _finish_cascade(self, sccs) -> None:
         """Mark SCCs finished when nothing in them runs and nothing upstream can trigger them."""
