@@ -145,6 +145,14 @@ EWOKS_CASES: List[Case] = [
                 link("S", "E", {"x": "x"}, conditions=cond(status=None))]),
          {"x": 3}, {"S": {"x": 3, "status": "done"}, "E": {"x": 3}}, {"S": loop_runs(3), "E": OK},
          needs={"dag", "conditions", "cycles"}),
+    Case("every_firing_runs_the_target",  # S fires at M three times: three runs of M, whenever R arrives
+         graph("every_firing_runs_the_target",
+               [node("S", "Increment", {"x": 0, "limit": 3}, force_start_node=True), node("R", "SumTask", {"a": 100}),
+                node("M", "SumTask")],
+               [link("S", "S", {"x": "x"}, conditions=cond(below_limit=True)), link("S", "M", {"x": "a"}),
+                link("R", "M", {"result": "b"})]),
+         {"result": 103}, {"S": {"x": 3, "below_limit": False}, "R": {"result": 100}, "M": {"result": 103}},
+         {"S": loop_runs(3), "R": OK, "M": loop_runs(3)}, needs={"dag", "conditions", "cycles"}),
     # -- graphs where every node has a predecessor -------------------------------------------------
     Case("start_from_static_inputs",  # A has all its required inputs and no required incoming link
          graph("start_from_static_inputs",
