@@ -12,14 +12,15 @@ from .graph import WorkflowGraph, compile_graph
 from .graph import load_graph as _load_graph
 from .graph.io import dump_document, to_networkx
 from .graph.schema import CURRENT_VERSION
+from .graph.workflow import load_options_kwargs
 
 GraphSource = Union[str, Path, dict, WorkflowGraph, Any]
 
 
 def load_graph(graph: GraphSource, *, root_dir: Optional[str] = None, root_module: Optional[str] = None,
-               **_ignored: Any) -> WorkflowGraph:
+               representation: Optional[str] = None, **_ignored: Any) -> WorkflowGraph:
     """Load and validate a workflow from a path, JSON/YAML string, dict, networkx graph or WorkflowGraph."""
-    return _load_graph(graph, root_dir=root_dir, root_module=root_module)
+    return _load_graph(graph, root_dir=root_dir, root_module=root_module, representation=representation)
 
 
 def execute_graph(
@@ -42,8 +43,7 @@ def execute_graph(
     task_options is accepted for ewoks compatibility; tasks here take no constructor options.
     """
     eng = engine if isinstance(engine, Engine) else get_engine(engine)
-    load_options = dict(load_options or {})
-    wg = _load_graph(graph, root_dir=load_options.get("root_dir"), root_module=load_options.get("root_module"))
+    wg = _load_graph(graph, **load_options_kwargs(load_options))
     compiled = compile_graph(wg, inputs=inputs)
     job, options, selection = prepare_job(eng, compiled, outputs=outputs, varinfo=varinfo, execinfo=execinfo,
                                           engine_options=engine_options)

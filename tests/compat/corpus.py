@@ -33,9 +33,12 @@ class CorpusCase:
     celery: bool = False  # also run through a Celery worker (a representative subset)
     notes: str = ""
     variant: str = ""  # distinguishes two runs of one file
+    representation: Optional[str] = None  # load_options representation ("json_module": file is package.name)
 
     @property
     def name(self) -> str:
+        if self.representation:
+            return f"representation_{self.representation}" + self.variant
         return str(Path(self.file).with_suffix("")).replace("/", "_") + self.variant
 
     @property
@@ -48,11 +51,15 @@ class CorpusCase:
             options["root_dir"] = str(SUBGRAPHS if self.root_dir is True else GRAPHS / str(self.root_dir))
         if self.root_module:
             options["root_module"] = PACKAGE_WORKFLOWS
+        if self.representation:
+            options["representation"] = self.representation
         return options
 
     def source(self, load_graph: Callable[..., Any], to_networkx: Callable[[dict], Any]) -> Any:
         """What is passed to execute_graph: the file path, or (inline_as) its dict with every sub-graph
         file replaced by an in-memory graph (a networkx graph, or the object `load_graph` returns)."""
+        if self.representation:
+            return self.file
         if self.inline_as is None:
             return str(self.path)
         doc = json.loads(self.path.read_text())
@@ -145,6 +152,8 @@ CASES: List[CorpusCase] = [
     _c("whole_output_dict.json"),
     _c("required_false_join.json"),
     _c("method_map_all_data.json"),
+    _c("legacy_task_keys.json"),
+    _c(f"{PACKAGE_WORKFLOWS}.pkg_standalone", representation="json_module"),
     # ewoks' own example graphs (ewokscore.tests.examples, exported by export_ewoks_examples.py)
     _c("ewoks_examples/acyclic1.json", celery=True),
     _c("ewoks_examples/acyclic2.json"),
