@@ -59,7 +59,7 @@ def locate_file(name: str, dirs: List[Optional[str]], root_dir: Optional[str],
                 root_module: Optional[str]) -> Tuple[Optional[Path], List[str]]:
     """The sub-graph file `name`: in each of `dirs` (the parent file's folder), root_dir, the package
     root_module, then the working directory; the name as given, then with each extension.
-    Returns the path (None when not found) and every place looked, for the error message."""
+    Returns the path (None when not found) and every folder looked in, for the error message."""
     looked: List[str] = []
     bases: List[Tuple[str, Any]] = []
     given = Path(name)
@@ -76,15 +76,14 @@ def locate_file(name: str, dirs: List[Optional[str]], root_dir: Optional[str],
                 looked.append(f"package {root_module!r} (cannot be imported)")
             else:
                 bases.append((f"package {root_module!r} ({package})", package))
-        bases.append(("the working directory", Path.cwd()))
+        bases.append((f"the working directory {Path.cwd()}", Path.cwd()))
     names = _candidate_names(name)
-    shown = name if len(names) == 1 else f"{name} (or {', '.join(names[1:])})"
     for where, base in bases:
         for candidate in names:
             path = base / candidate
             if path.is_file():
                 return Path(str(path)), looked
-        looked.append(f"{where}: {shown}")
+        looked.append(where)
     return None, looked
 
 
@@ -131,7 +130,8 @@ def read_subgraph(identifier: Any, node_id: Any, parent_source: Optional[str], p
         return doc, inline_name, parent_dir
     path, looked = locate_file(identifier, [parent_dir], root_dir, root_module)
     if path is None:
-        raise GraphFormatError(f"sub-graph file {identifier!r} not found; looked in: {'; '.join(looked)}",
+        tried = ", ".join(_candidate_names(Path(identifier).name)[1:])
+        raise GraphFormatError(f"sub-graph file {identifier!r} not found (nor {tried}); looked in: {'; '.join(looked)}",
                                source=parent_source, node_id=node_id, field="task_identifier",
                                hint="Give load_options root_dir (a folder) or root_module (a package with the "
                                     "file as package data), or an absolute path.")
