@@ -26,6 +26,7 @@ MAX_NESTING = 32
 # graph node attributes that ewoks gives to every input node of the sub-graph
 TRANSFERRED = ("default_inputs", "force_start_node", "conditions_else_value", "default_error_node")
 
+_SUB_KEYS = frozenset(("sub_source", "sub_target", "sub_target_attributes"))
 Alias = List[Tuple[NodeId, dict]]  # the flattened nodes an alias stands for, with its link attributes
 
 
@@ -113,7 +114,10 @@ def flatten(graph: WorkflowGraph, root_dir: Optional[str] = None, root_module: O
         _transfer_graph_node_attributes(node_id, attrs, sub, nodes, graph.source)
 
     for index, link in enumerate(graph.links):
-        links.extend(_relink(dict(link), index, subgraphs, nodes, graph.source))
+        if link["source"] in subgraphs or link["target"] in subgraphs or not _SUB_KEYS.isdisjoint(link):
+            links.extend(_relink(dict(link), index, subgraphs, nodes, graph.source))
+        else:
+            links.append(dict(link))
     flat = FlatGraph(dict(graph.graph), nodes, links, graph.source, subgraphs)
     if _depth:
         connect_default_error_handlers(flat)  # ewoks connects them when it loads the sub-graph
