@@ -55,3 +55,20 @@ def test_corpus_on_celery(case, worker, tmp_path):
     per_node = submit_graph(case_source(case), **execute_kwargs(case, tmp_path, outputs=[{"all": True}],
                                                                 merge_outputs=False)).result(timeout=60)
     compare(case, expected, result, per_node, counts)
+
+
+def test_the_flattened_document_keeps_aliases_to_several_nodes():
+    """What a client sends: sub-graphs flattened, the graph's own aliases (one naming two nodes) kept."""
+    from ewoks_celery.payload import flat_document
+    from ewoks_core.graph import load_graph
+    from ewoks_core.graph.subgraph import flatten
+
+    inner = {"graph": {"id": "inner", "input_nodes": [{"id": "in", "node": "x"}]},
+             "nodes": [{"id": "x", "task_identifier": "ewoks_core.testing.tasks.SumTask"}], "links": []}
+    doc = {"graph": {"id": "outer", "input_nodes": [{"id": "in", "node": "a"}, {"id": "in", "node": "g",
+                                                                                "sub_node": "in"}]},
+           "nodes": [{"id": "a", "task_identifier": "ewoks_core.testing.tasks.SumTask"},
+                     {"id": "g", "task_type": "graph", "task_identifier": inner}], "links": []}
+    flat = flat_document(flatten(load_graph(doc)), "outer")
+    assert flat["graph"]["input_nodes"] == [{"id": "in", "node": "a"}, {"id": "in", "node": ("g", "x")}]
+    assert flatten(load_graph(flat)).input_aliases == {"in": [("a", {}), (("g", "x"), {})]}

@@ -78,7 +78,7 @@ def flat_document(flat: FlatGraph, graph_id: Any) -> dict:
     for key, table in (("input_nodes", flat.input_aliases), ("output_nodes", flat.output_aliases)):
         if key in attrs:
             attrs[key] = [{"id": alias, "node": node_id, **({"link_attributes": extra} if extra else {})}
-                          for alias, (node_id, extra) in table.items()]
+                          for alias, entries in table.items() for node_id, extra in entries]
     nodes = [{"id": node_id, **node_attrs} for node_id, node_attrs in flat.nodes.items()]
     return copy.deepcopy({"directed": True, "multigraph": False, "graph": attrs, "nodes": nodes,
                           "links": flat.links})
