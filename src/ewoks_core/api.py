@@ -42,6 +42,7 @@ def execute_graph(
     execinfo: {"job_id", "handlers": [...]}; engine_options: the engine's own options (e.g. scheduler=...).
     task_options is accepted for ewoks compatibility; tasks here take no constructor options.
     """
+    _ewoks_only_arguments(engine_options)
     eng = engine if isinstance(engine, Engine) else get_engine(engine)
     wg = _load_graph(graph, **load_options_kwargs(load_options))
     compiled = compile_graph(wg, inputs=inputs)
@@ -50,6 +51,21 @@ def execute_graph(
     if inputs:
         _warn_unused_inputs(compiled, inputs)
     return run_job(eng, job, options, selection, merge_outputs=merge_outputs)
+
+
+def _ewoks_only_arguments(engine_options: Dict[str, Any]) -> None:
+    """ewoks' raise_on_error and output_tasks: their default values are what happens here; the others
+    are refused with what to do instead (ewoks' engines disagree on what raise_on_error=False returns)."""
+    from .errors import EwoksError
+
+    if engine_options.pop("raise_on_error", True) is not True:
+        raise EwoksError("raise_on_error=False is not supported: a failed task always raises TaskFailedError",
+                         field="raise_on_error", hint="Catch TaskFailedError (it has node_id and the original "
+                                                      "exception), or handle failures in the workflow with on_error "
+                                                      "links or a default_error_node.")
+    if engine_options.pop("output_tasks", False) is not False:
+        raise EwoksError("output_tasks=True is not supported: results are the tasks' output values",
+                         field="output_tasks", hint="Use outputs=[{'all': True}], merge_outputs=False.")
 
 
 def _warn_unused_inputs(compiled: Any, inputs: Sequence[dict]) -> None:

@@ -8,7 +8,7 @@ import warnings
 import pytest
 
 from ewoks_core import execute_graph
-from ewoks_core.errors import GraphFormatError
+from ewoks_core.errors import EwoksError, GraphFormatError
 from ewoks_core.testing.builders import cond, graph, link, node
 
 
@@ -92,3 +92,12 @@ def test_no_warning_for_conditions_inside_ppf_dicts():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert execute_graph(doc) == {"result": 1}
+
+
+def test_ewoks_only_arguments():
+    doc = graph("g", [node("a", "SumTask", {"a": 1})], [])
+    assert execute_graph(doc, raise_on_error=True, output_tasks=False) == {"result": 1}  # ewoks' defaults
+    with pytest.raises(EwoksError, match=r"raise_on_error=False is not supported.*Catch TaskFailedError"):
+        execute_graph(doc, raise_on_error=False)
+    with pytest.raises(EwoksError, match=r"output_tasks=True is not supported.*outputs=\[\{'all': True\}\]"):
+        execute_graph(doc, output_tasks=True)
