@@ -122,8 +122,10 @@ def read_source(source: Any, root_dir: Optional[str] = None,
         return doc, name, root_dir
     if isinstance(source, dict):
         return copy_document(source), None, root_dir
-    if hasattr(source, "nodes") and hasattr(source, "edges") and hasattr(source, "graph"):
-        return io.from_networkx(source), None, root_dir
+    from .subgraph_sources import graph_object_document, is_graph_object
+
+    if is_graph_object(source):  # a networkx graph, or an object holding one as .graph (ewoks' TaskGraph)
+        return graph_object_document(source), None, root_dir
     raise GraphFormatError(f"cannot load a workflow from {type(source).__name__}",
                            hint="Pass a file path, a JSON/YAML string, a dict, a networkx graph or a WorkflowGraph.")
 
