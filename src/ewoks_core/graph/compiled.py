@@ -11,8 +11,18 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..errors import GraphFormatError, node_label
 from .error_handlers import connect_default_error_handlers
+from .selectors import (  # node_selector, apply_workflow_inputs, ewoks_node_name: re-exported
+    apply_workflow_inputs,
+    ewoks_node_name,
+    label_matches,
+    node_selector,
+    tuple_tail_matches,
+)
 from .subgraph import FlatGraph, flatten
 from .workflow import NodeId, WorkflowGraph
+
+__all__ = ["CompiledGraph", "Link", "Node", "compile_graph", "apply_workflow_inputs", "node_selector",
+           "ewoks_node_name", "PPF_DICT", "PPF_TASK_TYPES"]
 
 PPF_TASK_TYPES = ("ppfmethod", "ppfport")
 PPF_DICT = "_ppfdict"
@@ -261,9 +271,9 @@ class CompiledGraph:
         `task_identifier` matches the end of the node's task identifier, as in ewoks."""
         found = []
         for nid, node in self.nodes.items():
-            if id is not None and nid != id and not (isinstance(nid, tuple) and _tuple_tail_matches(nid, id)):
+            if id is not None and nid != id and not (isinstance(nid, tuple) and tuple_tail_matches(nid, id)):
                 continue
-            if label is not None and not _label_matches(nid, node, label):
+            if label is not None and not label_matches(nid, node, label):
                 continue
             if task_identifier is not None and not (isinstance(node.task_identifier, str) and
                                                     node.task_identifier.endswith(str(task_identifier))):
@@ -272,33 +282,13 @@ class CompiledGraph:
         if not found and id is not None:  # as printed: 'sub/node' for a sub-graph node, '3' for 3
             wanted = node_label(id)
             found = [nid for nid in self.nodes if node_label(nid) == wanted and
-                     (label is None or _label_matches(nid, self.nodes[nid], label)) and
+                     (label is None or label_matches(nid, self.nodes[nid], label)) and
                      (task_identifier is None or str(self.nodes[nid].task_identifier).endswith(str(task_identifier)))]
         return found
 
     def __repr__(self) -> str:
         return (f"CompiledGraph(id={self.id!r}, nodes={len(self.nodes)}, links={len(self.links)}, "
                 f"cyclic={self.is_cyclic})")
-
-
-def _label_matches(nid: NodeId, node: Node, label: Any) -> bool:
-    own = node.attrs.get("label")
-    if own:
-        return own == label
-    return label in (node_label(nid), ewoks_node_name(nid))
-
-
-def ewoks_node_name(node_id: Any) -> str:
-    """A node id as ewoks prints it: sub-graph levels joined with ':'."""
-    if isinstance(node_id, tuple):
-        return ":".join(ewoks_node_name(part) for part in node_id)
-    return str(node_id)
-
-
-def _tuple_tail_matches(nid: tuple, wanted: Any) -> bool:
-    if isinstance(wanted, list):
-        wanted = tuple(wanted)
-    return nid == wanted
 
 
 def _equal(a: Any, b: Any) -> bool:
@@ -354,42 +344,3 @@ def compile_graph(graph: WorkflowGraph, *, inputs: Optional[Sequence[dict]] = No
         compiled.update_start_nodes()
     compiled.check_start_nodes()
     return compiled
-
-
-def node_selector(item: dict) -> Dict[str, Any]:
-    """The node selector of an ewoks inputs/outputs item: its id/label/task_identifier keys that are
-    set (a JSON list id becomes the tuple id of a sub-graph node). Empty: no selector."""
-    selector = {k: item[k] for k in ("id", "label", "task_identifier") if item.get(k) is not None}
-    if isinstance(selector.get("id"), list):
-        selector["id"] = tuple(selector["id"])
-    return selector
-
-
-def apply_workflow_inputs(compiled: CompiledGraph, inputs: Sequence[dict]) -> None:
-    """ewoks' `inputs=[{"id"|"label"|"task_identifier": ..., "name":..., "value":..., "all": bool}]`.
-
-    Without a selector an input goes to the start nodes, or to all nodes with all=True.
-    Workflow inputs take priority over default_inputs.
-    """
-    for i, item in enumerate(inputs):
-        if not isinstance(item, dict) or "name" not in item:
-            raise GraphFormatError(f"workflow input #{i} must be a mapping with 'name' and 'value'", field="inputs")
-        selector = node_selector(item)
-        if selector:
-            targets = compiled.find_nodes(**selector)
-            if not targets:
-                from ..errors import did_you_mean
-
-                what, value = next(iter(selector.items()))
-                if what == "id":
-                    names = [node_label(n) for n in compiled.nodes]
-                else:
-                    names = [str(n.attrs.get(what)) for n in compiled.nodes.values()]
-                raise GraphFormatError(f"workflow input {item['name']!r}: no node with {what} {value!r}."
-                                       f"{did_you_mean(str(value), names)}", field="inputs")
-        elif item.get("all"):
-            targets = list(compiled.nodes)
-        else:
-            targets = compiled.start_nodes
-        for nid in targets:
-            compiled.nodes[nid].default_inputs[item["name"]] = item.get("value")
