@@ -158,21 +158,21 @@ class JobState:
     # -- internals ---------------------------------------------------------------------
     def _deliver(self, link: Link, data: dict, source_uris: Optional[dict]) -> None:
         state = self._state[link.target]
-        if link.index in state.fired:  # its previous firing is not used yet: queue this one (as ewoks does)
+        index = link.index
+        if index in state.fired:  # its previous firing is not used yet: queue this one (as ewoks does)
             if state.backlog is None:
                 state.backlog = {}
-            state.backlog.setdefault(link.index, deque()).append((data, source_uris))
+            state.backlog.setdefault(index, deque()).append((data, source_uris))
             return
-        state.data[link.index] = data
+        state.data[index] = data
         if source_uris:
-            state.uris[link.index] = _input_uris(link, source_uris)
-        if link.required and link.index not in state.delivered:
-            state.delivered.add(link.index)
+            state.uris[index] = _input_uris(link, source_uris)
+        if link.required and index not in state.delivered:
+            state.delivered.add(index)
             state.missing_required -= 1
-        if link.index not in state.fired:
-            state.fired.add(link.index)
-            if not link.internal:
-                state.waiting -= 1
+        state.fired.add(index)
+        if not link.internal:
+            state.waiting -= 1
         self._evaluate(link.target)
 
     def _evaluate(self, node_id: Any) -> None:
