@@ -12,14 +12,15 @@ from .graph import WorkflowGraph, compile_graph
 from .graph import load_graph as _load_graph
 from .graph.io import dump_document, to_networkx
 from .graph.schema import CURRENT_VERSION
+from .graph.workflow import load_options_kwargs
 
 GraphSource = Union[str, Path, dict, WorkflowGraph, Any]
 
 
 def load_graph(graph: GraphSource, *, root_dir: Optional[str] = None, root_module: Optional[str] = None,
-               **_ignored: Any) -> WorkflowGraph:
+               representation: Optional[str] = None, **_ignored: Any) -> WorkflowGraph:
     """Load and validate a workflow from a path, JSON/YAML string, dict, networkx graph or WorkflowGraph."""
-    return _load_graph(graph, root_dir=root_dir, root_module=root_module)
+    return _load_graph(graph, root_dir=root_dir, root_module=root_module, representation=representation)
 
 
 def execute_graph(
@@ -41,15 +42,30 @@ def execute_graph(
     execinfo: {"job_id", "handlers": [...]}; engine_options: the engine's own options (e.g. scheduler=...).
     task_options is accepted for ewoks compatibility; tasks here take no constructor options.
     """
+    _ewoks_only_arguments(engine_options)
     eng = engine if isinstance(engine, Engine) else get_engine(engine)
-    load_options = dict(load_options or {})
-    wg = _load_graph(graph, root_dir=load_options.get("root_dir"), root_module=load_options.get("root_module"))
+    wg = _load_graph(graph, **load_options_kwargs(load_options))
     compiled = compile_graph(wg, inputs=inputs)
     job, options, selection = prepare_job(eng, compiled, outputs=outputs, varinfo=varinfo, execinfo=execinfo,
                                           engine_options=engine_options)
     if inputs:
         _warn_unused_inputs(compiled, inputs)
     return run_job(eng, job, options, selection, merge_outputs=merge_outputs)
+
+
+def _ewoks_only_arguments(engine_options: Dict[str, Any]) -> None:
+    """ewoks' raise_on_error and output_tasks: their default values are what happens here; the others
+    are refused with what to do instead (ewoks' engines disagree on what raise_on_error=False returns)."""
+    from .errors import EwoksError
+
+    if engine_options.pop("raise_on_error", True) is not True:
+        raise EwoksError("raise_on_error=False is not supported: a failed task always raises TaskFailedError",
+                         field="raise_on_error", hint="Catch TaskFailedError (it has node_id and the original "
+                                                      "exception), or handle failures in the workflow with on_error "
+                                                      "links or a default_error_node.")
+    if engine_options.pop("output_tasks", False) is not False:
+        raise EwoksError("output_tasks=True is not supported: results are the tasks' output values",
+                         field="output_tasks", hint="Use outputs=[{'all': True}], merge_outputs=False.")
 
 
 def _warn_unused_inputs(compiled: Any, inputs: Sequence[dict]) -> None:

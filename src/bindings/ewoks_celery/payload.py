@@ -17,6 +17,7 @@ from ewoks_core.events.emitter import SINK_ALIASES
 from ewoks_core.graph import WorkflowGraph, compile_graph, load_graph
 from ewoks_core.graph.compiled import CompiledGraph, apply_workflow_inputs
 from ewoks_core.graph.subgraph import FlatGraph, connect_default_error_handlers, flatten
+from ewoks_core.graph.workflow import load_options_kwargs
 
 from . import codec
 
@@ -66,8 +67,7 @@ class JobRequest:
         if self.document is not None:
             graph = load_graph(self.document)
         else:
-            graph = load_graph(self.source, root_dir=self.load_options.get("root_dir"),
-                               root_module=self.load_options.get("root_module"))
+            graph = load_graph(self.source, **load_options_kwargs(self.load_options))
         return compile_graph(graph, inputs=self.inputs or None)
 
 
@@ -78,7 +78,7 @@ def flat_document(flat: FlatGraph, graph_id: Any) -> dict:
     for key, table in (("input_nodes", flat.input_aliases), ("output_nodes", flat.output_aliases)):
         if key in attrs:
             attrs[key] = [{"id": alias, "node": node_id, **({"link_attributes": extra} if extra else {})}
-                          for alias, (node_id, extra) in table.items()]
+                          for alias, entries in table.items() for node_id, extra in entries]
     nodes = [{"id": node_id, **node_attrs} for node_id, node_attrs in flat.nodes.items()]
     return copy.deepcopy({"directed": True, "multigraph": False, "graph": attrs, "nodes": nodes,
                           "links": flat.links})
@@ -115,8 +115,7 @@ def build_request(graph: Any, *, job_id: str, engine: Optional[str], inputs: Opt
         request.source, request.load_options = str(graph), load_options
         request.workflow_id = str(graph)
     else:
-        wg: WorkflowGraph = load_graph(graph, root_dir=load_options.get("root_dir"),
-                                       root_module=load_options.get("root_module"))
+        wg: WorkflowGraph = load_graph(graph, **load_options_kwargs(load_options))
         flat = flatten(wg, load_options.get("root_dir"), load_options.get("root_module"))
         request.document = flat_document(flat, wg.id)
         request.workflow_id = str(wg.id)

@@ -34,7 +34,8 @@ DEFAULT_MAX_ITERATIONS = 10_000
 
 
 class _NodeState:
-    __slots__ = ("data", "uris", "fired", "runs", "busy", "start_pending", "missing_required", "waiting", "delivered")
+    __slots__ = ("data", "uris", "fired", "runs", "busy", "start_pending", "missing_required", "waiting", "delivered",
+                 "link_inputs", "backlog")
 
     def __init__(self) -> None:
         self.data: Dict[int, dict] = {}
@@ -46,6 +47,9 @@ class _NodeState:
         self.start_pending = False
         self.missing_required = 0
         self.waiting = 0
+        self.link_inputs: Optional[dict] = None  # of the last run, kept for nodes with error handlers
+        # a link that fires again before a run used its data: each firing gets its own run, in order
+        self.backlog: Optional[Dict[int, Deque[tuple]]] = None
 
 
 class JobState:
@@ -107,7 +111,7 @@ class JobState:
                 self.fail(TaskFailedError(node_id, node.task_identifier or node.task_type, outcome.error,
                                           self.graph.id))
                 return []
-            outputs = error_outputs(node_id, outcome.error, outcome.error_traceback)
+            outputs = error_outputs(node, outcome.error, outcome.error_traceback, state.link_inputs)
             for link in handlers:
                 self._deliver(link, link_data(link, outputs), None)
         else:
@@ -157,16 +161,21 @@ class JobState:
     # -- internals ---------------------------------------------------------------------
     def _deliver(self, link: Link, data: dict, source_uris: Optional[dict]) -> None:
         state = self._state[link.target]
-        state.data[link.index] = data
+        index = link.index
+        if index in state.fired:  # its previous firing is not used yet: queue this one (as ewoks does)
+            if state.backlog is None:
+                state.backlog = {}
+            state.backlog.setdefault(index, deque()).append((data, source_uris))
+            return
+        state.data[index] = data
         if source_uris:
-            state.uris[link.index] = _input_uris(link, source_uris)
-        if link.required and link.index not in state.delivered:
-            state.delivered.add(link.index)
+            state.uris[index] = _input_uris(link, source_uris)
+        if link.required and index not in state.delivered:
+            state.delivered.add(index)
             state.missing_required -= 1
-        if link.index not in state.fired:
-            state.fired.add(link.index)
-            if not link.internal:
-                state.waiting -= 1
+        state.fired.add(index)
+        if not link.internal:
+            state.waiting -= 1
         self._evaluate(link.target)
 
     def _evaluate(self, node_id: Any) -> None:
@@ -191,6 +200,7 @@ class JobState:
         input_uris = None
         data = state.data
         fired = state.fired
+        link_inputs: Optional[dict] = {} if node.has_error_handler else None
         # kept data of earlier runs first, then what fired for this run: fresh data wins
         for fresh in (False, True):
             for link in node.incoming:
@@ -199,10 +209,13 @@ class JobState:
                 values = data.get(link.index)
                 if values is not None:
                     inputs.update(values)
+                    if link_inputs is not None:
+                        link_inputs.update(values)
                     if state.uris:
                         uris = state.uris.get(link.index)
                         if uris:
                             input_uris = {**(input_uris or {}), **uris}
+        state.link_inputs = link_inputs
         scc_finished = self._scc_finished
         for index in state.fired:
             link = self.graph.links[index]
@@ -212,11 +225,30 @@ class JobState:
             if not link.internal and not scc_finished[self.graph.nodes[link.source].scc]:
                 state.waiting += 1
         state.fired.clear()
+        if state.backlog:
+            self._next_from_backlog(state)
         state.busy = True
         self.active += 1
         self._scc_busy[node.scc] += 1
         self.executed.append(node_id)
         self._ready.append(NodeRun(node_id, inputs, state.runs - 1, input_uris))
+
+    def _next_from_backlog(self, state: _NodeState) -> None:
+        """The oldest queued firing of each link becomes the data of the node's next run."""
+        backlog = state.backlog
+        assert backlog is not None
+        for index in list(backlog):
+            queue = backlog[index]
+            data, source_uris = queue.popleft()
+            if not queue:
+                del backlog[index]
+            link = self.graph.links[index]
+            state.data[index] = data
+            if source_uris:
+                state.uris[index] = _input_uris(link, source_uris)
+            state.fired.add(index)
+            if not link.internal and not self._scc_finished[self.graph.nodes[link.source].scc]:
+                state.waiting -= 1
 
     def _finish_cascade(self, sccs) -> None:
         """Mark SCCs finished when nothing in them runs and nothing upstream can trigger them."""

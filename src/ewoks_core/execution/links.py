@@ -6,7 +6,7 @@ import traceback
 from typing import Any, Dict, Optional
 
 from ..errors import EwoksError, name_list, node_label
-from ..graph.compiled import Link
+from ..graph.compiled import PPF_DICT, Link, ewoks_node_name
 from ..task.missing import MISSING
 
 
@@ -46,7 +46,21 @@ def link_fires(link: Link, outputs: Optional[Dict[str, Any]], failed: bool) -> b
         return link.on_error
     if link.on_error:
         return False
-    return not link.conditions or conditions_hold(link, outputs or {})
+    if not link.conditions:
+        return True
+    if link.ppf_source:
+        outputs = ppf_condition_values(outputs or {})
+    return conditions_hold(link, outputs or {})
+
+
+def ppf_condition_values(outputs: Dict[str, Any]) -> Dict[str, Any]:
+    """What the conditions of a link from a ppfmethod/ppfport node test (as in ewoks): the keys
+    inside its `_ppfdict` output, over its other outputs."""
+    values = {k: v for k, v in outputs.items() if k != PPF_DICT}
+    ppfdict = outputs.get(PPF_DICT)
+    if isinstance(ppfdict, dict):
+        values.update(ppfdict)
+    return values
 
 
 def link_data(link: Link, outputs: Dict[str, Any]) -> Dict[Any, Any]:
@@ -70,13 +84,22 @@ def link_data(link: Link, outputs: Dict[str, Any]) -> Dict[Any, Any]:
     return data
 
 
-def error_outputs(node_id: Any, error: BaseException, traceback_text: Optional[str] = None) -> Dict[str, Any]:
-    """What an on_error link sees as the failed node's outputs: ewoks' WorkflowException record."""
+def error_outputs(node: Any, error: BaseException, traceback_text: Optional[str] = None,
+                  link_inputs: Optional[Dict[Any, Any]] = None) -> Dict[str, Any]:
+    """What an on_error link sees as the failed node's outputs, as in ewoks: the inputs its links
+    delivered to the failed run, and the WorkflowException record (errorMessage in ewoks' words,
+    plus node_id and exception_type)."""
     if traceback_text is None:
         traceback_text = "".join(traceback.format_exception(error))
-    return {"WorkflowException": {
-        "node_id": node_label(node_id),
+    message = str(getattr(error, "original_message", None) or error)
+    label = node.attrs.get("label") or ewoks_node_name(node.id)
+    task = "" if node.task_type == "ppfport" and not node.task_identifier else node.task_identifier
+    outputs = dict(link_inputs or {})
+    outputs["WorkflowException"] = {
+        "node_id": node_label(node.id),
         "exception_type": getattr(error, "original_type", None) or type(error).__name__,
-        "errorMessage": str(getattr(error, "original_message", None) or error),
+        "errorMessage": f"Execution failed for ewoks task {label!r} (id: {label!r}, task: {task!r}): {message}",
         "traceBack": traceback_text.splitlines(),
-    }}
+    }
+    return outputs
+

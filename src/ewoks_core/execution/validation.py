@@ -32,14 +32,8 @@ def check_links_against_tasks(graph: CompiledGraph, classes: Dict[Any, Type[Task
         if link.on_error or not cls.declares_outputs():
             continue
         declared = cls.output_names()
-        for condition_output, *_ in link.conditions:
-            if condition_output is not None and condition_output not in declared:
-                raise GraphFormatError(
-                    f"link {node_label(link.source)} -> {node_label(link.target)} has a condition on output "
-                    f"{condition_output!r} that task {cls.class_registry_name()!r} does not declare (declared: "
-                    f"[{name_list(sorted(declared))}]): it could never be met."
-                    f"{did_you_mean(str(condition_output), declared)}",
-                    source=graph.source, field=f"links[{link.index}].conditions")
+        if not link.ppf_source:  # conditions of ppf links test keys inside _ppfdict: known at run time only
+            _check_condition_outputs(graph, link, cls, declared)
         for source_output, _ in link.data_mapping:
             if source_output is not None and source_output not in declared:
                 raise GraphFormatError(
@@ -53,6 +47,20 @@ def check_links_against_tasks(graph: CompiledGraph, classes: Dict[Any, Type[Task
             f"required inputs [{name_list(missing)}] of task {classes[nid].class_registry_name()!r} are given by no "
             f"default_inputs, workflow input or link", source=graph.source, node_id=nid,
             hint="Pass them with inputs=[{'id': ..., 'name': ..., 'value': ...}] or -p NAME=VALUE.")
+
+
+def _check_condition_outputs(graph: CompiledGraph, link: Any, cls: Type[Task], declared: Any) -> None:
+    """Warn about a condition on an output the task does not declare: it can never hold (ewoks runs
+    the graph and never takes that branch, so it is not refused)."""
+    import warnings
+
+    for condition_output, *_ in link.conditions:
+        if condition_output is not None and condition_output not in declared:
+            where = f"{graph.source}: " if graph.source else ""
+            warnings.warn(f"{where}links[{link.index}] {node_label(link.source)} -> {node_label(link.target)}: "
+                          f"condition on output {condition_output!r} that task {cls.class_registry_name()!r} does "
+                          f"not declare (declared: [{name_list(sorted(declared))}]): it can never hold, the link "
+                          f"never fires.{did_you_mean(str(condition_output), declared)}", UserWarning, stacklevel=5)
 
 
 def _check_target_inputs(graph: CompiledGraph, link: Any, cls: Type[Task]) -> None:

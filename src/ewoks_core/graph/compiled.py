@@ -10,17 +10,29 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..errors import GraphFormatError, node_label
-from .subgraph import FlatGraph, connect_default_error_handlers, flatten
+from .error_handlers import connect_default_error_handlers
+from .selectors import (  # node_selector, apply_workflow_inputs, ewoks_node_name: re-exported
+    apply_workflow_inputs,
+    ewoks_node_name,
+    label_matches,
+    node_selector,
+    tuple_tail_matches,
+)
+from .subgraph import FlatGraph, flatten
 from .workflow import NodeId, WorkflowGraph
 
-_ELSE = object()
+__all__ = ["CompiledGraph", "Link", "Node", "compile_graph", "apply_workflow_inputs", "node_selector",
+           "ewoks_node_name", "PPF_DICT", "PPF_TASK_TYPES"]
+
+PPF_TASK_TYPES = ("ppfmethod", "ppfport")
+PPF_DICT = "_ppfdict"
 
 
 class Link:
     """One link with everything the execution needs, precomputed."""
 
     __slots__ = ("index", "source", "target", "required", "on_error", "conditions", "map_all_data",
-                 "data_mapping", "cache", "internal", "attrs")
+                 "data_mapping", "cache", "internal", "attrs", "ppf_source")
 
     def __init__(self, index: int, attrs: dict) -> None:
         self.index = index
@@ -38,6 +50,7 @@ class Link:
             (c["source_output"], c["value"], None) for c in attrs.get("conditions") or ())
         self.required = False
         self.internal = False
+        self.ppf_source = False  # conditions test the keys inside the source's _ppfdict output
 
     @property
     def conditional(self) -> bool:
@@ -81,6 +94,7 @@ class CompiledGraph:
         for index, attrs in enumerate(flat.links):
             link = Link(index, attrs)
             self.links.append(link)
+            link.ppf_source = self.nodes[link.source].task_type in PPF_TASK_TYPES
             self.nodes[link.source].outgoing.append(link)
             self.nodes[link.target].incoming.append(link)
         self._else_conditions()
@@ -101,11 +115,12 @@ class CompiledGraph:
 
     # -- analysis ---------------------------------------------------------------------
     def _else_conditions(self) -> None:
-        """A condition whose value equals the source's conditions_else_value holds when no sibling value does."""
+        """A condition whose value equals the source's conditions_else_value (None when not set, as in
+        ewoks) holds when no sibling condition's value does."""
         for node in self.nodes.values():
-            if "conditions_else_value" not in node.attrs or not node.outgoing:
+            if not node.outgoing or not any(link.conditions for link in node.outgoing):
                 continue
-            else_value = node.attrs["conditions_else_value"]
+            else_value = node.attrs.get("conditions_else_value")
             covered: Dict[Any, list] = {}
             for link in node.outgoing:
                 for name, value, _ in link.conditions:
@@ -193,13 +208,34 @@ class CompiledGraph:
                 link.required = not link.conditional and link.source not in tainted
 
     def _start_nodes(self) -> List[NodeId]:
+        """Nodes without predecessors and force_start_node ones. When every node has a predecessor,
+        ewoks' rule: the class tasks whose required inputs are all static (default or workflow
+        inputs) and that have no required incoming link."""
         starts = [nid for nid, n in self.nodes.items() if n.attrs.get("force_start_node") or not n.incoming]
+        self.start_from_static_inputs = not starts
+        if not starts:
+            starts = [nid for nid, n in self.nodes.items()
+                      if not any(link.required for link in n.incoming) and _has_static_required_inputs(n)]
+        for node in self.nodes.values():
+            node.is_start = False
         for nid in starts:
             self.nodes[nid].is_start = True
-        if self.nodes and not starts:
-            raise GraphFormatError("no start node: every node has a predecessor (the graph is one big cycle)",
-                                   source=self.source, hint="Mark where the loop starts with force_start_node: true.")
         return starts
+
+    def update_start_nodes(self) -> None:
+        """Recompute the start nodes once workflow inputs are applied (they count as static inputs)."""
+        if self.start_from_static_inputs:
+            self.start_nodes = self._start_nodes()
+
+    def check_start_nodes(self) -> None:
+        """A graph with nodes must have somewhere to start."""
+        if self.nodes and not self.start_nodes:
+            raise GraphFormatError(
+                "no start node: every node has a predecessor, and none has all its required inputs from "
+                "default_inputs or workflow inputs without a required incoming link (how ewoks finds where a "
+                "loop starts)", source=self.source,
+                hint="Mark where the loop starts with force_start_node: true, or give that node's required "
+                     "inputs as default_inputs.")
 
     def _end_nodes(self) -> List[NodeId]:
         pure = [nid for nid, n in self.nodes.items() if all(link.on_error for link in n.outgoing)]
@@ -230,32 +266,29 @@ class CompiledGraph:
         return []
 
     def find_nodes(self, *, id: Any = None, label: Any = None, task_identifier: Any = None) -> List[NodeId]:
-        """Node ids matching a selector of ewoks' inputs/outputs items."""
+        """Node ids matching a selector of ewoks' inputs/outputs items: `label` is the node's label
+        (a node without one is labelled by its id, 'g:n' or 'g/n' for a sub-graph node) and
+        `task_identifier` matches the end of the node's task identifier, as in ewoks."""
         found = []
         for nid, node in self.nodes.items():
-            if id is not None and nid != id and not (isinstance(nid, tuple) and _tuple_tail_matches(nid, id)):
+            if id is not None and nid != id and not (isinstance(nid, tuple) and tuple_tail_matches(nid, id)):
                 continue
-            if label is not None and node.attrs.get("label") != label:
+            if label is not None and not label_matches(nid, node, label):
                 continue
-            if task_identifier is not None and node.task_identifier != task_identifier:
+            if task_identifier is not None and not (isinstance(node.task_identifier, str) and
+                                                    node.task_identifier.endswith(str(task_identifier))):
                 continue
             found.append(nid)
         if not found and id is not None:  # as printed: 'sub/node' for a sub-graph node, '3' for 3
             wanted = node_label(id)
             found = [nid for nid in self.nodes if node_label(nid) == wanted and
-                     (label is None or self.nodes[nid].attrs.get("label") == label) and
-                     (task_identifier is None or self.nodes[nid].task_identifier == task_identifier)]
+                     (label is None or label_matches(nid, self.nodes[nid], label)) and
+                     (task_identifier is None or str(self.nodes[nid].task_identifier).endswith(str(task_identifier)))]
         return found
 
     def __repr__(self) -> str:
         return (f"CompiledGraph(id={self.id!r}, nodes={len(self.nodes)}, links={len(self.links)}, "
                 f"cyclic={self.is_cyclic})")
-
-
-def _tuple_tail_matches(nid: tuple, wanted: Any) -> bool:
-    if isinstance(wanted, list):
-        wanted = tuple(wanted)
-    return nid == wanted
 
 
 def _equal(a: Any, b: Any) -> bool:
@@ -267,20 +300,37 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def _has_uncovered_conditions(node: Node) -> bool:
+    """ewoks' node_has_noncovered_conditions, to the letter (it decides the end nodes of graphs where
+    every node has a successor): a condition value holds no other branch when the else value is not
+    among the values tested on that output; a True/False value never counts as covered."""
+    else_value = node.attrs.get("conditions_else_value")
     values: Dict[Any, list] = {}
     for link in node.outgoing:
-        for name, value, covered in link.conditions:
-            if covered is not None:
-                values.setdefault(name, []).append(_ELSE)
-            else:
-                values.setdefault(name, []).append(value)
+        for name, value, _ in link.conditions:
+            values.setdefault(name, []).append(value)
     for vals in values.values():
-        if _ELSE in vals:
-            continue
-        if any(v is True for v in vals) and any(v is False for v in vals):
-            continue
-        return True
+        for value in vals:
+            if _is_boolean_key(value) or not any(_equal(v, else_value) for v in vals):
+                return True
     return False
+
+
+def _has_static_required_inputs(node: Node) -> bool:
+    """ewoks' has_required_static_inputs: only class tasks can tell (other task types never start this way)."""
+    if node.task_type != "class":
+        return False
+    from ..task.discovery import resolve_task_class
+
+    cls = resolve_task_class(node.task_type, node.task_identifier, node.id, node.attrs)
+    return set(cls.required_input_names()) <= set(node.default_inputs)
+
+
+def _is_boolean_key(value: Any) -> bool:
+    """True, False and the numbers equal to them (a dict lookup in ewoks)."""
+    try:
+        return hash(value) in (0, 1) and value in (True, False)
+    except Exception:  # unhashable, or numpy values without a truth value
+        return False
 
 
 def compile_graph(graph: WorkflowGraph, *, inputs: Optional[Sequence[dict]] = None,
@@ -291,43 +341,6 @@ def compile_graph(graph: WorkflowGraph, *, inputs: Optional[Sequence[dict]] = No
     compiled = CompiledGraph(flat, graph.id)
     if inputs:
         apply_workflow_inputs(compiled, inputs)
+        compiled.update_start_nodes()
+    compiled.check_start_nodes()
     return compiled
-
-
-def node_selector(item: dict) -> Dict[str, Any]:
-    """The node selector of an ewoks inputs/outputs item: its id/label/task_identifier keys that are
-    set (a JSON list id becomes the tuple id of a sub-graph node). Empty: no selector."""
-    selector = {k: item[k] for k in ("id", "label", "task_identifier") if item.get(k) is not None}
-    if isinstance(selector.get("id"), list):
-        selector["id"] = tuple(selector["id"])
-    return selector
-
-
-def apply_workflow_inputs(compiled: CompiledGraph, inputs: Sequence[dict]) -> None:
-    """ewoks' `inputs=[{"id"|"label"|"task_identifier": ..., "name":..., "value":..., "all": bool}]`.
-
-    Without a selector an input goes to the start nodes, or to all nodes with all=True.
-    Workflow inputs take priority over default_inputs.
-    """
-    for i, item in enumerate(inputs):
-        if not isinstance(item, dict) or "name" not in item:
-            raise GraphFormatError(f"workflow input #{i} must be a mapping with 'name' and 'value'", field="inputs")
-        selector = node_selector(item)
-        if selector:
-            targets = compiled.find_nodes(**selector)
-            if not targets:
-                from ..errors import did_you_mean
-
-                what, value = next(iter(selector.items()))
-                if what == "id":
-                    names = [node_label(n) for n in compiled.nodes]
-                else:
-                    names = [str(n.attrs.get(what)) for n in compiled.nodes.values()]
-                raise GraphFormatError(f"workflow input {item['name']!r}: no node with {what} {value!r}."
-                                       f"{did_you_mean(str(value), names)}", field="inputs")
-        elif item.get("all"):
-            targets = list(compiled.nodes)
-        else:
-            targets = compiled.start_nodes
-        for nid in targets:
-            compiled.nodes[nid].default_inputs[item["name"]] = item.get("value")

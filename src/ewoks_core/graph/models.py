@@ -47,7 +47,9 @@ class NodeModel(_Open):
     id: NodeIdModel
     label: Optional[str] = None
     task_type: TaskType = "class"
-    task_identifier: Optional[str] = None
+    task_identifier: Any = Field(
+        default=None, description="The import path of the task, a script file, or for task_type 'graph' the "
+                                  "sub-workflow: a file name, or the sub-workflow itself (a mapping or JSON string).")
     task_generator: Optional[str] = None
     default_inputs: List[DefaultInput] = Field(default_factory=list)
     force_start_node: bool = False
@@ -63,6 +65,10 @@ class NodeModel(_Open):
                 raise ValueError("a 'generated' node needs 'task_generator'")
         elif not self.task_identifier and self.task_type != "ppfport":
             raise ValueError("missing 'task_identifier' (the import path or file of the task)")
+        if self.task_identifier is not None and self.task_type != "graph" and not isinstance(self.task_identifier,
+                                                                                              str):
+            raise ValueError(f"'task_identifier' must be a string (the import path or file of the task), not "
+                             f"{type(self.task_identifier).__name__}; only a 'graph' node may hold a sub-workflow")
         return self
 
 

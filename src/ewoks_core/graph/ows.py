@@ -258,6 +258,8 @@ def write_ows(doc: dict) -> str:
         index[node_label(node["id"])] = str(i)
         task_type = node.get("task_type", "class")
         identifier = node.get("task_identifier")
+        if not isinstance(identifier, str):  # an inline sub-workflow: kept in the node's properties
+            identifier = None
         name = (identifier or task_type).replace("\\", "/").rpartition("/")[2].rpartition(".")[2] or task_type
         ET.SubElement(nodes_el, "node", {
             "id": str(i), "name": name, "qualified_name": widget_qualified_name(task_type, identifier),

@@ -29,6 +29,10 @@ def upgrade_document(doc: dict, source: Optional[str] = None) -> dict:
     graph = doc.setdefault("graph", {})
     if not isinstance(graph, dict):
         return doc  # validate_document says what is wrong with it
+    if isinstance(doc.get("nodes"), list):
+        for node in doc["nodes"]:
+            if isinstance(node, dict) and "task_type" not in node:
+                _legacy_task_key(node)
     version = graph.get("schema_version")
     if version is None:
         return doc  # unversioned documents are read as the current version
@@ -43,3 +47,21 @@ def upgrade_document(doc: dict, source: Optional[str] = None) -> dict:
                                  field="graph.schema_version", hint="Convert it with ewoks <= 0.x first.")
     graph["schema_version"] = CURRENT_VERSION
     return doc
+
+
+# node keys that older ewoks files use instead of task_type + task_identifier (ewoks still reads them)
+LEGACY_TASK_KEYS = {"class": "class", "method": "method", "ppfmethod": "ppfmethod", "ppfport": "ppfport",
+                    "script": "script", "notebook": "notebook", "task": "generated", "graph": "graph"}
+
+
+def _legacy_task_key(node: dict) -> None:
+    """{"class": "mod.Task"} -> {"task_type": "class", "task_identifier": "mod.Task"}, as ewoks reads it
+    (one such key only; ppfport's value is not an identifier)."""
+    keys = [k for k in LEGACY_TASK_KEYS if k in node]
+    if len(keys) != 1:
+        return  # none, or ambiguous: validation names what is missing
+    key = keys[0]
+    value = node.pop(key)
+    node["task_type"] = LEGACY_TASK_KEYS[key]
+    if key != "ppfport" and "task_identifier" not in node:
+        node["task_identifier"] = value

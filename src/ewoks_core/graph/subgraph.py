@@ -1,17 +1,33 @@
-"""Flattening of sub-graph nodes (task_type 'graph') and default error handler links."""
+"""Flattening of sub-graph nodes (task_type 'graph'), as ewoks does it.
+
+A graph node is replaced by the nodes of its sub-graph, ids becoming (node_id, sub_id). Links to
+and from it address inner nodes with sub_target / sub_source: an alias of the sub-graph's
+input_nodes / output_nodes (an alias may name several nodes: the link is made to each, with the
+alias' link_attributes), or an inner node id. The graph node's default_inputs,
+force_start_node, conditions_else_value and default_error_node go to every input-alias node
+(replacing theirs, as in ewoks), sub_target_attributes to the link's target. Each sub-graph's own
+default error nodes are connected within it before it is merged, as ewoks loads it.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..errors import GraphFormatError, name_list, node_label
-from . import io
+from .error_handlers import connect_default_error_handlers
 from .schema import upgrade_document
+from .subgraph_sources import inline_graph_objects, read_subgraph
 from .validate import normalize_id, validate_document
-from .workflow import NodeId, WorkflowGraph
+from .workflow import NodeId, WorkflowGraph, copy_document
+
+__all__ = ["FlatGraph", "flatten", "connect_default_error_handlers", "MAX_NESTING"]
 
 MAX_NESTING = 32
+# graph node attributes that ewoks gives to every input node of the sub-graph
+TRANSFERRED = ("default_inputs", "force_start_node", "conditions_else_value", "default_error_node")
+
+_SUB_KEYS = frozenset(("sub_source", "sub_target", "sub_target_attributes"))
+Alias = List[Tuple[NodeId, dict]]  # the flattened nodes an alias stands for, with its link attributes
 
 
 class FlatGraph:
@@ -24,36 +40,54 @@ class FlatGraph:
         self.links = links
         self.source = source
         subgraphs = subgraphs or {}
-        self.input_aliases = _alias_table(graph_attrs.get("input_nodes", []), nodes, subgraphs, source, "input_nodes")
-        self.output_aliases = _alias_table(graph_attrs.get("output_nodes", []), nodes, subgraphs, source,
+        self.input_aliases = _alias_table(graph_attrs.get("input_nodes") or [], nodes, subgraphs, source,
+                                          "input_nodes")
+        self.output_aliases = _alias_table(graph_attrs.get("output_nodes") or [], nodes, subgraphs, source,
                                            "output_nodes")
 
 
 def _alias_table(aliases: List[dict], nodes: Dict[NodeId, dict], subgraphs: Dict[NodeId, "FlatGraph"], source,
-                 field) -> Dict[Any, Tuple[NodeId, dict]]:
-    """alias id -> (flattened node id, link attributes); `sub_node` names an alias of a nested sub-graph node."""
-    table = {}
+                 field: str) -> Dict[Any, Alias]:
+    """alias id -> [(flattened node id, link attributes)]: an id may be given more than once; `sub_node`
+    (or a [graph node, inner] node id) names an alias or node of a nested sub-graph node."""
+    table: Dict[Any, Alias] = {}
     for alias in aliases:
         node_id = normalize_id(alias["node"])
+        inner = alias.get("sub_node")
+        if inner is None and isinstance(node_id, tuple) and len(node_id) == 2 and node_id[0] in subgraphs:
+            node_id, inner = node_id
         attrs = dict(alias.get("link_attributes") or {})
+        entries = table.setdefault(normalize_id(alias["id"]), [])
         if node_id in subgraphs:
-            inner = subgraphs[node_id]
-            inner_table = inner.input_aliases if field == "input_nodes" else inner.output_aliases
-            inner_id, inner_attrs = _pick_alias(inner_table, alias.get("sub_node"), node_id, source, 0, "sub_node",
-                                                where=f"graph.{field}")
-            table[normalize_id(alias["id"])] = ((node_id, inner_id), {**inner_attrs, **attrs})
+            for inner_id, inner_attrs in _resolve(subgraphs[node_id], inner, node_id, field == "output_nodes",
+                                                  source, f"graph.{field}"):
+                entries.append(((node_id, inner_id), {**inner_attrs, **attrs}))
             continue
         if node_id not in nodes:
             raise GraphFormatError(f"alias {alias['id']!r} points to unknown node {node_label(node_id)!r}",
                                    source=source, field=f"graph.{field}")
-        table[normalize_id(alias["id"])] = (node_id, attrs)
+        entries.append((node_id, attrs))
     return table
 
 
-def _resolve_subgraph_file(identifier: str, parent: WorkflowGraph, root_dir: Optional[str],
-                           root_module: Optional[str]) -> Path:
-    dirs = [d for d in (parent.base_dir, root_dir) if d] + [None]
-    return io.find_workflow_file(identifier, dirs, root_module)
+def _resolve(sub: FlatGraph, name: Any, graph_node: NodeId, source_side: bool, source: Optional[str],
+             where: str) -> Alias:
+    """The inner nodes a link end names: an alias of the sub-graph, else an inner node id (ewoks' rule)."""
+    aliases = sub.output_aliases if source_side else sub.input_aliases
+    field = "sub_source" if source_side else "sub_target"
+    if name is None:
+        if len(aliases) == 1:
+            return next(iter(aliases.values()))
+        raise GraphFormatError(f"link to/from sub-graph node {node_label(graph_node)!r} needs {field!r}; choose one of "
+                               f"[{name_list(sorted(map(str, aliases)))}]", source=source, field=where)
+    name = normalize_id(name)
+    if name in aliases:
+        return aliases[name]
+    if name in sub.nodes:
+        return [(name, {})]
+    raise GraphFormatError(f"sub-graph node {node_label(graph_node)!r} has no alias {node_label(name)!r}; choose one "
+                           f"of [{name_list(sorted(map(str, aliases)))}] (or an inner node id: "
+                           f"{sorted(node_label(n) for n in sub.nodes)})", source=source, field=where)
 
 
 def flatten(graph: WorkflowGraph, root_dir: Optional[str] = None, root_module: Optional[str] = None,
@@ -71,120 +105,106 @@ def flatten(graph: WorkflowGraph, root_dir: Optional[str] = None, root_module: O
         if attrs.get("task_type") != "graph":
             nodes[node_id] = dict(attrs)
             continue
-        path = _resolve_subgraph_file(attrs["task_identifier"], graph, root_dir, root_module)
-        if not path.is_file():
-            raise GraphFormatError(f"sub-graph file {attrs['task_identifier']!r} not found", source=graph.source,
-                                   node_id=node_id, field="task_identifier",
-                                   hint="Paths are relative to the parent file, root_dir or root_module.")
-        doc = io.read_document(path)
-        upgrade_document(doc, str(path))
-        validate_document(doc, str(path))
-        sub = flatten(WorkflowGraph(doc, str(path), str(path.parent)), root_dir, root_module, _depth + 1)
+        sub = _load_subgraph(node_id, attrs, graph, root_dir, root_module, _depth)
         subgraphs[node_id] = sub
         for sub_id, sub_attrs in sub.nodes.items():
             nodes[(node_id, sub_id)] = sub_attrs
         for link in sub.links:
             links.append({**link, "source": (node_id, link["source"]), "target": (node_id, link["target"])})
-        _apply_graph_node_inputs(node_id, attrs, sub, nodes, graph.source)
+        _transfer_graph_node_attributes(node_id, attrs, sub, nodes, graph.source)
 
     for index, link in enumerate(graph.links):
-        link = dict(link)
-        source, target = link["source"], link["target"]
-        extra_attrs: dict = {}
-        if source in subgraphs:
-            new_source, attrs = _pick_alias(subgraphs[source].output_aliases, link.pop("sub_source", None), source,
-                                            graph.source, index, "sub_source")
-            link["source"] = (source, new_source)
-            extra_attrs.update(attrs)
-        if target in subgraphs:
-            new_target, attrs = _pick_alias(subgraphs[target].input_aliases, link.pop("sub_target", None), target,
-                                            graph.source, index, "sub_target")
-            link["target"] = (target, new_target)
-            extra_attrs.update(attrs)
-        links.append({**extra_attrs, **link})
-    return FlatGraph(dict(graph.graph), nodes, links, graph.source, subgraphs)
+        if link["source"] in subgraphs or link["target"] in subgraphs or not _SUB_KEYS.isdisjoint(link):
+            links.extend(_relink(dict(link), index, subgraphs, nodes, graph.source))
+        else:
+            links.append(dict(link))
+    flat = FlatGraph(dict(graph.graph), nodes, links, graph.source, subgraphs)
+    if _depth:
+        connect_default_error_handlers(flat)  # ewoks connects them when it loads the sub-graph
+    return flat
 
 
-def _pick_alias(aliases: Dict[Any, Tuple[NodeId, dict]], name: Any, graph_node: NodeId, source, index: int, field: str,
-                where: Optional[str] = None):
-    where = where or f"links[{index}].{field}"
-    if name is None:
-        if len(aliases) == 1:
-            return next(iter(aliases.values()))
-        raise GraphFormatError(f"link to/from sub-graph node {node_label(graph_node)!r} needs {field!r}; choose one of "
-                               f"[{name_list(sorted(map(str, aliases)))}]", source=source, field=where)
-    name = normalize_id(name)
-    if name in aliases:
-        return aliases[name]
-    raise GraphFormatError(f"sub-graph node {node_label(graph_node)!r} has no alias {name!r}; choose one of "
-                           f"[{name_list(sorted(map(str, aliases)))}]", source=source, field=where)
+def _load_subgraph(node_id: NodeId, attrs: dict, parent: WorkflowGraph, root_dir: Optional[str],
+                   root_module: Optional[str], depth: int) -> FlatGraph:
+    doc, name, base_dir = read_subgraph(attrs.get("task_identifier"), node_id, parent.source, parent.base_dir,
+                                        root_dir, root_module)
+    if not isinstance(doc, dict):
+        raise GraphFormatError("a sub-graph must be a mapping with 'graph', 'nodes' and 'links'", source=name)
+    inline_graph_objects(doc)
+    upgrade_document(doc, name)
+    validate_document(doc, name)
+    return flatten(WorkflowGraph(doc, name, base_dir), root_dir, root_module, depth + 1)
 
 
-def _apply_graph_node_inputs(node_id: NodeId, attrs: dict, sub: FlatGraph, nodes: Dict[NodeId, dict], source) -> None:
-    """default_inputs of a graph node go to the sub-graph node named by 'id' (an input alias or node id)."""
-    for item in attrs.get("default_inputs", []):
-        alias = item.get("id")
-        if alias is not None and normalize_id(alias) in sub.input_aliases:
-            targets = [sub.input_aliases[normalize_id(alias)][0]]
-        elif alias is not None and normalize_id(alias) in sub.nodes:
-            targets = [normalize_id(alias)]
-        elif alias is None:
-            targets = [t for t, _ in sub.input_aliases.values()]
+def _relink(link: dict, index: int, subgraphs: Dict[NodeId, FlatGraph], nodes: Dict[NodeId, dict],
+            source: Optional[str]) -> List[dict]:
+    """A link of this graph, made between flattened nodes: one per inner source/target pair."""
+    sub_source = link.pop("sub_source", None)
+    sub_target = link.pop("sub_target", None)
+    target_attributes = link.pop("sub_target_attributes", None)
+    src, dst = link["source"], link["target"]
+    if src in subgraphs:
+        sources = [((src, n), a) for n, a in _resolve(subgraphs[src], sub_source, src, True, source,
+                                                        f"links[{index}].sub_source")]
+    else:
+        if sub_source is not None:
+            raise GraphFormatError(f"{node_label(src)!r} is not a graph node: 'sub_source' must not be given",
+                                   source=source, field=f"links[{index}].sub_source")
+        sources = [(src, {})]
+    if dst in subgraphs:
+        targets = [((dst, n), a) for n, a in _resolve(subgraphs[dst], sub_target, dst, False, source,
+                                                        f"links[{index}].sub_target")]
+    else:
+        for key, value in (("sub_target", sub_target), ("sub_target_attributes", target_attributes)):
+            if value is not None:
+                raise GraphFormatError(f"{node_label(dst)!r} is not a graph node: {key!r} must not be given",
+                                       source=source, field=f"links[{index}].{key}")
+        targets = [(dst, {})]
+    made = []
+    for new_source, source_attrs in sources:
+        for new_target, target_attrs in targets:
+            if target_attributes:
+                dict_merge(nodes[new_target], target_attributes)
+            made.append({**source_attrs, **target_attrs, **link, "source": new_source, "target": new_target})
+    return made
+
+
+def _transfer_graph_node_attributes(node_id: NodeId, attrs: dict, sub: FlatGraph, nodes: Dict[NodeId, dict],
+                                    source: Optional[str]) -> None:
+    """ewoks gives a graph node's default_inputs, force_start_node, conditions_else_value and
+    default_error_node to every input-alias node of its sub-graph, replacing theirs. A default input
+    with an `id` (an alias or inner node id) goes to that node only, merged by name."""
+    transfer = {k: attrs[k] for k in TRANSFERRED if k in attrs}
+    targeted = []
+    if "default_inputs" in transfer:
+        items = transfer.pop("default_inputs") or []
+        targeted = [d for d in items if isinstance(d, dict) and d.get("id") is not None]
+        plain = [{"name": d["name"], "value": d.get("value")} for d in items if d not in targeted]
+        if plain or not targeted:
+            transfer["default_inputs"] = plain
+    if transfer:
+        for inner_ids in sub.input_aliases.values():
+            for inner_id, _ in inner_ids:
+                dict_merge(nodes[(node_id, inner_id)], transfer)
+    for item in targeted:
+        alias = normalize_id(item["id"])
+        if alias in sub.input_aliases:
+            inner = [n for n, _ in sub.input_aliases[alias]]
+        elif alias in sub.nodes:
+            inner = [alias]
         else:
             raise GraphFormatError(f"default input {item.get('name')!r} names unknown sub-graph alias {alias!r}",
                                    source=source, node_id=node_id, field="default_inputs")
-        for target in targets:
+        for target in inner:
             flat = nodes[(node_id, target)]
-            flat["default_inputs"] = [d for d in flat.get("default_inputs", []) if d["name"] != item["name"]] + [
+            flat["default_inputs"] = [d for d in flat.get("default_inputs") or [] if d["name"] != item["name"]] + [
                 {"name": item["name"], "value": item.get("value")}]
 
 
-def connect_default_error_handlers(flat: FlatGraph) -> None:
-    """Link every node without an error handler to the default error nodes (as ewoks does)."""
-    handlers: Dict[NodeId, dict] = {}
-    for node_id, attrs in flat.nodes.items():
-        if not attrs.pop("default_error_node", False):
-            continue
-        link_attrs = dict(attrs.pop("default_error_attributes", None) or {})
-        link_attrs["on_error"] = True
-        if not ({"map_all_data", "data_mapping"} & set(link_attrs)):
-            link_attrs["map_all_data"] = True
-        handlers[node_id] = link_attrs
-    if not handlers:
-        return
-    successors: Dict[NodeId, List[NodeId]] = {n: [] for n in flat.nodes}
-    has_handler = set()
-    for link in flat.links:
-        successors[link["source"]].append(link["target"])
-        if link.get("on_error"):
-            has_handler.add(link["source"])
-    downstream_of_handlers = set()
-    stack = list(handlers)
-    while stack:
-        for nxt in successors[stack.pop()]:
-            if nxt not in downstream_of_handlers:
-                downstream_of_handlers.add(nxt)
-                stack.append(nxt)
-    existing = {(link["source"], link["target"]) for link in flat.links}
-    for source in flat.nodes:
-        if source in handlers or source in has_handler or source in downstream_of_handlers:
-            continue
-        for target, link_attrs in handlers.items():
-            if (source, target) not in existing:
-                flat.links.append({"source": source, "target": target, **link_attrs})
-    # A default error node that nothing can trigger would otherwise run as a start node.
-    targets = {link["target"] for link in flat.links}
-    removed = {h for h in handlers if h not in targets}
-    changed = bool(removed)
-    while changed:
-        changed = False
-        for node_id in list(flat.nodes):
-            if node_id in removed:
-                continue
-            preds = {link["source"] for link in flat.links if link["target"] == node_id}
-            if preds and preds <= removed:
-                removed.add(node_id)
-                changed = True
-    for node_id in removed:
-        del flat.nodes[node_id]
-    flat.links[:] = [link for link in flat.links if link["source"] not in removed and link["target"] not in removed]
+def dict_merge(destination: dict, source: dict) -> None:
+    """ewoks' dict_merge(overwrite=True): mappings merge recursively, any other value replaces."""
+    for key, value in source.items():
+        if isinstance(destination.get(key), dict) and isinstance(value, dict):
+            dict_merge(destination[key], value)
+        else:
+            destination[key] = copy_document(value)

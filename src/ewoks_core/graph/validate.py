@@ -27,11 +27,11 @@ def _first_error(exc: ValidationError) -> tuple:
 
 def validate_document(doc: dict, source: Optional[str]) -> None:
     """Check shapes and references; raise GraphFormatError at the first problem."""
-    for key in ("nodes",):
-        if key not in doc:
-            raise GraphFormatError(f"missing {key!r}: a workflow is "
-                                   "{'graph': {...}, 'nodes': [...], 'links': [...]}",
+    if "nodes" not in doc:
+        if "graph" not in doc:  # ewoks would run any mapping as an empty workflow: say what is wrong instead
+            raise GraphFormatError("missing 'nodes': a workflow is {'graph': {...}, 'nodes': [...], 'links': [...]}",
                                    source=source)
+        doc["nodes"] = []  # graph attributes only: an empty workflow (as in ewoks)
     if "links" not in doc and "edges" in doc:
         doc["links"] = doc.pop("edges")
     doc.setdefault("links", [])

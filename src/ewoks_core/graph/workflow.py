@@ -135,8 +135,10 @@ def read_source(source: Any, root_dir: Optional[str] = None,
         return doc, name, root_dir
     if isinstance(source, dict):
         return copy_document(source), None, root_dir
-    if hasattr(source, "nodes") and hasattr(source, "edges") and hasattr(source, "graph"):
-        return io.from_networkx(source), None, root_dir
+    from .subgraph_sources import graph_object_document, is_graph_object
+
+    if is_graph_object(source):  # a networkx graph, or an object holding one as .graph (ewoks' TaskGraph)
+        return graph_object_document(source), None, root_dir
     raise GraphFormatError(f"cannot load a workflow from {type(source).__name__}",
                            hint="Pass a file path, a JSON/YAML string, a dict, a networkx graph or a WorkflowGraph.")
 
@@ -150,10 +152,48 @@ def check_nesting(doc: Any, source: Optional[str]) -> None:
                                hint="A workflow nests a few levels (graph, nodes, inputs); pass deep data as a file.")
 
 
-def load_graph(source: Any, *, root_dir: Optional[str] = None, root_module: Optional[str] = None) -> WorkflowGraph:
-    """Load, upgrade and validate a workflow from a path, string, dict, networkx graph or WorkflowGraph."""
+REPRESENTATIONS = ("json", "yaml", "json_dict", "json_string", "json_module", "yaml_module")
+LOAD_OPTIONS = ("root_dir", "root_module", "representation")
+
+
+def load_options_kwargs(load_options: Optional[dict]) -> Dict[str, Any]:
+    """ewoks' load_options (root_dir, root_module, representation) as keyword arguments of load_graph."""
+    options = dict(load_options or {})
+    unknown = sorted(set(options) - set(LOAD_OPTIONS))
+    if unknown:
+        from ..errors import did_you_mean
+
+        raise GraphFormatError(f"unknown load option(s) {unknown}.{did_you_mean(unknown[0], LOAD_OPTIONS)}",
+                               field="load_options", hint=f"load_options takes {', '.join(LOAD_OPTIONS)}.")
+    return options
+
+
+def _module_file(name: str, representation: str) -> Path:
+    """ewoks' json_module/yaml_module representation: 'package.name' is the file name(.json|.yaml) in package."""
+    package, _, stem = name.rpartition(".")
+    if not package:
+        raise GraphFormatError(f"representation {representation!r} needs 'package.name', got {name!r}",
+                               field="representation")
+    suffixes = io.JSON_SUFFIXES if representation == "json_module" else io.YAML_SUFFIXES
+    found = io.find_workflow_file(stem, [], package)
+    if found.suffix.lower() not in suffixes + ("",) or not io.is_file(found):
+        raise GraphFormatError(f"no workflow {stem!r} ({'/'.join(suffixes)}) in package {package!r}",
+                               field="representation")
+    return found
+
+
+def load_graph(source: Any, *, root_dir: Optional[str] = None, root_module: Optional[str] = None,
+               representation: Optional[str] = None) -> WorkflowGraph:
+    """Load, upgrade and validate a workflow from a path, string, dict, networkx graph or WorkflowGraph
+    (`representation`: ewoks' name for the kind of source; only needed for 'json_module'/'yaml_module',
+    a package-qualified workflow name)."""
     if isinstance(source, WorkflowGraph):
         return source
+    if representation is not None and representation not in REPRESENTATIONS:
+        raise GraphFormatError(f"unknown representation {representation!r}", field="representation",
+                               hint=f"Use one of {', '.join(REPRESENTATIONS)}.")
+    if representation in ("json_module", "yaml_module"):
+        source = _module_file(str(source), representation)
     if isinstance(source, dict) and type(source) is not dict:  # copied by copy.deepcopy: check first
         check_nesting(source, None)
     try:
@@ -163,6 +203,9 @@ def load_graph(source: Any, *, root_dir: Optional[str] = None, root_module: Opti
         raise
     if not isinstance(source, dict):  # parsed from a file or a string, or converted
         check_nesting(doc, name)
+    from .subgraph_sources import inline_graph_objects
+
+    inline_graph_objects(doc)
     upgrade_document(doc, name)
     validate_document(doc, name)
     graph = WorkflowGraph(doc, name, base_dir)

@@ -7,10 +7,11 @@ from typing import Any, Dict, Optional
 T = "ewoks_core.testing.tasks."
 
 
-def node(node_id: Any, task: str, inputs: Optional[Dict[Any, Any]] = None, task_type: str = "class",
+def node(node_id: Any, task: Any, inputs: Optional[Dict[Any, Any]] = None, task_type: str = "class",
          **attrs: Any) -> dict:
-    """A node dict; `task` without a dot names a task of ewoks_core.testing.tasks."""
-    identifier = task if ("." in task or task_type in ("graph", "script")) else T + task
+    """A node dict; `task` without a dot names a task of ewoks_core.testing.tasks (a graph node's
+    `task` is its sub-workflow: a file name, a dict, a JSON string or a graph object)."""
+    identifier = task if (task_type in ("graph", "script") or "." in task) else T + task
     doc = {"id": node_id, "task_type": task_type, "task_identifier": identifier}
     if inputs:
         doc["default_inputs"] = [{"name": k, "value": v} for k, v in inputs.items()]

@@ -7,33 +7,14 @@ Node events are listed per node as "start", "end" and "end!" (end with error).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Set
+from typing import List
 
 from .builders import cond, graph, link, node
+from .case import FAILED, OK, Case, failure
+from .case import loop_runs as _loop_runs
+from .cases_ewoks import EWOKS_CASES
 
-OK = ["start", "end"]
-FAILED = ["start", "end!"]
-
-
-@dataclass
-class Case:
-    """One conformance case."""
-
-    name: str
-    graph: dict
-    results: Dict[str, Any]
-    node_results: Dict[str, Dict[str, Any]]
-    events: Dict[str, List[str]]
-    inputs: Optional[list] = None
-    subgraphs: Dict[str, dict] = field(default_factory=dict)
-    error_node: Optional[str] = None
-    needs: Set[str] = field(default_factory=lambda: {"dag"})
-
-
-def _loop_runs(n: int) -> List[str]:
-    return OK * n
-
+__all__ = ["CASES", "CASES_BY_NAME", "Case"]
 
 CASES: List[Case] = [
     Case("empty", graph("empty", [], []), {}, {}, {}),
@@ -59,8 +40,8 @@ CASES: List[Case] = [
     Case("on_error_branch",
          graph("on_error_branch", [node("a", "Fail", {"a": 1}), node("b", "SumTask"), node("h", "ErrorReport")],
                [link("a", "b", {"result": "a"}), link("a", "h", on_error=True, map_all_data=True)]),
-         {"error_node": "a", "error_message": "intentional failure"},
-         {"h": {"error_node": "a", "error_message": "intentional failure"}},
+         {"error_node": "a", "error_message": failure("a")},
+         {"h": {"error_node": "a", "error_message": failure("a")}},
          {"a": FAILED, "h": OK}, needs={"dag", "on_error"}),
     Case("no_outputs",
          graph("no_outputs", [node("a", "SumTask", {"a": 1}), node("b", "NoOutput")],
@@ -166,8 +147,8 @@ CASES: List[Case] = [
                [node("a", "SumTask", {"a": 1}), node("b", "Fail"), node("c", "SumTask"),
                 node("h", "ErrorReport", default_error_node=True)],
                [link("a", "b", {"result": "a"}), link("b", "c", {"result": "a"})]),
-         {"error_node": "b", "error_message": "intentional failure"},
-         {"a": {"result": 1}, "h": {"error_node": "b", "error_message": "intentional failure"}},
+         {"error_node": "b", "error_message": failure("b")},
+         {"a": {"result": 1}, "h": {"error_node": "b", "error_message": failure("b")}},
          {"a": OK, "b": FAILED, "h": OK}, needs={"dag", "on_error"}),
     Case("failing_task",
          graph("failing_task", [node("a", "SumTask", {"a": 1}), node("b", "Fail"), node("c", "SumTask")],
@@ -198,4 +179,5 @@ CASES: List[Case] = [
                  {"name": "b", "value": 0}]),
 ]
 
+CASES += EWOKS_CASES  # ewoks' own behaviour (sub-workflows, ppf dicts, else values, start nodes)
 CASES_BY_NAME = {case.name: case for case in CASES}

@@ -7,7 +7,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from ..errors import TaskFailedError, node_label
+from ..errors import EwoksError, TaskFailedError, node_label
 from .catalogue import Case
 
 
@@ -51,7 +51,16 @@ def run_case(case: Case, engine: Optional[str], tmp_path: Path, **engine_options
     events_file = tmp_path / f"{case.name}.events.jsonl"
     execinfo = {"handlers": [{"class": "jsonl", "arguments": [{"name": "path", "value": str(events_file)}]}]}
     load_options = {"root_dir": str(tmp_path)}
-    observed: Dict[str, Any] = {"error": None}
+    observed: Dict[str, Any] = {"error": None, "refused": None}
+    if case.refused is not None:
+        try:
+            execute_graph(case.graph, engine=engine, inputs=case.inputs, execinfo=execinfo, load_options=load_options,
+                          **engine_options)
+        except EwoksError as e:
+            observed["refused"] = e
+        observed["events"] = node_events(events_file)
+        observed["workflow_events"] = workflow_events(events_file)
+        return observed
     with warnings.catch_warnings():
         # some cases override a linked input on purpose (input priority): that warning is expected
         warnings.filterwarnings("ignore", message=".* is not used: the link from", category=UserWarning)
@@ -72,6 +81,12 @@ def run_case(case: Case, engine: Optional[str], tmp_path: Path, **engine_options
 def check_case(case: Case, engine: Optional[str], tmp_path: Path, **engine_options: Any) -> None:
     """Assert that an engine reproduces the case's results, node results and node events."""
     observed = run_case(case, engine, tmp_path, **engine_options)
+    if case.refused is not None:
+        error = observed["refused"]
+        assert error is not None, f"{case.name}: expected the graph to be refused"
+        assert all(word in str(error) for word in case.refused), f"{case.name}: refused with {error}"
+        assert not observed["events"] and not observed["workflow_events"], f"{case.name}: refused after it started"
+        return
     if case.error_node is not None:
         error = observed["error"]
         assert error is not None, f"{case.name}: expected node {case.error_node!r} to fail the workflow"

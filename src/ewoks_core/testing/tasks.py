@@ -54,6 +54,24 @@ class ErrorReport(Task, optional_input_names=["WorkflowException"], output_names
         self.outputs.error_message = info.get("errorMessage")
 
 
+class ErrorInputs(Task, optional_input_names=["WorkflowException", "a"], output_names=["a", "error_message"]):
+    """An error handler that also reports input `a`, which the failed run got from its links."""
+
+    def run(self) -> None:
+        self.outputs.a = self.inputs.a
+        self.outputs.error_message = (self.inputs.WorkflowException or {}).get("errorMessage")
+
+
+class Status(Task, input_names=["x"], optional_input_names=["limit"], output_names=["x", "status"]):
+    """x = x + 1; status is "continue" while x < limit (default 3), then "done"."""
+
+    def run(self) -> None:
+        x = self.inputs.x + 1
+        self.outputs.x = x
+        limit = self.inputs.limit if not self.missing_inputs.limit else 3
+        self.outputs.status = "continue" if x < limit else "done"
+
+
 class NoOutput(Task, optional_input_names=["a"]):
     """A task without outputs."""
 
@@ -142,3 +160,8 @@ def sum_all(*args: Any, **kwargs: Any) -> float:
 def ppf_add(a: int = 0, **kw: Any) -> Dict[str, Any]:
     """ppfmethod: increments a."""
     return {"a": a + 1}
+
+
+def ppf_check(a: int = 0, limit: int = 3, **kw: Any) -> Dict[str, Any]:
+    """ppfmethod in pypushflow's style: doContinue is "true" while a < limit, else "false"."""
+    return {"doContinue": "true" if a < limit else "false"}
