@@ -26,6 +26,7 @@ from ewoks_celery.payload import JobRequest, build_request, check_handlers
 from ewoks_core import execute_graph
 from ewoks_core.errors import EwoksError, RemoteTaskError, TaskFailedError, TaskNotFoundError, WorkflowCancelled
 from ewoks_core.graph import compile_graph, load_graph
+from ewoks_core.request import ExecuteRequest
 from ewoks_core.task import MISSING
 
 
@@ -148,11 +149,18 @@ def test_allow_list_is_checked_before_any_import():
 def test_job_message_is_json_and_only_known_event_handlers_are_accepted(tmp_path):
     graph = {"graph": {"id": "g"}, "links": [], "nodes": [
         {"id": "a", "task_type": "class", "task_identifier": "ewoks_core.testing.tasks.SumTask"}]}
-    request = build_request(graph, job_id="j", engine="sequential", inputs=[{"name": "a", "value": np.ones(2)}],
-                            outputs=None, merge_outputs=True, varinfo=None, handlers=[], load_options=None,
-                            load_on="client", engine_options={"max_iterations": 3})
+    args = ExecuteRequest.parse(engine="sequential", inputs=[{"name": "a", "value": np.ones(2)}],
+                                outputs=[{"id": "a", "name": "result", "new_name": "sum"}], merge_outputs=False,
+                                varinfo={"root_uri": str(tmp_path), "scheme": "nexus"}, task_options={"x": 1},
+                                load_options={"root_dir": str(tmp_path)}, engine_options={"max_iterations": 3})
+    request = build_request(graph, args, job_id="j", handlers=[], load_on="client")
     back = JobRequest.from_message(json.loads(json.dumps(request.to_message())))
-    assert back.engine_options == {"max_iterations": 3} and back.workflow_id == "g"
+    assert back.request.engine_options == {"max_iterations": 3} and back.workflow_id == "g"
+    # every argument of the request survives the JSON message (no pickle), arrays included
+    assert back.request.output_list() == args.output_list() and back.request.merge_outputs is False
+    assert back.request.varinfo == args.varinfo and back.request.load_options == args.load_options
+    assert back.request.task_options == {"x": 1} and back.request.execinfo == {"job_id": "j", "handlers": []}
+    np.testing.assert_array_equal(back.request.inputs[0]["value"], np.ones(2))
     np.testing.assert_array_equal(back.load().nodes["a"].default_inputs["a"], np.ones(2))
     with pytest.raises(EwoksError, match="cannot be used on a worker"):
         check_handlers([{"class": "os.system", "arguments": []}])

@@ -87,13 +87,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_submit(args: argparse.Namespace) -> int:
     _require_celery()
 
+    from ewoks_core.request import ExecuteRequest
+
     from .client import client_for
 
     client = client_for(config_from_args(args))
-    future = client.submit(args.workflow, engine=args.engine,
-                           inputs=params.workflow_inputs(args.parameter, args.pn, args.pa),
-                           queue=args.queue, load_on=args.load_on,
-                           engine_options=params.engine_options(args.option))
+    request = ExecuteRequest.parse(engine=args.engine, inputs=params.workflow_inputs(args.parameter, args.pn, args.pa),
+                                   engine_options=params.engine_options(args.option))
+    future = client.submit(args.workflow, request, queue=args.queue, load_on=args.load_on)
     print(future.job_id, flush=True)
     if not args.wait:
         return 0

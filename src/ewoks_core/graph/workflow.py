@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 from ..errors import GraphFormatError
 from ..nesting import MAX_NESTING, too_deep, where
@@ -156,16 +158,42 @@ REPRESENTATIONS = ("json", "yaml", "json_dict", "json_string", "json_module", "y
 LOAD_OPTIONS = ("root_dir", "root_module", "representation")
 
 
-def load_options_kwargs(load_options: Optional[dict]) -> Dict[str, Any]:
-    """ewoks' load_options (root_dir, root_module, representation) as keyword arguments of load_graph."""
-    options = dict(load_options or {})
-    unknown = sorted(set(options) - set(LOAD_OPTIONS))
-    if unknown:
-        from ..errors import did_you_mean
+@dataclass(frozen=True)
+class LoadOptions:
+    """ewoks' load_options (where sub-graph files and packaged workflows are looked up), checked."""
 
-        raise GraphFormatError(f"unknown load option(s) {unknown}.{did_you_mean(unknown[0], LOAD_OPTIONS)}",
-                               field="load_options", hint=f"load_options takes {', '.join(LOAD_OPTIONS)}.")
-    return options
+    root_dir: Optional[str] = None
+    root_module: Optional[str] = None
+    representation: Optional[str] = None
+
+    @classmethod
+    def parse(cls, value: Any, name: str = "load_options") -> "LoadOptions":
+        """Refuse unknown keys (naming the nearest valid one) and values that are not text or paths."""
+        if isinstance(value, LoadOptions):
+            return value
+        if value is not None and not isinstance(value, Mapping):
+            raise GraphFormatError(f"{name} must be a mapping, got {type(value).__name__}", field=name)
+        options = dict(value or {})
+        unknown = sorted(str(k) for k in options if k not in LOAD_OPTIONS)
+        if unknown:
+            from ..errors import did_you_mean
+
+            raise GraphFormatError(f"unknown load option(s) {unknown}.{did_you_mean(unknown[0], LOAD_OPTIONS)}",
+                                   field=name, hint=f"{name} takes {', '.join(LOAD_OPTIONS)}.")
+        for key, item in options.items():
+            if item is not None and not isinstance(item, (str, os.PathLike)):
+                raise GraphFormatError(f"{name}.{key} must be a text or a path, got {type(item).__name__}",
+                                       field=f"{name}.{key}")
+        return cls(**{k: (None if v is None else os.fspath(v)) for k, v in options.items()})
+
+    def kwargs(self) -> Dict[str, Any]:
+        """Keyword arguments of load_graph (only those given)."""
+        return {key: getattr(self, key) for key in LOAD_OPTIONS if getattr(self, key) is not None}
+
+
+def load_options_kwargs(load_options: Any) -> Dict[str, Any]:
+    """ewoks' load_options (root_dir, root_module, representation) as keyword arguments of load_graph."""
+    return LoadOptions.parse(load_options).kwargs()
 
 
 def _module_file(name: str, representation: str) -> Path:

@@ -17,17 +17,29 @@ from ewoks_core.engines.registry import get_engine
 from ewoks_core.errors import EngineError, EwoksError, node_label
 from ewoks_core.graph import compile_graph, load_graph
 from ewoks_core.graph.compiled import CompiledGraph
+from ewoks_core.request import ExecuteRequest
 
 from ..errors import ApiError
 from ..policy import Policy
+from .arguments import parse_arguments
 
 CLIENT_KEYS = ("graph", "inputs", "outputs", "merge_outputs", "engine", "engine_options", "varinfo", "queue")
+
+
+def execute_request(request: Dict[str, Any], prefix: str = "") -> ExecuteRequest:
+    """execute_graph's arguments of a stored or submitted job, parsed once (ewoks_core.request); a bad one
+    is a 422 naming its field."""
+    try:
+        return parse_arguments(request)
+    except EwoksError as e:
+        raise ApiError(422, str(e), field=prefix + (e.field or ""), type="request") from None
 
 
 def check_request(request: Dict[str, Any], policy: Policy, workflows_dir: Path,
                   prefix: str = "") -> Tuple[CompiledGraph, List[str]]:
     """Refuse what the policy or the core refuses; (compiled graph, warnings for the submitter).
     `prefix`: where the arguments are in the request body (error fields are named from there)."""
+    execute_request(request, prefix)
     policy.check_arguments(varinfo=request.get("varinfo"), execinfo=request.get("execinfo"),
                            load_options=request.get("load_options"), task_options=request.get("task_options"),
                            engine_options=request.get("engine_options"), prefix=prefix)
