@@ -15,6 +15,7 @@ from .graph.schema import CURRENT_VERSION
 from .request import ExecuteRequest, LoadOptions
 
 GraphSource = Union[str, Path, dict, WorkflowGraph, Any]
+SUBMITTERS_GROUP = "ewoks.submitters"
 
 
 def load_graph(graph: GraphSource, *, root_dir: Optional[str] = None, root_module: Optional[str] = None,
@@ -116,16 +117,24 @@ def convert_graph(source: GraphSource, destination: Union[str, Path, None] = Non
     return dump_document(doc, Path(destination), fmt=fmt)
 
 
-def submit_graph(graph: GraphSource, **kwargs: Any) -> Any:
-    """Submit a workflow to Celery workers; returns a future (needs ewoks_core[celery])."""
-    from .errors import EngineError
+def submit_graph(graph: GraphSource, *, submitter: Optional[str] = None, **kwargs: Any) -> Any:
+    """Submit a workflow for remote execution and return its future (execute_graph's arguments plus the
+    submitter's own). `submitter`: an `ewoks.submitters` entry point (default: the only one, or 'celery')."""
+    from .errors import EngineError, did_you_mean
+    from .plugins import load, targets
 
+    found = targets(SUBMITTERS_GROUP)
+    name = submitter or (next(iter(found)) if len(found) == 1 else "celery")
+    if name not in found:
+        raise EngineError(f"no submitter {name!r} for remote execution.{did_you_mean(name, found)}",
+                          field="submitter", hint="pip install 'ewoks_core[celery]'" if not found
+                          else f"Installed submitters: {', '.join(sorted(found))}.")
     try:
-        from ewoks_celery.client import submit_graph as _submit
+        submit = load(found[name])
     except ImportError as e:
-        raise EngineError(f"remote execution needs the Celery binding ({e})",
-                          hint="pip install 'ewoks_core[celery]'") from None
-    return _submit(graph, **kwargs)
+        raise EngineError(f"remote execution with {name!r} is not installed ({e.name or e})",
+                          hint=f"pip install 'ewoks_core[{name}]'") from None
+    return submit(graph, **kwargs)
 
 
 def engine_names() -> List[str]:

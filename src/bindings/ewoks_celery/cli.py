@@ -21,25 +21,7 @@ from typing import Any, Optional
 
 from ewoks_core.cli import params
 
-from .config import CeleryConfig
-
-
-def add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    """--config/--broker/--results/--events/--data-dir, shared by every sub-command."""
-    group = parser.add_argument_group("configuration (default: $EWOKS_CELERY_CONFIG, else embedded files)")
-    group.add_argument("--config", default=None, metavar="FILE", help="YAML or Python configuration file")
-    group.add_argument("--broker", default=None, metavar="URL", help="broker URL (redis://, amqp://)")
-    group.add_argument("--results", default=None, metavar="URL", help="result store (redis:// or sqlite:///file)")
-    group.add_argument("--events", default=None, metavar="URL", help="event store (redis:// URL or .db/.jsonl file)")
-    group.add_argument("--data-dir", default=None, metavar="DIR", help="folder of the embedded broker and stores")
-
-
-def config_from_args(args: argparse.Namespace) -> CeleryConfig:
-    """The configuration selected by the command-line options."""
-    from .config import load_config
-
-    return load_config(args.config, broker=args.broker, results=args.results, events=args.events,
-                       data_dir=args.data_dir)
+from .config import add_config_arguments, config_from_args
 
 
 def add_commands(subparsers: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 from ..errors import GraphFormatError
 from ..nesting import MAX_NESTING, too_deep, where
 from . import io
+from .copying import NestedTooDeep, copy_document
 from .schema import CURRENT_VERSION, upgrade_document
 from .validate import normalize_id, validate_document
 
@@ -81,33 +81,6 @@ class WorkflowGraph:
 
     def __repr__(self) -> str:
         return f"WorkflowGraph(id={self.id!r}, nodes={len(self.nodes)}, links={len(self.links)})"
-
-
-_IMMUTABLE = (str, int, float, bool, type(None))
-
-
-class NestedTooDeep(Exception):
-    """copy_document() met a list or mapping deeper than MAX_NESTING levels."""
-
-
-def copy_document(obj: Any, _depth: int = 0) -> Any:
-    """A deep copy of a workflow document: containers rebuilt, immutable leaves shared, anything
-    else (numpy arrays, user objects in default inputs) through copy.deepcopy. ~4x faster than
-    copy.deepcopy on a large graph, which spends its time in the memo of every str and int.
-    Raises NestedTooDeep beyond MAX_NESTING levels (checked while copying: no extra pass)."""
-    kind = type(obj)
-    if kind in _IMMUTABLE:
-        return obj
-    if kind is dict or kind is list or kind is tuple:
-        if _depth >= MAX_NESTING:
-            raise NestedTooDeep()
-        depth = _depth + 1
-        if kind is dict:
-            return {k: copy_document(v, depth) for k, v in obj.items()}
-        if kind is list:
-            return [copy_document(v, depth) for v in obj]
-        return tuple(copy_document(v, depth) for v in obj)
-    return copy.deepcopy(obj)
 
 
 def _merge_parallel_links(into: dict, link: dict) -> None:

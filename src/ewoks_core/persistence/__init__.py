@@ -15,7 +15,8 @@ import os
 from typing import Any, Dict, Mapping, Optional, Type
 
 from ..errors import EwoksError, did_you_mean
-from .store import ResultReadError, ResultRecord, ResultStore, StoredResult, load_outputs, read_result
+from .reading import load_outputs, read_result
+from .store import ResultReadError, ResultRecord, ResultStore, StoredResult
 
 SCHEMES = ("json", "nexus")
 NEXUS_SUFFIXES = (".h5", ".hdf5", ".nx", ".nxs", ".hdf", ".nx5")
