@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from ewoks_celery import codec
-from ewoks_celery.allowlist import check_graph, module_allowed
 from ewoks_celery.app import celery_settings, result_backend_url
 from ewoks_celery.config import CeleryConfig, load_config
 from ewoks_celery.errors import TaskNotAllowedError, error_from_payload, error_payload
@@ -24,6 +23,7 @@ from ewoks_celery.jobstore import JobRecord
 from ewoks_celery.jobstore.sqlite import SqliteJobStore
 from ewoks_celery.payload import JobRequest, build_request, check_handlers
 from ewoks_core import execute_graph
+from ewoks_core.allowlist import check_graph, module_allowed
 from ewoks_core.errors import EwoksError, RemoteTaskError, TaskFailedError, TaskNotFoundError, WorkflowCancelled
 from ewoks_core.graph import compile_graph, load_graph
 from ewoks_core.request import ExecuteRequest

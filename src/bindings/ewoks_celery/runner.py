@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from celery.exceptions import Ignore
 
+from ewoks_core.allowlist import check_graph, check_origins
 from ewoks_core.engines.lifecycle import prepare_job, run_job
 from ewoks_core.engines.registry import get_engine
 from ewoks_core.events.emitter import EventEmitter, make_sink
@@ -24,7 +25,6 @@ from ewoks_core.policy import PolicyError, install_policy
 from ewoks_core.redact import mask_secrets
 
 from . import codec
-from .allowlist import check_graph, check_origins
 from .config import CeleryConfig
 from .errors import JobLostError, remote_job_error
 from .guard import JobGuard

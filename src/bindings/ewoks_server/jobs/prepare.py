@@ -60,14 +60,15 @@ def check_request(request: Dict[str, Any], policy: Policy, workflows_dir: Path,
         except EngineError as e:
             raise ApiError(422, str(e), field=prefix + "engine", type="engine") from None
         try:
-            prepare_job(engine, compiled, outputs=request.get("outputs"),
-                        engine_options=dict(request.get("engine_options") or {}))
+            _, options, _ = prepare_job(engine, compiled, outputs=request.get("outputs"),
+                                        engine_options=dict(request.get("engine_options") or {}))
         except EngineError as e:  # an unknown or invalid option, or a capability the engine lacks
             field = "engine" if e.field is None else \
                 ("engine_options" if e.field == "options" else f"engine_options.{e.field}")
             raise ApiError(422, str(e), field=prefix + field, type="engine") from None
         except EwoksError as e:
             raise _refused(e, prefix) from None
+        policy.check_engine_options(options, prefix)
         if request.get("inputs"):
             from ewoks_core.execution.validation import resolve_all_tasks, unused_workflow_inputs
 
