@@ -52,10 +52,11 @@ def execute_graph(
                                    outputs=outputs, merge_outputs=merge_outputs, varinfo=varinfo, execinfo=execinfo,
                                    task_options=task_options, load_options=load_options,
                                    engine_options=engine_options)
-    return execute_request(graph, request, engine=engine if isinstance(engine, Engine) else None)
+    return execute_request(graph, request, engine=engine if isinstance(engine, Engine) else None, _stacklevel=4)
 
 
-def execute_request(graph: GraphSource, request: ExecuteRequest, *, engine: Optional[Engine] = None) -> Dict[Any, Any]:
+def execute_request(graph: GraphSource, request: ExecuteRequest, *, engine: Optional[Engine] = None,
+                    _stacklevel: int = 3) -> Dict[Any, Any]:
     """Execute a workflow with parsed arguments (`engine`: an engine object instead of request.engine)."""
     eng = engine if engine is not None else get_engine(request.engine)
     wg = _load_graph(graph, **request.load_options.kwargs())
@@ -63,19 +64,19 @@ def execute_request(graph: GraphSource, request: ExecuteRequest, *, engine: Opti
     compiled = compile_graph(wg, inputs=inputs)
     job, options, selection = prepare_job(eng, compiled, outputs=request.output_list(),
                                           varinfo=request.varinfo_dict(), execinfo=request.execinfo_dict(),
-                                          engine_options=request.engine_options_dict())
+                                          engine_options=request.engine_options_dict(), stacklevel=_stacklevel)
     if inputs:
-        _warn_unused_inputs(compiled, inputs)
+        _warn_unused_inputs(compiled, inputs, _stacklevel)
     return run_job(eng, job, options, selection, merge_outputs=request.merge_outputs)
 
 
-def _warn_unused_inputs(compiled: Any, inputs: Sequence[dict]) -> None:
+def _warn_unused_inputs(compiled: Any, inputs: Sequence[dict], stacklevel: int) -> None:
     import warnings
 
     from .execution.validation import resolve_all_tasks, unused_workflow_inputs
 
     for message in unused_workflow_inputs(compiled, resolve_all_tasks(compiled), inputs):
-        warnings.warn(message, UserWarning, stacklevel=4)
+        warnings.warn(message, UserWarning, stacklevel=stacklevel)
 
 
 def save_graph(graph: GraphSource, destination: Union[str, Path, None] = None, *, fmt: Optional[str] = None,

@@ -25,9 +25,12 @@ class WorkflowGraph:
     `ewoks_core.graph.compile_graph` flattens them for execution.
     """
 
-    def __init__(self, doc: dict, source: Optional[str] = None, base_dir: Optional[str] = None) -> None:
+    def __init__(self, doc: dict, source: Optional[str] = None, base_dir: Optional[str] = None, *,
+                 root_dir: Optional[str] = None, root_module: Optional[str] = None) -> None:
         self.source = source
         self.base_dir = base_dir
+        self.root_dir = root_dir  # where its sub-graph files are looked up (load_options)
+        self.root_module = root_module
         self.directed = doc.get("directed", True)
         self.multigraph = bool(doc.get("multigraph", False))
         self.graph: Dict[str, Any] = dict(doc.get("graph", {}))
@@ -77,7 +80,8 @@ class WorkflowGraph:
         return copy_document(doc)
 
     def copy(self) -> "WorkflowGraph":
-        return WorkflowGraph(self.to_dict(), self.source, self.base_dir)
+        return WorkflowGraph(self.to_dict(), self.source, self.base_dir, root_dir=self.root_dir,
+                             root_module=self.root_module)
 
     def __repr__(self) -> str:
         return f"WorkflowGraph(id={self.id!r}, nodes={len(self.nodes)}, links={len(self.links)})"
@@ -209,7 +213,4 @@ def load_graph(source: Any, *, root_dir: Optional[str] = None, root_module: Opti
     inline_graph_objects(doc)
     upgrade_document(doc, name)
     validate_document(doc, name)
-    graph = WorkflowGraph(doc, name, base_dir)
-    graph.root_dir = root_dir  # type: ignore[attr-defined]
-    graph.root_module = root_module  # type: ignore[attr-defined]
-    return graph
+    return WorkflowGraph(doc, name, base_dir, root_dir=root_dir, root_module=root_module)
