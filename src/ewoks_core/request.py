@@ -8,11 +8,14 @@ JSON form (`to_json` / `from_json`) is what crosses a process boundary (no pickl
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from .errors import EwoksError, did_you_mean
+from .events.emitter import events_lost_policy, job_id_of
+from .events.handlers import handler_list
 from .graph.workflow import LoadOptions
 from .persistence import check_varinfo
 
@@ -36,6 +39,8 @@ def _mapping(value: Any, name: str) -> Optional[Dict[str, Any]]:
 
 
 def _unknown_keys(given: Mapping[str, Any], known: Sequence[str], name: str) -> None:
+    if all(k in known for k in given):
+        return
     unknown = sorted(str(k) for k in given if k not in known)
     if unknown:
         raise EwoksError(f"unknown {name} key(s) {unknown}.{did_you_mean(unknown[0], known)}", field=name,
@@ -57,9 +62,6 @@ def _items(value: Any, name: str, known: Sequence[str]) -> Tuple[Mapping[str, An
 
 
 def _check_execinfo(execinfo: Optional[Dict[str, Any]]) -> None:
-    from .events.emitter import events_lost_policy, job_id_of
-    from .events.handlers import handler_list
-
     if execinfo:
         job_id_of(execinfo)
         events_lost_policy(execinfo)

@@ -62,7 +62,7 @@ def test_invalid_workflows_name_node_and_field(client: TestClient) -> None:
     ({"engine": "dask", "engine_options": {"scheduler": "10.0.0.1:8786"}}, "engine_options.scheduler"),
     ({"engine": "dask", "engine_options": {"scheduler": "cluster",
                                            "scheduler_options": {"dashboard_address": ":0"}}},
-     "engine_options.scheduler_options"),
+     "engine_options.scheduler_options.dashboard_address"),
     ({"engine": "dask", "engine_options": {"dashboard": True}}, "engine_options.dashboard"),
 ])
 def test_what_only_the_server_decides_is_refused(client: TestClient, body: Dict[str, Any], field: str) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from ..errors import GraphFormatError
 from ..nesting import MAX_NESTING, too_deep, where
@@ -151,7 +152,8 @@ class LoadOptions:
         if value is not None and not isinstance(value, Mapping):
             raise GraphFormatError(f"{name} must be a mapping, got {type(value).__name__}", field=name)
         options = dict(value or {})
-        unknown = sorted(str(k) for k in options if k not in LOAD_OPTIONS)
+        unknown = [] if all(k in LOAD_OPTIONS for k in options) else sorted(str(k) for k in options
+                                                                              if k not in LOAD_OPTIONS)
         if unknown:
             from ..errors import did_you_mean
 

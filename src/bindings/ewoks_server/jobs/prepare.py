@@ -39,10 +39,10 @@ def check_request(request: Dict[str, Any], policy: Policy, workflows_dir: Path,
                   prefix: str = "") -> Tuple[CompiledGraph, List[str]]:
     """Refuse what the policy or the core refuses; (compiled graph, warnings for the submitter).
     `prefix`: where the arguments are in the request body (error fields are named from there)."""
-    execute_request(request, prefix)
     policy.check_arguments(varinfo=request.get("varinfo"), execinfo=request.get("execinfo"),
                            load_options=request.get("load_options"), task_options=request.get("task_options"),
                            engine_options=request.get("engine_options"), prefix=prefix)
+    execute_request(request, prefix)  # after the policy: what only the server decides is a 403 first
     policy.check_document(request["graph"])
     try:
         graph = load_graph(request["graph"], root_dir=str(workflows_dir))
@@ -60,21 +60,30 @@ def check_request(request: Dict[str, Any], policy: Policy, workflows_dir: Path,
         except EngineError as e:
             raise ApiError(422, str(e), field=prefix + "engine", type="engine") from None
         try:
-            _, options, _ = prepare_job(engine, compiled, outputs=request.get("outputs"),
-                                        engine_options=dict(request.get("engine_options") or {}))
-        except EngineError as e:  # an unknown or invalid option, or a capability the engine lacks
-            field = "engine" if e.field is None else \
-                ("engine_options" if e.field == "options" else f"engine_options.{e.field}")
-            raise ApiError(422, str(e), field=prefix + field, type="engine") from None
+            options = engine.parse_options(dict(request.get("engine_options") or {}))
+        except EngineError as e:
+            raise ApiError(422, str(e), field=prefix + _option_field(e), type="engine") from None
+        policy.check_engine_options(options, prefix)  # before what the graph needs: a 403 names the option
+        try:
+            prepare_job(engine, compiled, outputs=request.get("outputs"),
+                        engine_options=dict(request.get("engine_options") or {}))
+        except EngineError as e:  # a capability the engine lacks
+            raise ApiError(422, str(e), field=prefix + _option_field(e), type="engine") from None
         except EwoksError as e:
             raise _refused(e, prefix) from None
-        policy.check_engine_options(options, prefix)
         if request.get("inputs"):
             from ewoks_core.execution.validation import resolve_all_tasks, unused_workflow_inputs
 
             for message in unused_workflow_inputs(compiled, resolve_all_tasks(compiled), request["inputs"]):
                 warnings.warn(message, UserWarning, stacklevel=1)
     return compiled, [str(w.message) for w in caught]
+
+
+def _option_field(error: EngineError) -> str:
+    """The request field of an engine error: the engine, or one of its options."""
+    if error.field is None:
+        return "engine"
+    return "engine_options" if error.field == "options" else f"engine_options.{error.field}"
 
 
 def _refused(error: EwoksError, prefix: str) -> ApiError:
