@@ -292,3 +292,17 @@ def test_a_dead_process_is_told_apart_from_a_running_one():
     finally:
         proc.wait()
     assert process_death(proc.pid) == "is gone"
+
+
+def test_submit_graph_refuses_a_bad_argument_before_anything_is_sent(tmp_path):
+    """The arguments are parsed (ExecuteRequest) before a client, a store or a broker is touched."""
+    from ewoks_core import submit_graph
+
+    doc = {"graph": {"id": "g"}, "links": [], "nodes": [
+        {"id": "a", "task_type": "class", "task_identifier": "ewoks_core.testing.tasks.SumTask"}]}
+    config = {"broker": "redis://127.0.0.1:1/0", "results": f"sqlite:///{tmp_path / 'never.db'}"}
+    with pytest.raises(EwoksError, match=r"unknown outputs\[0\] key\(s\) \['nme'\]. Did you mean 'name'") as info:
+        submit_graph(doc, outputs=[{"id": "a", "nme": "result"}], config=config)
+    assert info.value.field == "outputs[0]" and not (tmp_path / "never.db").exists()
+    with pytest.raises(EwoksError, match="no submitter 'celeri' for remote execution. Did you mean 'celery'"):
+        submit_graph(doc, submitter="celeri")
