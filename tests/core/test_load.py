@@ -108,6 +108,7 @@ def test_loading_and_running_never_change_the_callers_document(tmp_path):
     loaded = load_graph(doc, root_dir=str(tmp_path))
     assert loaded.root_dir == str(tmp_path) and loaded.graph["schema_version"] == "1.2"
     compile_graph(loaded, inputs=[{"name": "a", "value": 5, "all": True}])
-    execute_graph(doc, inputs=[{"name": "a", "value": 5, "id": "a"}], outputs=[{"all": True}])
+    with pytest.warns(UserWarning, match="'extra' are not inputs of task"):
+        execute_graph(doc, inputs=[{"name": "a", "value": 5, "id": "a"}], outputs=[{"all": True}])
     save_graph(doc)
     assert doc == before
