@@ -160,14 +160,14 @@ class Task:
         progress_callback: Optional[Callable[[float], None]] = None,
         cancel_event: Any = None,
     ) -> None:
-        values = {k: v for k, v in (inputs or {}).items() if v is not MISSING}
+        values = {k: v for k, v in inputs.items() if v is not MISSING} if inputs else {}
         self.node_id = node_id
         self.node_attrs = node_attrs or {}
         self._progress_callback = progress_callback
         self._cancel_event = cancel_event
         self._progress: Optional[float] = None
-        missing = [name for name in self._INPUT_NAMES if name not in values]
-        n_positional = sum(1 for k in values if isinstance(k, int))
+        missing = [name for name in self._INPUT_NAMES if name not in values] if self._INPUT_NAMES else None
+        n_positional = sum(1 for k in values if isinstance(k, int)) if self._N_REQUIRED_POSITIONAL else 0
         if missing or n_positional < self._N_REQUIRED_POSITIONAL:
             detail = f"missing required inputs [{name_list(sorted(missing))}]" if missing else \
                 f"needs {self._N_REQUIRED_POSITIONAL} positional inputs, got {n_positional}"
