@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 import dask
-
 from ewoks_core.api import execute_graph
 from ewoks_core.testing.builders import graph, link, node
 
@@ -89,8 +88,8 @@ def engine_rows(sizes: List[int]) -> List[Row]:
         for n in sizes:
             repeat = 5 if n <= 1000 else 3 if n <= 10000 else 1
             doc, (dsk, key) = make(n), raw(n)
-            t_raw = best(lambda: dask.get(dsk, key), repeat)
-            t_eng = best(lambda: execute_graph(doc), repeat)
+            t_raw = best(lambda dsk=dsk, key=key: dask.get(dsk, key), repeat)
+            t_eng = best(lambda doc=doc: execute_graph(doc), repeat)
             rows.append(Row(f"{shape} {n}", t_raw, t_eng, "ratio", t_eng / t_raw, "<= 1.0x dask.get"))
     return rows
 
@@ -101,10 +100,10 @@ def event_rows(sizes: List[int]) -> List[Row]:
         for n in sizes:
             repeat = 5 if n <= 1000 else 3
             doc = chain(n)
-            base = best(lambda: execute_graph(doc), repeat)
+            base = best(lambda doc=doc: execute_graph(doc), repeat)
             for kind, arg, file in (("sqlite", "uri", "e.db"), ("jsonl", "path", "e.jsonl")):
                 handler = {"class": kind, "arguments": [{"name": arg, "value": str(Path(tmp) / f"{n}{file}")}]}
-                t = best(lambda: execute_graph(doc, execinfo={"handlers": [handler]}), repeat)
+                t = best(lambda doc=doc, h=handler: execute_graph(doc, execinfo={"handlers": [h]}), repeat)
                 rows.append(Row(f"chain {n} with {kind} events", base, t, "ratio", t / base, "<= 1.2x no sink"))
     return rows
 
