@@ -11,94 +11,112 @@ entries that leave no doubt. tests/core/test_fastcheck.py checks "accepted here 
 
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any, Callable, Dict, List
 
 _ID_TYPES = (str, int)
 _TASK_TYPES = frozenset(("class", "method", "script", "ppfmethod", "ppfport", "notebook"))  # not graph/generated
-_NODE_BOOLS = ("force_start_node", "default_error_node")
-_NODE_DICTS = ("default_error_attributes", "varinfo")  # Optional[dict]
-_LINK_BOOLS = ("map_all_data", "on_error", "cache_if_optional", "cache_if_not_required")
 
 
-def _plain_id(value: Any) -> bool:
+def _id(value: Any) -> bool:
     return type(value) in _ID_TYPES
 
 
-def _plain_name(value: Any) -> bool:
-    return type(value) in _ID_TYPES
+def _optional_id(value: Any) -> bool:
+    return value is None or type(value) in _ID_TYPES
 
 
-def _plain_node(node: Any) -> bool:
-    if type(node) is not dict or not _plain_id(node.get("id")):
+def _optional_str(value: Any) -> bool:
+    return value is None or type(value) is str
+
+
+def _optional_dict(value: Any) -> bool:
+    return value is None or type(value) is dict
+
+
+def _bool(value: Any) -> bool:
+    return type(value) is bool
+
+
+def _optional_bool(value: Any) -> bool:
+    return value is None or type(value) is bool
+
+
+def _anything(value: Any) -> bool:
+    return True
+
+
+def _default_inputs(items: Any) -> bool:
+    if type(items) is not list:
         return False
-    task_type = node.get("task_type", "class")
-    identifier = node.get("task_identifier")
-    if type(task_type) is not str or task_type not in _TASK_TYPES:
-        return False
-    if task_type == "ppfport":
-        if identifier is not None and type(identifier) is not str:
-            return False
-    elif type(identifier) is not str or not identifier:
-        return False
-    label = node.get("label")
-    if label is not None and type(label) is not str:
-        return False
-    generator = node.get("task_generator")
-    if generator is not None and type(generator) is not str:
-        return False
-    for key in _NODE_BOOLS:
-        if key in node and type(node[key]) is not bool:
-            return False
-    for key in _NODE_DICTS:
-        value = node.get(key)
-        if value is not None and type(value) is not dict:
-            return False
-    inputs = node.get("default_inputs", [])
-    if type(inputs) is not list:
-        return False
-    for item in inputs:
-        if type(item) is not dict or not _plain_name(item.get("name")):
+    for item in items:
+        if type(item) is not dict or type(item.get("name")) not in _ID_TYPES:
             return False
     return True
 
 
-def _plain_link(link: Any) -> bool:
-    if type(link) is not dict or not _plain_id(link.get("source")) or not _plain_id(link.get("target")):
+def _data_mapping(items: Any) -> bool:
+    if type(items) is not list:
         return False
-    for key in ("sub_source", "sub_target"):
-        value = link.get(key)
-        if value is not None and not _plain_id(value):
-            return False
-    attributes = link.get("sub_target_attributes")
-    if attributes is not None and type(attributes) is not dict:
-        return False
-    for key in _LINK_BOOLS:
-        if key in link and type(link[key]) is not bool:
-            return False
-    required = link.get("required")
-    if required is not None and type(required) is not bool:
-        return False
-    mapping = link.get("data_mapping", [])
-    conditions = link.get("conditions", [])
-    if type(mapping) is not list or type(conditions) is not list:
-        return False
-    for item in mapping:
-        if type(item) is not dict or not _plain_name(item.get("target_input")):
+    for item in items:
+        if type(item) is not dict or type(item.get("target_input")) not in _ID_TYPES:
             return False
         source = item.get("source_output")
-        if source is not None and not _plain_name(source):
+        if source is not None and type(source) not in _ID_TYPES:
             return False
-    for item in conditions:
+    return True
+
+
+def _conditions(items: Any) -> bool:
+    if type(items) is not list:
+        return False
+    for item in items:
         if type(item) is not dict or "value" not in item or "source_output" not in item:
             return False
         source = item["source_output"]
-        if source is not None and not _plain_name(source):
+        if source is not None and type(source) not in _ID_TYPES:
             return False
-    if mapping and link.get("map_all_data"):
-        return False
-    if conditions and link.get("on_error"):
-        return False
     return True
+
+
+# the check of each field the models declare; other keys are extras (any value)
+_NODE_FIELDS: Dict[str, Callable[[Any], bool]] = {
+    "id": _id, "label": _optional_str, "task_type": _anything, "task_identifier": _anything,
+    "task_generator": _optional_str, "default_inputs": _default_inputs, "force_start_node": _bool,
+    "conditions_else_value": _anything, "default_error_node": _bool, "default_error_attributes": _optional_dict,
+    "varinfo": _optional_dict}
+_LINK_FIELDS: Dict[str, Callable[[Any], bool]] = {
+    "source": _id, "target": _id, "sub_source": _optional_id, "sub_target": _optional_id,
+    "sub_target_attributes": _optional_dict, "data_mapping": _data_mapping, "map_all_data": _bool,
+    "conditions": _conditions, "on_error": _bool, "required": _optional_bool, "cache_if_optional": _bool,
+    "cache_if_not_required": _bool}
+
+
+def _plain_node(node: Any) -> bool:
+    if type(node) is not dict or "id" not in node:
+        return False
+    for key, value in node.items():
+        check = _NODE_FIELDS.get(key)
+        if check is not None and not check(value):
+            return False
+    task_type = node.get("task_type", "class")
+    if type(task_type) is not str or task_type not in _TASK_TYPES:
+        return False
+    identifier = node.get("task_identifier")
+    if task_type == "ppfport":
+        return identifier is None or type(identifier) is str
+    return type(identifier) is str and bool(identifier)
+
+
+def _plain_link(link: Any) -> bool:
+    if type(link) is not dict or "source" not in link or "target" not in link:
+        return False
+    for key, value in link.items():
+        check = _LINK_FIELDS.get(key)
+        if check is not None and not check(value):
+            return False
+    if link.get("map_all_data") and link.get("data_mapping"):
+        return False
+    return not (link.get("on_error") and link.get("conditions"))
 
 
 def plain_nodes(nodes: List[Any]) -> bool:

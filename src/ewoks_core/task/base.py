@@ -83,6 +83,7 @@ class Task:
     _INPUT_NAMES: FrozenSet[str] = frozenset()
     _OPTIONAL_INPUT_NAMES: FrozenSet[str] = frozenset()
     _OUTPUT_NAMES: FrozenSet[str] = frozenset()
+    _ALL_INPUT_NAMES: FrozenSet[str] = frozenset()
     _N_REQUIRED_POSITIONAL: int = 0
     _INPUT_MODEL: Any = None
     _OUTPUT_MODEL: Any = None
@@ -114,6 +115,7 @@ class Task:
                             "and optional")
         cls._INPUT_NAMES = frozenset(required)
         cls._OPTIONAL_INPUT_NAMES = frozenset(optional)
+        cls._ALL_INPUT_NAMES = cls._INPUT_NAMES | cls._OPTIONAL_INPUT_NAMES
         cls._OUTPUT_NAMES = frozenset(outputs)
         cls._N_REQUIRED_POSITIONAL = max(cls._N_REQUIRED_POSITIONAL, n_required_positional_inputs)
 
@@ -121,7 +123,7 @@ class Task:
     @classmethod
     def input_names(cls) -> FrozenSet[str]:
         """All declared input names (required and optional)."""
-        return cls._INPUT_NAMES | cls._OPTIONAL_INPUT_NAMES
+        return cls._ALL_INPUT_NAMES
 
     @classmethod
     def required_input_names(cls) -> FrozenSet[str]:
