@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 import threading
+import time
 import weakref
 from typing import Any, Callable, Deque, Dict, List, Optional
 
@@ -27,14 +28,12 @@ from .base import EventSink
 logger = logging.getLogger("ewoks_core.events")
 
 FLUSH_INTERVAL = 0.2  # seconds an event may wait in memory
-BATCH_SIZE = 1000  # queue length at which the flusher thread is woken to write the batch
-MAX_BEHIND = 20 * BATCH_SIZE  # queue length at which the emitting thread writes itself
+BATCH_SIZE = 1000  # queue length at which the emitting thread writes the batch
 MAX_WRITE = 5000  # events per write/transaction
 MAX_PENDING = 500_000  # events kept while the destination fails; older ones are dropped
 
 _LIVE: "weakref.WeakSet[BufferedSink]" = weakref.WeakSet()
 _START_LOCK = threading.Lock()
-_WAKE = threading.Event()  # set when a sink has BATCH_SIZE events queued
 _RUNNING = False  # the flusher thread runs in this process
 _FINALIZER_PID = -1
 
@@ -59,17 +58,12 @@ class BufferedSink(EventSink):
 
     def emit(self, event: EventLike) -> None:
         """Queue one event (thread-safe). It is written within FLUSH_INTERVAL by the flusher
-        thread, at once when BATCH_SIZE events are queued, and by this thread when the flusher
-        cannot keep up (MAX_BEHIND events queued)."""
+        thread, or right away by this thread when BATCH_SIZE events are queued."""
         queue = self._queue
         queue.append(event)
         if len(queue) >= BATCH_SIZE:
-            # The flusher writes: the database does its part of the work without the GIL, in
-            # parallel with this thread. Writing here only bounds the queue.
-            if len(queue) >= MAX_BEHIND or not _RUNNING:
-                self._try_flush()
-            else:
-                _WAKE.set()
+            # Writing here, not in the flusher, avoids a GIL convoy between the two threads.
+            self._try_flush()
         if not _RUNNING:
             _start_flusher()
 
@@ -210,8 +204,7 @@ def _start_flusher() -> None:
 
 def _flusher_loop() -> None:
     while True:
-        _WAKE.wait(FLUSH_INTERVAL)
-        _WAKE.clear()
+        time.sleep(FLUSH_INTERVAL)
         _flush_live()
 
 
@@ -238,10 +231,9 @@ def close_all() -> None:
 
 
 def _after_fork_in_child() -> None:
-    global _RUNNING, _START_LOCK, _WAKE
+    global _RUNNING, _START_LOCK
     _RUNNING = False
     _START_LOCK = threading.Lock()
-    _WAKE = threading.Event()
     for sink in list(_LIVE):
         sink._after_fork()
 
