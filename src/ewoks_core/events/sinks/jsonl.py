@@ -60,7 +60,7 @@ def encode_event(event: Any) -> str:
     return encode(event_dict(event))
 
 
-_ESC = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+_ESC = json.encoder.encode_basestring_ascii
 _STR_OR_NONE = (str, type(None))
 _TAIL = ("error_message", "error_traceback", "progress", "task_uri", "input_uris", "output_uris")
 _ORDER = ("context", "type", "job_id", "engine", "workflow_id", "node_id", "task_id", "time", "error") + _TAIL + (
