@@ -210,8 +210,9 @@ def print_table(rows: List[Row]) -> None:
         r2 = f"{static / raw:6.2f}" if raw and static else f"{'-':>6s}"
         print(f"{name:24s} {sched:26s} {fmt(raw)} {fmt(eng)} {r1} {fmt(static)} {r2}  {note}")
     print("\nseconds, median of runs after a warm-up (cpu rows: one run). ratio = time / raw dask time.\n"
-          "ewoks = execute_graph end to end with the dask engine (dynamic submission, the shipped design);\n"
-          "static = prototype of the rejected design (one dask graph per workflow, unconditional DAGs only).")
+          "ewoks = execute_graph end to end with the dask engine (on distributed, workflows decided up front are\n"
+          "submitted as one graph, execution/plan.py; elsewhere and otherwise node by node);\n"
+          "static = prototype: one dask graph per workflow without the JobState (unconditional DAGs only).")
 
 
 def main() -> None:
