@@ -29,8 +29,7 @@ COMMAND = ".venv/bin/python benchmarks/run_all.py --write docs/performance.md"
 
 # (script, arguments, what the table shows); slow ones only with --slow
 EXTERNAL: List[Tuple[str, List[str], str, bool]] = [
-    ("bench_dask.py", ["--quick"], "Dask engine vs raw dask (sync, threads, processes, LocalCluster), chain/fan 200",
-     False),
+    ("bench_dask.py", [], "Dask engine vs raw dask (sync, threads, processes, LocalCluster)", False),
     ("bench_ppf.py", [], "ppf engine vs plain pypushflow", True),
     ("bench_celery.py", [], "Celery: submission, results and lost-worker detection", True),
     ("bench_orange.py", [], "Orange engine vs Orange's own signal manager", True),
@@ -75,8 +74,8 @@ def document(slow: bool, quick: bool = False) -> str:
     when = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     out.write("# Performance\n\n")
     out.write(f"Regenerate every table of this page with one command (from the repository root):\n\n"
-              f"    {COMMAND}\n\n(add `--slow` for the ppf, Celery and Orange tables, `--quick` to skip the 100,000-node "
-              "rows).\n\n")
+              f"    {COMMAND}\n\n(add `--slow` for the ppf, Celery and Orange tables, `--quick` to skip the "
+              "100,000-node rows).\n\n")
     out.write(f"Measured {when} on {machine()}. The machine may be shared: compare the ratios (baseline and "
               "ewoks measured in the same run), not the seconds.\n\n")
     out.write("## Core: sequential engine, events, CLI (`benchmarks/bench_core.py`)\n\n")
