@@ -94,35 +94,43 @@ def document(slow: bool, quick: bool = False) -> str:
 
 NOTES = """## Where the time goes, and the limits reached
 
-Profiles taken with cProfile on `execute_graph` and with `timeit` on single calls (2 shared CPUs).
+Profiles taken with cProfile on `execute_graph` and `timeit` on single calls (2 shared CPUs).
 
-- **Sequential engine (engine rows).** Before this round, the largest single cost of a 10,000-node
-  fan was validating node and link entries through the pydantic models (~30 % of `execute_graph`
-  for trivial nodes). Plain entries now skip them (`ewoks_core/graph/fastcheck.py`, a strict subset
-  of what the models accept; the models still judge everything else and word every error). What
-  is left per node: the copy of the caller's document (never modified), `compile_graph` (Node and
-  Link objects, cycles, requiredness), `JobState` bookkeeping and one Task object per run: each a
-  few microseconds, none dominant. Per-node cost is not flat from 1k to 100k nodes, for ewoks and
-  for `dask.get` alike (dask.get: 33 -> 75 us/node measured here): CPython's cyclic garbage
-  collector scans the objects that stay alive during the run (the graph, its compiled form,
-  outputs). Measured on a 100,000-node chain: 86 us/node with the collector, 54 us/node without
-  (10,000: 76 vs 55). The library does not switch the collector off for its callers.
-- **Events (event rows).** Target <= 1.2x is not reached. A sink that does nothing already costs
-  ~1.6x on a chain of trivial nodes: two events per node, ~4 us each to build (template dict, time
-  stamp, node label) against ~20 us for the whole node run. Encoding one event as JSON (C encoder)
-  costs ~7 us. Writing in the background thread instead of the emitting one does not help here:
-  measured 1.95x (SQLite) and 2.57x (JSON lines) with every batch written by the flusher thread,
-  against 2.55x / 2.23x inline: the encoder holds the GIL and the two threads share it. 1.2x would
-  need < 2 us per event in total, i.e. no Python-level record per event.
-- **CLI.** `ewoks --help` is under 0.3 s. `ewoks execute` of one node is not: importing pydantic
-  and the graph models alone takes ~0.37 s on this machine (`python -X importtime`), and the
-  engine options are pydantic models, so every run imports pydantic. Plain documents no longer
-  need the graph models (pre-check above); the next step is options parsed without pydantic when
-  they are plain. `ewoks_core.testing` (example tasks) no longer imports networkx and the whole
-  conformance kit when a workflow uses one of its tasks.
-- **Dask on a running cluster.** Unchanged in this round: the dask table shows the dynamic
-  submission (one client round trip per node); submitting the part of the graph that no
-  condition or error handler decides as one dask graph is the open item.
+- **Sequential engine (engine rows).** The largest single cost of a 10,000-node fan was
+  validating node and link entries through the pydantic models (~30 % of `execute_graph` for
+  trivial nodes). Plain entries now skip them (`ewoks_core/graph/fastcheck.py`, a strict subset of
+  what the models accept; the models still judge everything else and word every error). Left per
+  node: the copy of the caller's document (never modified), `compile_graph` (Node and Link
+  objects, cycles, requiredness), `JobState` bookkeeping and one Task object per run: each a few
+  microseconds, none dominant. Per-node cost is not flat from 1k to 100k nodes, for ewoks and for
+  `dask.get` alike: CPython's cyclic garbage collector scans the objects that stay alive during
+  the run (the graph, its compiled form, outputs). Measured on a 100,000-node chain: 86 us/node
+  with the collector, 54 us/node without (10,000: 76 vs 55); dask.get goes from 33 to 75 us/node.
+  The library does not switch the collector off for its callers.
+- **Events (event rows).** Target <= 1.2x not reached; the limit is the cost of the records
+  themselves. Two events per node: building one costs ~3 us (template copy, time stamp, node
+  label), against ~20 us for the whole run of a trivial node, so a sink that drops everything is
+  already ~1.3x. Writing: a JSON line now costs ~2.4 us (fast path with the job's constant
+  fields encoded once; the generic encoder took ~8 us); a SQLite row ~7.6 us inside sqlite3's
+  `executemany` (5.5 us without the (job_id, node_id) index). Writing in the background thread
+  does not help: the encoder holds the GIL, and sqlite3 releases and re-takes it for every row,
+  so the flusher thread is starved while the job thread runs (measured: no gain at 10k, noisy
+  either way at 1k); batches are written by the emitting thread as before. 1.2x would need
+  < 2 us per event in total, i.e. no Python-level record per event.
+- **Dask on a running cluster.** Workflows whose every run is decided up front (no conditions,
+  error handlers, cycles, re-started nodes or varinfo) are planned in the core
+  (`ewoks_core/execution/plan.py`) and submitted as one dask graph (`Backend.submit_many`): no
+  client round trip per node. What remains above raw dask: each task runs `run_node` with its
+  events and returns its outcome, and every outcome is gathered by the client (the JobState
+  records them all, raw dask gathers only the last key). Workflows with conditions or error
+  handlers are still submitted node by node (one round trip per dependency level).
+- **CLI.** `ewoks --help` is under 0.3 s. `ewoks execute` of one node is not: pydantic and the
+  models built at import take most of it (`python -X importtime`: the graph models and
+  `EngineOptions`, both pydantic). Plain documents no longer need the graph models (pre-check
+  above), but every run parses its engine options with a pydantic model, so the import stays;
+  options parsed without pydantic when they are plain is the next step. `ewoks_core.testing`
+  (example tasks) no longer imports networkx and the conformance kit when a workflow uses one
+  of its tasks.
 """
 
 
