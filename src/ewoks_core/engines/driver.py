@@ -24,6 +24,11 @@ thread records returned runs without taking the lock). In-flight runs are tracke
 a backend hands back the NodeRun objects it was given, so the runs of several sub-schedules
 multiplexed on one backend (a composite schedule, e.g. one per item of a stream) never collide,
 whatever their node ids, and the schedule routes each completion by the run itself.
+
+Planned runs: when every run of the job is decided up front (execution.plan) and the backend has
+`submit_many`, the driver hands it the whole plan at the start, with a stand-in run per node. The
+schedule still makes each node's run when its sources completed; the driver then records the
+stand-in's result with that run (at once when the result came first, `early`), and submits nothing.
 """
 
 from __future__ import annotations
