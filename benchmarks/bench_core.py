@@ -1,27 +1,46 @@
-"""Sequential-engine overhead vs plain Python on the same graphs; event sink cost; import time.
+"""Sequential engine vs raw `dask.get` on the same graphs; event sink cost; CLI and import time.
 
-Run: python benchmarks/bench_core.py [--quick]. Prints a table; no assertions (targets in the last column).
+Run: python benchmarks/bench_core.py [--quick]. Prints a table; no assertions (targets in the last
+column). `benchmarks/run_all.py` puts the same rows into docs/performance.md.
+
+Rows:
+- chain / fan-out/in of N trivial nodes: `execute_graph(doc)` end to end (load, validate, compile,
+  run, results) against `dask.get` of plain functions on a dask graph of the same shape, both
+  measured here in the same run (best of a few runs; 100k: one run each);
+- the same with a SQLite / JSON lines event sink against no sink;
+- `ewoks --help` and `ewoks execute` of a one-node workflow as whole processes, `import ewoks_core`.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
-from ewoks_core.engines.lifecycle import prepare_job, run_job
-from ewoks_core.engines.sequential import SequentialEngine
-from ewoks_core.graph import compile_graph, load_graph
+import dask
+from ewoks_core.api import execute_graph
 from ewoks_core.testing.builders import graph, link, node
-from ewoks_core.testing.tasks import Noop
 
 
-def chain(n: int, mapped: bool = True) -> dict:
-    links = [link(i, i + 1, {"value": "value"} if mapped else None) for i in range(n - 1)]
+class Row(NamedTuple):
+    name: str
+    baseline: float  # seconds (nan: no baseline)
+    ewoks: float  # seconds
+    unit: str  # what the last number is
+    value: float
+    target: str
+
+
+def chain(n: int) -> dict:
+    links = [link(i, i + 1, {"value": "value"}) for i in range(n - 1)]
     return graph(f"chain{n}", [node(i, "Noop", {"value": 0} if i == 0 else None) for i in range(n)], links)
 
 
@@ -31,80 +50,115 @@ def fan(n: int) -> dict:
     return graph(f"fan{n}", nodes, links)
 
 
-def plain_chain(n: int) -> None:
-    value = 0
-    for _ in range(n):
-        value = Noop({"value": value}).execute()["value"]
+def noop(*args: Any) -> Any:
+    return args[0] if args else None
 
 
-def plain_fan(n: int) -> None:
-    v = Noop({"value": 1}).execute()["value"]
-    for _ in range(n):
-        Noop({"value": v}).execute()
-    Noop({}).execute()
+def raw_chain(n: int) -> Tuple[dict, str]:
+    dsk: Dict[str, Any] = {"n0": (noop, 0)}
+    for i in range(1, n):
+        dsk[f"n{i}"] = (noop, f"n{i - 1}")
+    return dsk, f"n{n - 1}"
 
 
-def best(fn, repeat: int) -> float:
+def raw_fan(n: int) -> Tuple[dict, str]:
+    dsk: Dict[str, Any] = {"src": (noop, 1)}
+    for i in range(n):
+        dsk[f"m{i}"] = (noop, "src")
+    dsk["sink"] = (noop, *[f"m{i}" for i in range(n)])
+    return dsk, "sink"
+
+
+def best(fn: Callable[[], Any], repeat: int) -> float:
+    """Best wall time of `repeat` runs (after a warm-up run when repeat > 1)."""
+    if repeat > 1:
+        fn()
     times = []
     for _ in range(repeat):
+        gc.collect()
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
     return min(times)
 
 
-def run_engine(doc: dict, execinfo=None):
-    compiled = compile_graph(load_graph(doc))
-    engine = SequentialEngine()
+def engine_rows(sizes: List[int]) -> List[Row]:
+    rows = []
+    for shape, make, raw in (("chain", chain, raw_chain), ("fan-out/in", fan, raw_fan)):
+        for n in sizes:
+            repeat = 5 if n <= 1000 else 3 if n <= 10000 else 1
+            doc, (dsk, key) = make(n), raw(n)
+            t_raw = best(lambda dsk=dsk, key=key: dask.get(dsk, key), repeat)
+            t_eng = best(lambda doc=doc: execute_graph(doc), repeat)
+            rows.append(Row(f"{shape} {n}", t_raw, t_eng, "ratio", t_eng / t_raw, "<= 1.0x dask.get"))
+    return rows
 
-    def go():
-        job, opts, sel = prepare_job(engine, compiled, execinfo=execinfo, check_tasks=False)
-        run_job(engine, job, opts, sel)
-    return go
+
+def event_rows(sizes: List[int]) -> List[Row]:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="ewoks_bench_") as tmp:
+        for n in sizes:
+            repeat = 5 if n <= 1000 else 3
+            doc = chain(n)
+            base = best(lambda doc=doc: execute_graph(doc), repeat)
+            for kind, arg, file in (("sqlite", "uri", "e.db"), ("jsonl", "path", "e.jsonl")):
+                handler = {"class": kind, "arguments": [{"name": arg, "value": str(Path(tmp) / f"{n}{file}")}]}
+                t = best(lambda doc=doc, h=handler: execute_graph(doc, execinfo={"handlers": [h]}), repeat)
+                rows.append(Row(f"chain {n} with {kind} events", base, t, "ratio", t / base, "<= 1.2x no sink"))
+    return rows
 
 
-def import_time() -> float:
-    out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import ewoks_core"],
-                         capture_output=True, text=True)
-    total = [line for line in out.stderr.splitlines() if line.rstrip().endswith("ewoks_core")]
-    return int(total[-1].split("|")[1]) / 1e6 if total else float("nan")
+def _process_time(args: List[str], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def cli_rows(repeat: int = 5) -> List[Row]:
+    """Whole processes: python itself is the baseline."""
+    python = sys.executable
+    ewoks = [python, "-c", "import sys; from ewoks_core.cli.main import main; sys.exit(main())"]
+    base = _process_time([python, "-c", "pass"], repeat)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="ewoks_bench_") as tmp:
+        path = Path(tmp) / "one.json"
+        path.write_text(json.dumps(graph("one", [node("a", "Noop", {"value": 1})], [])))
+        for name, extra in (("ewoks --help", ["--help"]), ("ewoks execute (1 node)", ["execute", str(path)])):
+            t = _process_time(ewoks + extra, repeat)
+            rows.append(Row(f"{name} (process)", base, t, "s", t, "< 0.3 s"))
+    out = subprocess.run([python, "-X", "importtime", "-c", "import ewoks_core"], capture_output=True, text=True)
+    total = [line for line in out.stderr.splitlines() if line.rstrip().endswith("| ewoks_core")]
+    t_import = int(total[-1].split("|")[1]) / 1e6 if total else float("nan")
+    rows.append(Row("import ewoks_core (-X importtime)", float("nan"), t_import, "s", t_import, "~4 ms"))
+    return rows
+
+
+def collect(quick: bool = False) -> List[Row]:
+    """Every row of this benchmark (quick: no 100k rows, 1k events only)."""
+    sizes = [1000, 10000] + ([] if quick else [100000])
+    return engine_rows(sizes) + event_rows([1000] if quick else [1000, 10000]) + cli_rows()
+
+
+def print_table(rows: List[Row], out: Optional[Any] = None) -> None:
+    """A plain-text table of rows."""
+    out = out or sys.stdout
+    print(f"{'benchmark':40s} {'baseline s':>11s} {'ewoks s':>9s} {'ratio/s':>9s}  target", file=out)
+    print("-" * 90, file=out)
+    for r in rows:
+        print(f"{r.name:40s} {r.baseline:11.4f} {r.ewoks:9.4f} {r.value:8.2f}{'x' if r.unit == 'ratio' else 's'}"
+              f"  {r.target}", file=out)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 100,000-node runs")
     args = parser.parse_args()
-    rows = []
-    sizes = [1000, 10000] + ([] if args.quick else [100000])
-    for n in sizes:
-        repeat = 3 if n <= 10000 else 1
-        t_plain = best(lambda n=n: plain_chain(n), repeat)
-        t_eng = best(run_engine(chain(n)), repeat)
-        rows.append((f"chain {n} (required links)", t_plain, t_eng, t_eng / n * 1e6, "<= 30 us/node"))
-    for n in sizes:
-        repeat = 3 if n <= 10000 else 1
-        t_plain = best(lambda n=n: plain_fan(n), repeat)
-        t_eng = best(run_engine(fan(n)), repeat)
-        rows.append((f"fan-out/in {n}", t_plain, t_eng, t_eng / (n + 2) * 1e6, "<= 30 us/node"))
-    t_eng = best(run_engine(chain(10000, mapped=False)), 3)
-    rows.append(("chain 10000 default links (trigger only)", float("nan"), t_eng, t_eng / 10000 * 1e6, "< 1 s total"))
-    t0 = time.perf_counter()
-    compile_graph(load_graph(chain(10000)))
-    rows.append(("load+compile chain 10000", float("nan"), time.perf_counter() - t0, float("nan"), ""))
-    with tempfile.TemporaryDirectory() as tmp:
-        base = best(run_engine(chain(1000)), 5)
-        sinks = (("sqlite", {"class": "sqlite", "arguments": [{"name": "uri", "value": str(Path(tmp) / "e.db")}]}),
-                 ("jsonl", {"class": "jsonl", "arguments": [{"name": "path", "value": str(Path(tmp) / "e.jsonl")}]}))
-        for kind, handler in sinks:
-            t = best(run_engine(chain(1000), {"handlers": [handler]}), 5)
-            rows.append((f"chain 1000 with {kind} events", base, t, t / base, "<= 1.5x no sink"))
-    rows.append(("import ewoks_core (s)", float("nan"), statistics.median(import_time() for _ in range(3)),
-                 float("nan"), "< 0.3 s"))
-    print(f"{'benchmark':44s} {'baseline s':>11s} {'ewoks s':>9s} {'us/node | ratio':>16s}  target")
-    print("-" * 100)
-    for name, a, b, c, target in rows:
-        print(f"{name:44s} {a:11.4f} {b:9.4f} {c:16.2f}  {target}")
-    print("\nbaseline = plain Python calling the same Task classes in a loop (no engine), same run.")
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    print_table(collect(args.quick))
+    print("\nbaseline: dask.get of plain functions (engine rows), no sink (event rows), `python -c pass` (CLI rows).")
 
 
 if __name__ == "__main__":

@@ -278,3 +278,23 @@ def test_values_json_cannot_encode_do_not_block_the_sink(tmp_path, kind_):
     events = list(read_events(sink))
     assert [e.node_id for e in events] == [None, "next"]
     assert "self" in str(events[0].input_uris)
+
+
+def test_fast_json_line_is_the_generic_encoding():
+    """The JSON lines sink encodes common events through a fast path: same text as the generic encoder."""
+    from ewoks_core.events.emitter import EventEmitter
+    from ewoks_core.events.sinks.jsonl import encode, encode_event, event_dict
+    from ewoks_core.events.sinks.memory import MemorySink
+
+    memory = MemorySink()
+    emitter = EventEmitter([memory], engine="sequential", workflow_id='w"1', job_id="j\u00e9")
+    emitter.emit("job", "start")
+    emitter.emit("node", "start", node_id=5, task_id="a.b.C")
+    emitter.emit("node", "end", node_id=("sub", 1), task_id="t\n", error=None)
+    emitter.emit("node", "end", node_id="x", task_id="t", error=ValueError("boom"))
+    emitter.emit("node", "progress", node_id="x", task_id="t", progress=50.0)
+    emitter.emit("node", "end", node_id="x", task_id="t", input_uris={"a": "file:///x"})
+    odd = Event(context="node", type="end", job_id=None, engine=None, process_id="not an int")
+    for event in list(memory.events) + [odd]:
+        assert encode_event(event) == encode(event_dict(event))
+        assert json.loads(encode_event(event)) == json.loads(encode(event_dict(event)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import queue
 import threading
 import uuid
@@ -23,6 +24,7 @@ from ewoks_core.engines.driver import Backend, Finished, Lost
 from ewoks_core.errors import node_label
 from ewoks_core.execution import NodeRun
 from ewoks_core.execution.flags import JobFlags, raise_flags_async
+from ewoks_core.execution.plan import PlannedNode, run_planned
 from ewoks_core.execution.remote import RemoteRuns, run_in_worker
 
 from .clients import close_all, open_client
@@ -61,6 +63,22 @@ class DistributedBackend(Backend):
         future = self.client.submit(run_in_worker, *self.remote.args(run), key=key, pure=False)
         self.futures[key] = future
         future.add_done_callback(lambda f: self.done.put((run, f)))
+
+    def submit_many(self, plan: List[PlannedNode], runs: List[NodeRun]) -> None:
+        """Every planned run in one dask graph (one client call, no round trip per node): each task
+        takes its sources' outcomes (execution.plan.run_planned)."""
+        keys = {planned.node_id: f"{node_label(planned.node_id)}-{uuid.uuid4().hex}" for planned in plan}
+        _, _, config, flags, relay = self.remote.args(runs[0])
+        dsk: Dict[str, Any] = {}
+        for planned, run in zip(plan, runs, strict=True):
+            spec = self.remote.args(run)[0]
+            # a partial: dask must not look inside the arguments (tuples and strings that could look like keys)
+            dsk[keys[planned.node_id]] = (functools.partial(run_planned, spec, planned, config, flags, relay),
+                                          *[keys[source] for source in planned.sources])
+        futures = self.client.get(dsk, [keys[planned.node_id] for planned in plan], sync=False)
+        for run, future in zip(runs, futures, strict=True):
+            self.futures[future.key] = future
+            future.add_done_callback(lambda f, run=run: self.done.put((run, f)))
 
     def wait(self, timeout: float) -> Finished:
         try:

@@ -24,6 +24,11 @@ thread records returned runs without taking the lock). In-flight runs are tracke
 a backend hands back the NodeRun objects it was given, so the runs of several sub-schedules
 multiplexed on one backend (a composite schedule, e.g. one per item of a stream) never collide,
 whatever their node ids, and the schedule routes each completion by the run itself.
+
+Planned runs: when every run of the job is decided up front (execution.plan) and the backend has
+`submit_many`, the driver hands it the whole plan at the start, with a stand-in run per node. The
+schedule still makes each node's run when its sources completed; the driver then records the
+stand-in's result with that run (at once when the result came first, `early`), and submits nothing.
 """
 
 from __future__ import annotations
@@ -31,11 +36,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Dict, List, Optional, Protocol, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Protocol, Set, Tuple, Union
 
 from ..execution.flags import CancelFlag
 from ..execution.node import report_lost
 from ..execution.outcome import NodeOutcome, NodeRun
+from ..execution.plan import PlannedNode, static_plan
 from .base import EngineOptions, Job
 from .deadline import CancelAfter
 from .signals import sigterm_calls
@@ -87,6 +93,10 @@ class Backend:
         """Start `run` (called by the driver, with its lock held: do not call Driver.report from here)."""
         raise NotImplementedError
 
+    submit_many: Optional[Callable[[List[PlannedNode], List[NodeRun]], None]] = None
+    """Backends that run a whole graph at once set this: `submit_many(plan, runs)` starts the run of each
+    planned node (execution.plan.run_planned) after its sources', and reports `runs[i]` for `plan[i]`."""
+
     def wait(self, timeout: float) -> Union[Finished, str]:
         """Block until runs finished (at most `timeout` s, except inline backends, which execute one
         run here); return them with their results, or PROCESSED when threads reported them."""
@@ -128,6 +138,12 @@ class Driver:
         self.settled = threading.Event()  # nothing in flight (for backends whose threads report)
         self.halted = self.cancelled = self.signalled = self.abort_now = False
         self.abort_at: Optional[float] = None
+        # a plan submitted at the start (execution.plan): the backend's run of each planned node, the
+        # schedule's run of it once the schedule made it, results that came before the schedule's run
+        self.plan_runs: Dict[int, NodeRun] = {}
+        self.unadopted: Set[Any] = set()
+        self.adopted: Dict[Any, NodeRun] = {}
+        self.early: Dict[Any, Result] = {}
 
     @property
     def reason(self) -> str:
@@ -142,7 +158,7 @@ class Driver:
             try:
                 self.backend.bind(self)
                 with self.lock:
-                    self._submit(self.schedule.start())
+                    self._start()
                     if not self.inflight:
                         self.settled.set()
                 self._wait()
@@ -156,10 +172,14 @@ class Driver:
     def _wait(self) -> None:
         inflight, backend, cancel = self.inflight, self.backend, self.cancel
         wait, submit, complete = backend.wait, backend.submit, self.schedule.complete
+        planned = bool(self.plan_runs)
         while inflight:
             finished = wait(POLL)
             if finished and isinstance(finished, list):  # collected: only this thread records
                 for run, result in finished:
+                    if planned:
+                        self._submit(self._record(run, result))
+                        continue
                     if type(result) is not NodeOutcome or self.halted or cancel.is_set():
                         ready = self._record(run, result)  # anything but a plain outcome of a running job
                     elif inflight.pop(id(run), None) is None:
@@ -208,8 +228,35 @@ class Driver:
             return None
 
     # -- called with the lock held --------------------------------------------------------
+    def _start(self) -> None:
+        """The start runs, or the whole plan when the backend takes one and every run is decided up front."""
+        runs = self.schedule.start()
+        submit_many = self.backend.submit_many
+        plan = static_plan(self.job.graph, self.job.ctx.varinfo) if submit_many is not None and runs else None
+        if plan is None:
+            self._submit(runs)
+            return
+        placeholders = [NodeRun(planned.node_id, {}) for planned in plan]
+        for run in placeholders:
+            self.plan_runs[id(run)] = run
+            self.inflight[id(run)] = run
+        self.unadopted = {planned.node_id for planned in plan}
+        try:
+            submit_many(plan, placeholders)  # type: ignore[misc]
+        except Exception as exc:  # the client is gone
+            for run in placeholders:
+                self._record(run, Lost(exc))
+        self._submit(runs)
+
     def _submit(self, runs: List[NodeRun]) -> None:
         for run in runs:
+            if run.node_id in self.unadopted:  # planned: the backend runs it already
+                self.unadopted.discard(run.node_id)
+                if run.node_id in self.early:
+                    self._submit(self._apply(run, self.early.pop(run.node_id)))
+                else:
+                    self.adopted[run.node_id] = run
+                continue
             self.inflight[id(run)] = run
             try:
                 self.backend.submit(run)
@@ -220,6 +267,15 @@ class Driver:
         """Hand a result to the schedule; returns the runs that became ready."""
         if self.inflight.pop(id(run), None) is None:
             return []  # abandoned, or reported lost already
+        if self.plan_runs and id(run) in self.plan_runs:  # planned: recorded with the schedule's run
+            own = self.adopted.pop(run.node_id, None)
+            if own is None:
+                self.early[run.node_id] = result
+                return []
+            run = own
+        return self._apply(run, result)
+
+    def _apply(self, run: NodeRun, result: Result) -> List[NodeRun]:
         schedule = self.schedule
         if result is None:
             schedule.discard(run)

@@ -24,6 +24,17 @@ __all__ = ["EventEmitter", "emitter_from_execinfo", "emitter_from_config", "new_
 EVENTS_LOST_POLICIES = ("raise", "fail", "warn")  # execinfo["on_events_lost"], see docs/events.md
 
 
+_FORKS = [0]  # how many times this process was forked from its ancestors (event templates hold the pid)
+
+
+def _forked() -> None:
+    _FORKS[0] += 1
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)
+
+
 def new_job_id() -> str:
     """A fresh job id."""
     return uuid.uuid4().hex
@@ -43,6 +54,7 @@ class EventEmitter:
         self.workflow_id = None if workflow_id is None else str(workflow_id)
         self.handlers_config = handlers_config or []
         self._base: Optional[Dict[str, Any]] = None
+        self._forks = _FORKS[0]
 
     def emit(self, context: str, type: str, *, node_id: Any = None, task_id: Optional[str] = None,
              error: Optional[BaseException] = None, error_traceback: Optional[str] = None,
@@ -80,11 +92,12 @@ class EventEmitter:
             sink.emit(event)
 
     def _template(self) -> Dict[str, Any]:
-        pid = os.getpid()
-        if self._base is None or self._base["process_id"] != pid:  # recomputed after fork
-            self._base = Event(context="", type="", job_id=self.job_id, engine=self.engine,
-                               workflow_id=self.workflow_id, process_id=pid).__dict__
-        return dict(self._base)
+        base = self._base
+        if base is None or self._forks != _FORKS[0]:  # recomputed after fork (process_id)
+            base = self._base = Event(context="", type="", job_id=self.job_id, engine=self.engine,
+                                      workflow_id=self.workflow_id, process_id=os.getpid()).__dict__
+            self._forks = _FORKS[0]
+        return base.copy()
 
     def flush(self) -> None:
         for sink in self.sinks:

@@ -74,7 +74,7 @@ def now_iso() -> str:
         stamp = local.isoformat()  # 'YYYY-MM-DDTHH:MM:SS+HH:MM'
         _SECOND[0], _SECOND[1] = sec, stamp[:19] + ".%06d" + stamp[19:]
     fmt: str = _SECOND[1]
-    return fmt % int((t - sec) * 1e6)
+    return fmt % ((t - sec) * 1e6)  # %06d truncates the float
 
 
 def _user() -> str:

@@ -39,9 +39,9 @@ class _NodeState:
 
     def __init__(self) -> None:
         self.data: Dict[int, dict] = {}
-        self.uris: Dict[int, dict] = {}
+        self.uris: Optional[Dict[int, dict]] = None  # made when the first URIs arrive (few jobs have any)
         self.fired: Set[int] = set()
-        self.delivered: Set[int] = set()
+        self.delivered: Optional[Set[int]] = None  # required links that delivered at least once
         self.runs = 0
         self.busy = False
         self.start_pending = False
@@ -128,8 +128,14 @@ class JobState:
                 self.fail(exc)
                 return []
         self._evaluate(node_id)  # links that fired while it ran trigger its next run
-        self._finish_cascade((node.scc,))
-        return self._drain()
+        scc = node.scc
+        if not (self._scc_busy[scc] or self._scc_pending_preds[scc] or self._scc_finished[scc]):
+            self._finish_cascade((scc,))
+        if not self._ready:
+            return []
+        runs = list(self._ready)
+        self._ready.clear()
+        return runs
 
     def discard(self, run: NodeRun) -> None:
         """A run the engine will not start (the job was cancelled or failed), or that ended without
@@ -169,10 +175,15 @@ class JobState:
             return
         state.data[index] = data
         if source_uris:
+            if state.uris is None:
+                state.uris = {}
             state.uris[index] = _input_uris(link, source_uris)
-        if link.required and index not in state.delivered:
-            state.delivered.add(index)
-            state.missing_required -= 1
+        if link.required:
+            if state.delivered is None:
+                state.delivered = set()
+            if index not in state.delivered:
+                state.delivered.add(index)
+                state.missing_required -= 1
         state.fired.add(index)
         if not link.internal:
             state.waiting -= 1
@@ -221,7 +232,8 @@ class JobState:
             link = self.graph.links[index]
             if not (link.required or link.cache):
                 data.pop(index, None)
-                state.uris.pop(index, None)
+                if state.uris:
+                    state.uris.pop(index, None)
             if not link.internal and not scc_finished[self.graph.nodes[link.source].scc]:
                 state.waiting += 1
         state.fired.clear()
@@ -245,6 +257,8 @@ class JobState:
             link = self.graph.links[index]
             state.data[index] = data
             if source_uris:
+                if state.uris is None:
+                    state.uris = {}
                 state.uris[index] = _input_uris(link, source_uris)
             state.fired.add(index)
             if not link.internal and not self._scc_finished[self.graph.nodes[link.source].scc]:

@@ -46,8 +46,9 @@ def run_node(node: Node, run: NodeRun, ctx: RunContext, flush_start: bool = Fals
 
 def _execute(node: Node, run: NodeRun, ctx: RunContext, task_id: str) -> NodeOutcome:
     cls = resolve_task_class(node.task_type, node.task_identifier, node.id, node.attrs)
+    node_varinfo = node.attrs.get("varinfo")
     try:
-        store = ctx.store_for(node.attrs.get("varinfo")) if (ctx.varinfo or node.attrs.get("varinfo")) else None
+        store = ctx.store_for(node_varinfo) if (ctx.varinfo or node_varinfo) else None
     except OSError as e:
         raise PersistenceError(f"cannot open the result store: {type(e).__name__}: {e}", field="varinfo.root_uri",
                                hint="Check that root_uri is a writable folder or .h5 file.") from e

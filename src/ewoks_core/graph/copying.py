@@ -10,6 +10,7 @@ from ..nesting import MAX_NESTING
 __all__ = ["copy_document", "NestedTooDeep"]
 
 _IMMUTABLE = (str, int, float, bool, type(None))
+_LEAF_TYPES = frozenset(_IMMUTABLE)
 
 
 class NestedTooDeep(Exception):
@@ -28,9 +29,10 @@ def copy_document(obj: Any, _depth: int = 0) -> Any:
         if _depth >= MAX_NESTING:
             raise NestedTooDeep()
         depth = _depth + 1
+        leaf = _LEAF_TYPES  # leaves inline: no call per string or number
         if kind is dict:
-            return {k: copy_document(v, depth) for k, v in obj.items()}
+            return {k: v if type(v) in leaf else copy_document(v, depth) for k, v in obj.items()}
         if kind is list:
-            return [copy_document(v, depth) for v in obj]
-        return tuple(copy_document(v, depth) for v in obj)
+            return [v if type(v) in leaf else copy_document(v, depth) for v in obj]
+        return tuple(v if type(v) in leaf else copy_document(v, depth) for v in obj)
     return copy.deepcopy(obj)

@@ -7,6 +7,7 @@ from typing import Any, Dict, Iterable, List, Optional
 from pydantic import TypeAdapter, ValidationError
 
 from ..errors import GraphFormatError, did_you_mean, node_label
+from .fastcheck import plain_links, plain_nodes
 from .models import GraphAttrs, LinkModel, NodeModel
 
 _NODES = TypeAdapter(List[NodeModel])
@@ -49,7 +50,8 @@ def validate_document(doc: dict, source: Optional[str]) -> None:
 
     nodes = doc["nodes"]
     try:
-        _NODES.validate_python(nodes)
+        if not plain_nodes(nodes):  # entries that leave no doubt skip the (slow) models
+            _NODES.validate_python(nodes)
     except ValidationError as e:
         loc, msg = _first_error(e)
         index = loc[0]
@@ -69,7 +71,8 @@ def validate_document(doc: dict, source: Optional[str]) -> None:
 
     links = doc["links"]
     try:
-        _LINKS.validate_python(links)
+        if not plain_links(links):
+            _LINKS.validate_python(links)
     except ValidationError as e:
         loc, msg = _first_error(e)
         index = loc[0]

@@ -83,6 +83,7 @@ class Task:
     _INPUT_NAMES: FrozenSet[str] = frozenset()
     _OPTIONAL_INPUT_NAMES: FrozenSet[str] = frozenset()
     _OUTPUT_NAMES: FrozenSet[str] = frozenset()
+    _ALL_INPUT_NAMES: FrozenSet[str] = frozenset()
     _N_REQUIRED_POSITIONAL: int = 0
     _INPUT_MODEL: Any = None
     _OUTPUT_MODEL: Any = None
@@ -114,6 +115,7 @@ class Task:
                             "and optional")
         cls._INPUT_NAMES = frozenset(required)
         cls._OPTIONAL_INPUT_NAMES = frozenset(optional)
+        cls._ALL_INPUT_NAMES = cls._INPUT_NAMES | cls._OPTIONAL_INPUT_NAMES
         cls._OUTPUT_NAMES = frozenset(outputs)
         cls._N_REQUIRED_POSITIONAL = max(cls._N_REQUIRED_POSITIONAL, n_required_positional_inputs)
 
@@ -121,7 +123,7 @@ class Task:
     @classmethod
     def input_names(cls) -> FrozenSet[str]:
         """All declared input names (required and optional)."""
-        return cls._INPUT_NAMES | cls._OPTIONAL_INPUT_NAMES
+        return cls._ALL_INPUT_NAMES
 
     @classmethod
     def required_input_names(cls) -> FrozenSet[str]:
@@ -160,14 +162,14 @@ class Task:
         progress_callback: Optional[Callable[[float], None]] = None,
         cancel_event: Any = None,
     ) -> None:
-        values = {k: v for k, v in (inputs or {}).items() if v is not MISSING}
+        values = {k: v for k, v in inputs.items() if v is not MISSING} if inputs else {}
         self.node_id = node_id
         self.node_attrs = node_attrs or {}
         self._progress_callback = progress_callback
         self._cancel_event = cancel_event
         self._progress: Optional[float] = None
-        missing = [name for name in self._INPUT_NAMES if name not in values]
-        n_positional = sum(1 for k in values if isinstance(k, int))
+        missing = [name for name in self._INPUT_NAMES if name not in values] if self._INPUT_NAMES else None
+        n_positional = sum(1 for k in values if isinstance(k, int)) if self._N_REQUIRED_POSITIONAL else 0
         if missing or n_positional < self._N_REQUIRED_POSITIONAL:
             detail = f"missing required inputs [{name_list(sorted(missing))}]" if missing else \
                 f"needs {self._N_REQUIRED_POSITIONAL} positional inputs, got {n_positional}"

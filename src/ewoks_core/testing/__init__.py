@@ -15,10 +15,24 @@ An engine's test suite joins by running every case and every behaviour::
         check_behaviour(behaviour, "myengine", tmp_path, traits={"abandons"})
 """
 
-from .behaviour_runner import check_behaviour
-from .behaviours import BEHAVIOURS, BEHAVIOURS_BY_NAME, Behaviour
-from .catalogue import CASES, CASES_BY_NAME, Case
-from .runner import check_case, run_case
+from importlib import import_module
+from typing import Any
+
+# Loaded on first use: `ewoks_core.testing.tasks` (tasks of example workflows) must not pull in the
+# whole kit (networkx, the case catalogue) when a workflow only runs one of its tasks.
+_WHERE = {"check_behaviour": "behaviour_runner", "BEHAVIOURS": "behaviours", "BEHAVIOURS_BY_NAME": "behaviours",
+          "Behaviour": "behaviours", "CASES": "catalogue", "CASES_BY_NAME": "catalogue", "Case": "catalogue",
+          "check_case": "runner", "run_case": "runner"}
 
 __all__ = ["CASES", "CASES_BY_NAME", "Case", "check_case", "run_case",
            "BEHAVIOURS", "BEHAVIOURS_BY_NAME", "Behaviour", "check_behaviour"]
+
+
+def __getattr__(name: str) -> Any:
+    """The kit's names, imported when first asked for."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
