@@ -61,7 +61,7 @@ def test_xas_forms_are_typed_and_documented_by_the_input_models(canvas_registry,
     kmax = widget.form.editors["kmax"]
     assert isinstance(kmax, QLineEdit) and kmax.placeholderText() == "14.0"
     tooltip = widget.form.layout().labelForField(kmax).toolTip()
-    assert tooltip == "optional: end of the k range, at most 1 beyond the data (default 14)"
+    assert tooltip == "optional: end of the k range in 1/Angstrom, at most 1 beyond the data (default 14)"
     spectrum = widget.form.layout().labelForField(widget.form.editors["spectrum"]).toolTip()
     assert spectrum.startswith("required: chi(k)")
     read = name_lookup(widget_description("class", "ewoks_xas.tasks.read.ReadSpectra").qualified_name)()

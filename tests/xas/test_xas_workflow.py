@@ -120,7 +120,8 @@ def test_input_descriptions_from_the_models():
     tasks = {t["task_identifier"].rsplit(".", 1)[1]: t for t in discover_tasks("ewoks_xas.tasks")}
     ft = tasks["FourierTransform"]
     assert ft["optional_input_names"] == ["dk", "kmax", "kmin", "kweight", "rmax_out", "window"]
-    assert ft["input_descriptions"]["kmax"] == "end of the k range, at most 1 beyond the data (default 14)"
+    assert ft["input_descriptions"]["kmax"] == "end of the k range in 1/Angstrom, at most 1 beyond the data " \
+                                                "(default 14)"
     for task in tasks.values():
         names = task["required_input_names"] + task["optional_input_names"]
         assert sorted(task["input_descriptions"]) == sorted(names), task["task_identifier"]

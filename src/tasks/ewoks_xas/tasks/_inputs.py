@@ -98,30 +98,31 @@ SPECTRUM = "spectrum dict of the previous step"
 
 
 class NormalizeInputs(XasInputs):
-    """Inputs of Normalize (larch pre_edge); energies in eV, ranges relative to e0."""
+    """Inputs of Normalize (larch pre_edge)."""
 
     spectrum: Any = Field(..., description=f"mu(E): {SPECTRUM} (MergeSpectra)")
-    e0: Optional[float] = Field(None, description="edge energy (default: found by larch, max of dmu/dE)")
-    pre1: Optional[float] = Field(None, description="start of the pre-edge fit range (default: larch's)")
-    pre2: Optional[float] = Field(None, description="end of the pre-edge fit range (default: larch's)")
-    norm1: Optional[float] = Field(None, description="start of the post-edge fit range (default: larch's)")
-    norm2: Optional[float] = Field(None, description="end of the post-edge fit range (default: larch's)")
+    e0: Optional[float] = Field(None, description="edge energy in eV (default: found by larch, max of dmu/dE)")
+    pre1: Optional[float] = Field(None, description="start of the pre-edge fit range, eV from e0 (default: larch's)")
+    pre2: Optional[float] = Field(None, description="end of the pre-edge fit range, eV from e0 (default: larch's)")
+    norm1: Optional[float] = Field(None, description="start of the post-edge fit range, eV from e0 (default: larch's)")
+    norm2: Optional[float] = Field(None, description="end of the post-edge fit range, eV from e0 (default: larch's)")
     nnorm: Optional[int] = Field(None, description="degree of the post-edge polynomial (default: larch's)")
     nvict: int = Field(0, description="pre-edge fit of mu*E^nvict (default 0)")
     expected_e0: Optional[float] = Field(None, description="refuse a spectrum whose edge is farther than "
-                                                           "e0_tolerance from this energy (wrong element)")
-    e0_tolerance: float = Field(20.0, description="allowed distance to expected_e0 (default 20)")
+                                                           "e0_tolerance from this energy in eV (wrong element)")
+    e0_tolerance: float = Field(20.0, description="allowed distance to expected_e0 in eV (default 20)")
 
 
 class BackgroundInputs(XasInputs):
-    """Inputs of AutoBackground (larch autobk); k in 1/Angstrom."""
+    """Inputs of AutoBackground (larch autobk)."""
 
     spectrum: Any = Field(..., description=f"normalised mu(E): {SPECTRUM} (Normalize; run here when missing)")
     rbkg: Rbkg = Field(1.0, description="R below which the background is removed, in (0, 5) Angstrom "
                                         "(default 1)")
     kweight: float = Field(2.0, description="k weight of the spline fit (default 2)")
-    kmin: float = Field(0.0, description="start of the spline's k range (default 0)")
-    kmax: Optional[float] = Field(None, description="end of the spline's k range (default: end of the data)")
+    kmin: float = Field(0.0, description="start of the spline's k range in 1/Angstrom (default 0)")
+    kmax: Optional[float] = Field(None, description="end of the spline's k range in 1/Angstrom (default: end of "
+                                                    "the data)")
     dk: float = Field(0.1, description="window taper width (default 0.1)")
     window: Window = Field("hanning", description="FT window: hanning (default), kaiser, parzen, welch, "
                                                   "gaussian or sine")
@@ -129,16 +130,17 @@ class BackgroundInputs(XasInputs):
 
 
 class FourierInputs(XasInputs):
-    """Inputs of FourierTransform (larch xftf); k in 1/Angstrom, R in Angstrom."""
+    """Inputs of FourierTransform (larch xftf)."""
 
     spectrum: Any = Field(..., description=f"chi(k): {SPECTRUM} (AutoBackground)")
-    kmin: float = Field(3.0, description="start of the k range (default 3)")
-    kmax: float = Field(14.0, description="end of the k range, at most 1 beyond the data (default 14)")
+    kmin: float = Field(3.0, description="start of the k range in 1/Angstrom (default 3)")
+    kmax: float = Field(14.0, validate_default=True,  # checked against kmin also when not given
+                        description="end of the k range in 1/Angstrom, at most 1 beyond the data (default 14)")
     kweight: float = Field(2.0, description="k weight of chi(k) (default 2)")
     dk: float = Field(1.0, description="window taper width (default 1)")
     window: Window = Field("hanning", description="FT window: hanning (default), kaiser, parzen, welch, "
                                                   "gaussian or sine")
-    rmax_out: float = Field(10.0, description="largest R of |chi(R)| (default 10)")
+    rmax_out: float = Field(10.0, description="largest R of the chi(R) output in Angstrom (default 10)")
 
     @field_validator("kmax")
     @classmethod
