@@ -44,8 +44,10 @@ class XasInputs(BaseModel):
     def _convert(cls, value: Any, info: ValidationInfo) -> Any:
         name = info.field_name or ""
         field = cls.model_fields[name]
+        if field.is_required():  # data (spectrum, paths, files): checked by the step, naming the file
+            return value
         if value is None or (isinstance(value, str) and not value.strip()):
-            return None if field.is_required() else field.get_default()
+            return field.get_default()
         kind = _plain(field.annotation)
         if kind is float:
             return as_number(value, name)
