@@ -49,6 +49,28 @@ def test_generated_widget_follows_the_task_declaration(canvas_registry, qtbot):
     assert "Typed inputs" in widget.findChild(QLabel, "ewoks-help").text()  # the docstring as help
 
 
+def test_xas_forms_are_typed_and_documented_by_the_input_models(canvas_registry, qtbot):
+    """The EXAFS widgets' forms come from the tasks' input models: types, defaults, choices, descriptions."""
+    from orangecanvas.utils import name_lookup
+
+    from ewoks_orange.discovery import widget_description
+    from ewoks_orange.widgets.xas import OWFourierTransform
+
+    widget = OWFourierTransform()
+    qtbot.addWidget(widget)
+    kmax = widget.form.editors["kmax"]
+    assert isinstance(kmax, QLineEdit) and kmax.placeholderText() == "14.0"
+    tooltip = widget.form.layout().labelForField(kmax).toolTip()
+    assert tooltip == "optional: end of the k range in 1/Angstrom, at most 1 beyond the data (default 14)"
+    spectrum = widget.form.layout().labelForField(widget.form.editors["spectrum"]).toolTip()
+    assert spectrum.startswith("required: chi(k)")
+    read = name_lookup(widget_description("class", "ewoks_xas.tasks.read.ReadSpectra").qualified_name)()
+    qtbot.addWidget(read)
+    mode = read.form.editors["mode"]
+    assert isinstance(mode, QComboBox)
+    assert [mode.itemText(i) for i in range(mode.count())] == ["", "transmission", "fluorescence", "mu"]
+
+
 def test_form_values_are_typed_and_saved_as_settings(canvas_registry, qtbot):
     from orangecanvas.utils import name_lookup
 

@@ -9,6 +9,7 @@ import h5py
 import numpy as np
 import pytest
 
+from ewoks_core.errors import TaskInputError
 from ewoks_xas import CU_K_EDGE
 from ewoks_xas.demo_data import energy_grid, generate_spectra
 from ewoks_xas.feff_model import PACKAGE_CACHE, first_shell_distance, load_cu_chi
@@ -87,6 +88,6 @@ def test_generate_task_writes_once(tmp_path: Path):
 
 
 def test_generate_bad_format(tmp_path: Path):
-    with pytest.raises(ValueError, match="input 'fmt'.*'ascii' or 'hdf5'"):
+    with pytest.raises(TaskInputError, match=r"field 'fmt': input 'fmt': 'csv' is not one of \['ascii', 'hdf5'\]"):
         GenerateDemoSpectra(inputs={"output_dir": str(tmp_path), "fmt": "csv"}).execute()
     assert not any(tmp_path.iterdir())

@@ -8,6 +8,7 @@ import h5py
 import numpy as np
 import pytest
 
+from ewoks_core.errors import TaskInputError
 from ewoks_xas.nexus import read_nexus
 from ewoks_xas.tasks.exafs import AutoBackground, FourierTransform, MergeSpectra, Normalize
 from ewoks_xas.tasks.output import PlotExafs, SaveNexus
@@ -98,8 +99,12 @@ def test_plot_png(tmp_path: Path, processed):
     assert Path(png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and Path(png).stat().st_size > 20_000
     direct = PlotExafs(inputs={"spectrum": processed, "output_file": str(tmp_path / "direct.png")}).execute()
     assert Path(direct["png_file"]).is_file()
-    with pytest.raises(XasInputError, match="give one of them"):
+    with pytest.raises(TaskInputError, match="inputs 'spectrum' and 'nexus_file': give one of them"):
         PlotExafs(inputs={}).execute()
+    with pytest.raises(TaskInputError, match="input 'output_file': required when plotting a spectrum without"):
+        PlotExafs(inputs={"spectrum": processed}).execute()
+    with pytest.raises(TaskInputError, match="field 'dpi': input 'dpi': must be at least 1, got 0"):
+        PlotExafs(inputs={"nexus_file": nexus, "dpi": "0"}).execute()
     with pytest.raises(FileNotFoundError, match=r"input 'nexus_file': file .*missing\.nxs' does not exist"):
         PlotExafs(inputs={"nexus_file": str(tmp_path / "missing.nxs")}).execute()
 

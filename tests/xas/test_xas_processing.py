@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ewoks_core.errors import TaskInputError
+from ewoks_xas import processing
 from ewoks_xas.tasks.exafs import AutoBackground, FourierTransform, MergeSpectra, Normalize
 from ewoks_xas.validation import XasInputError
 
@@ -163,18 +165,41 @@ def test_merge_needs_overlapping_scans(merged):
 
 def test_bad_background_and_fourier_options(chain):
     normed, with_chi = chain[1]["spectrum"], chain[2]["spectrum"]
-    with pytest.raises(XasInputError, match=r"input 'rbkg': 7\.0 is outside \(0, 5\)"):
+    # options are checked by the tasks' input models when the task is built (TaskInputError naming the field)
+    with pytest.raises(TaskInputError, match=r"field 'rbkg': input 'rbkg': 7\.0 is outside \(0, 5\)"):
         AutoBackground(inputs={"spectrum": normed, "rbkg": 7}).execute()
-    with pytest.raises(XasInputError, match=r"input 'window': 'hamming' is not one of .*Did you mean 'hanning'"):
+    with pytest.raises(TaskInputError, match=r"input 'window': 'hamming' is not one of .*Did you mean 'hanning'"):
         FourierTransform(inputs={"spectrum": with_chi, "window": "hamming"}).execute()
+    with pytest.raises(TaskInputError, match=r"field 'kmax': input 'kmin'/'kmax': need 0 <= kmin < kmax"):
+        FourierTransform(inputs={"spectrum": with_chi, "kmin": 10, "kmax": 5}).execute()
+    with pytest.raises(TaskInputError, match=r"field 'kmax': input 'kmax': expected a number, got 'fourteen'"):
+        FourierTransform(inputs={"spectrum": with_chi, "kmax": "fourteen"}).execute()
+    with pytest.raises(TaskInputError, match=r"field 'nknots': input 'nknots': expected an integer, got '7.5'"):
+        AutoBackground(inputs={"spectrum": normed, "nknots": "7.5"}).execute()
+    with pytest.raises(TaskInputError, match=r"field 'e0': input 'e0': expected a finite number, got 'nan'"):
+        Normalize(inputs={"spectrum": normed, "e0": "nan"}).execute()
+    # checks that need the data stay in the processing step
     with pytest.raises(XasInputError, match=r"input 'kmax': the k range 3\.0-25\.0 1/A goes beyond the data"):
         FourierTransform(inputs={"spectrum": with_chi, "kmax": 25}).execute()
-    with pytest.raises(XasInputError, match=r"input 'kmin'/'kmax': need 0 <= kmin < kmax"):
-        FourierTransform(inputs={"spectrum": with_chi, "kmin": 10, "kmax": 5}).execute()
     with pytest.raises(XasInputError, match=r"input 'spectrum': spectrum has no chi\(k\).*run the background step"):
         FourierTransform(inputs={"spectrum": normed}).execute()
-    with pytest.raises(XasInputError, match=r"input 'kmax': expected a number, got 'fourteen'"):
-        FourierTransform(inputs={"spectrum": with_chi, "kmax": "fourteen"}).execute()
+    # the Python API (ewoks_xas.processing) checks the same options with the same words
+    with pytest.raises(XasInputError, match=r"input 'rbkg': 7 is outside \(0, 5\)"):
+        processing.background(normed, rbkg=7)
+    with pytest.raises(XasInputError, match=r"input 'kmin'/'kmax': need 0 <= kmin < kmax"):
+        processing.fourier_transform(with_chi, kmin=10, kmax=5)
+
+
+def test_text_options_convert_as_from_the_command_line(chain):
+    """`-p kmax=14` gives text: the input models convert it, and the result is the same as with numbers."""
+    with_chi = chain[2]["spectrum"]
+    text = FourierTransform(inputs={"spectrum": with_chi, "kmin": "3", "kmax": "14", "kweight": "2", "dk": "1.0",
+                                    "window": "hanning"}).execute()
+    np.testing.assert_array_equal(text["chir_mag"], chain[3]["chir_mag"])
+    assert text["spectrum"]["parameters"]["fourier"]["kmax"] == 14.0
+    task = AutoBackground(inputs={"spectrum": with_chi, "nknots": "12", "kmax": "", "window": None})
+    assert (task.inputs.nknots, task.inputs.kmax, task.inputs.window) == (12, None, "hanning")  # empty: default
+    assert Normalize(inputs={"spectrum": with_chi, "nnorm": 2.0}).inputs.nnorm == 2
 
 
 def test_background_without_normalize_runs_pre_edge(merged, chain):

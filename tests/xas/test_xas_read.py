@@ -8,7 +8,8 @@ import h5py
 import numpy as np
 import pytest
 
-from ewoks_xas.io import read_ascii_columns
+from ewoks_core.errors import TaskInputError
+from ewoks_xas.io import read_ascii_columns, read_spectrum
 from ewoks_xas.tasks.read import ReadSpectra
 from ewoks_xas.validation import XasInputError
 
@@ -116,8 +117,14 @@ def test_non_positive_counts_in_transmission(tmp_path: Path, good_columns):
 
 
 def test_bad_mode_and_text_file(tmp_path: Path, ascii_paths):
-    with pytest.raises(XasInputError, match=r"input 'mode': 'transmision' is not one of .*Did you mean 'transmission'"):
+    with pytest.raises(TaskInputError, match=r"field 'mode': input 'mode': 'transmision' is not one of .*"
+                                             r"Did you mean 'transmission'"):
         read(ascii_paths[0], mode="transmision")
+    with pytest.raises(XasInputError, match=r"input 'mode': 'transmision' is not one of"):  # the Python API too
+        read_spectrum(ascii_paths[0], mode="transmision")
+    with pytest.raises(TaskInputError, match=r"field 'energy_unit': input 'energy_unit': 'kev' is not one of "
+                                             r"\['auto', 'eV', 'keV'\]. Did you mean 'keV'"):
+        read(ascii_paths[0], energy_unit="kev")
     bad = tmp_path / "notes.dat"
     bad.write_text("energy I0 It\n8900 1 2\n")
     with pytest.raises(XasInputError, match=r"input 'paths': .*notes\.dat' is not a numeric column file"):

@@ -101,6 +101,32 @@ def test_workflow_bad_input_names_node_and_input(tmp_path: Path, monkeypatch):
     assert not (tmp_path / "exafs_demo_output" / "cu_exafs.nxs").exists()
 
 
+def test_cli_bad_option_names_node_and_input(tmp_path: Path):
+    """A text option that is not a number: refused by FourierTransform's input model when the node starts,
+    in one line naming the node and the input (the workflow fails: exit 1); the NeXus file is not written."""
+    exe = Path(sys.executable).with_name("ewoks")
+    proc = subprocess.run([str(exe), "execute", str(WORKFLOW), "--pn", "ft:kmax=fourteen"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "node 'ft'" in proc.stderr
+    assert "field 'kmax': input 'kmax': expected a number, got 'fourteen'" in proc.stderr
+    assert not (tmp_path / "exafs_demo_output" / "cu_exafs.nxs").exists()
+
+
+def test_input_descriptions_from_the_models():
+    """`ewoks tasks --json` gives each input's description, read from the task's input model."""
+    from ewoks_core.task.discovery import discover_tasks
+
+    tasks = {t["task_identifier"].rsplit(".", 1)[1]: t for t in discover_tasks("ewoks_xas.tasks")}
+    ft = tasks["FourierTransform"]
+    assert ft["optional_input_names"] == ["dk", "kmax", "kmin", "kweight", "rmax_out", "window"]
+    assert ft["input_descriptions"]["kmax"] == "end of the k range in 1/Angstrom, at most 1 beyond the data " \
+                                                "(default 14)"
+    for task in tasks.values():
+        names = task["required_input_names"] + task["optional_input_names"]
+        assert sorted(task["input_descriptions"]) == sorted(names), task["task_identifier"]
+
+
 def test_discovery_is_quick_and_does_not_import_larch():
     code = ("import sys, time; t = time.perf_counter(); "
             "from ewoks_core.task.discovery import discover_tasks; tasks = discover_tasks('ewoks_xas'); "

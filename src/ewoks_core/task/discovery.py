@@ -133,7 +133,7 @@ def _resolve(task_type: str, identifier: Optional[str], node_id: Any, node_attrs
 def describe_task(cls: Type[Task]) -> dict:
     """A JSON-friendly description of a Task class."""
     doc = inspect.cleandoc(cls.__dict__.get("__doc__") or "")  # its own docstring, not Task's
-    return {
+    out: Dict[str, Any] = {
         "task_identifier": cls.class_registry_name(),
         "task_type": "class",
         "required_input_names": sorted(cls.required_input_names()),
@@ -141,6 +141,11 @@ def describe_task(cls: Type[Task]) -> dict:
         "output_names": sorted(cls.output_names()),
         "description": doc.splitlines()[0] if doc else "",
     }
+    fields = getattr(cls._INPUT_MODEL, "model_fields", {})
+    descriptions = {name: field.description for name, field in sorted(fields.items()) if field.description}
+    if descriptions:  # from the task's input model (`input_model=`), one place for each input's documentation
+        out["input_descriptions"] = descriptions
+    return out
 
 
 def discover_tasks(module_name: str) -> List[dict]:

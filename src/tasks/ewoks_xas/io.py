@@ -8,10 +8,19 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
-from .validation import XasInputError, as_1d_float, check_finite, check_lengths, check_monotonic, did_you_mean
+from .validation import (
+    XasInputError,
+    as_1d_float,
+    check_choice,
+    check_finite,
+    check_lengths,
+    check_monotonic,
+    did_you_mean,
+)
 
 Column = Union[str, int]
 MODES = ("transmission", "fluorescence", "mu")
+ENERGY_UNITS = ("auto", "eV", "keV")
 HDF5_SUFFIXES = (".h5", ".hdf5", ".nxs", ".hdf", ".nx")
 
 
@@ -152,14 +161,12 @@ def read_spectrum(source: str, energy: Column = "energy", i0: Column = "I0", it:
     mode: ``transmission`` (mu = ln(I0/It)), ``fluorescence`` (mu = If/I0) or ``mu`` (a mu column).
     energy_unit: ``eV``, ``keV`` or ``auto`` (keV when every energy is below 200).
     """
-    if mode not in MODES:
-        raise XasInputError(f"input 'mode': {mode!r} is not one of {list(MODES)}.{did_you_mean(mode, MODES)}")
+    check_choice(mode, MODES, "mode")
+    check_choice(energy_unit, ENERGY_UNITS, "energy_unit")
     columns = read_columns(source)
     e_name, e = select_column(columns, energy, "energy", source)
     e = as_1d_float(e, "energy", f"column {e_name!r}", source)
     check_finite(e, "energy", f"column {e_name!r}", None, source)
-    if energy_unit not in ("auto", "eV", "keV"):
-        raise XasInputError(f"input 'energy_unit': {energy_unit!r} is not 'eV', 'keV' or 'auto'")
     if energy_unit == "keV" or (energy_unit == "auto" and e.max() < 200.0):
         e = e * 1000.0
     if mode == "mu":

@@ -12,9 +12,8 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from .validation import XasInputError, did_you_mean, spectrum_arrays
+from .validation import XasInputError, check_k_range, check_rbkg, check_window, spectrum_arrays
 
-WINDOWS = ("hanning", "kaiser", "parzen", "welch", "gaussian", "sine")
 MIN_STEP_TO_NOISE = 10.0
 MIN_RISE = 0.3
 
@@ -138,12 +137,6 @@ def normalize(spectrum: Dict[str, Any], e0: Optional[float] = None, pre1: Option
                  post_edge=np.asarray(group.post_edge))
 
 
-def _check_window(window: str) -> str:
-    if str(window).strip().lower()[:3] not in {w[:3] for w in WINDOWS}:
-        raise XasInputError(f"input 'window': {window!r} is not one of {list(WINDOWS)}.{did_you_mean(window, WINDOWS)}")
-    return str(window)
-
-
 def background(spectrum: Dict[str, Any], rbkg: float = 1.0, kweight: float = 2, kmin: float = 0.0,
                kmax: Optional[float] = None, dk: float = 0.1, window: str = "hanning",
                nknots: Optional[int] = None, input_name: str = "spectrum") -> Dict[str, Any]:
@@ -157,9 +150,8 @@ def background(spectrum: Dict[str, Any], rbkg: float = 1.0, kweight: float = 2, 
     if "e0" not in spectrum or "edge_step" not in spectrum:
         spectrum = normalize(spectrum, input_name=input_name)
     arr = spectrum_arrays(spectrum, input_name)
-    if not 0.0 < rbkg < 5.0:
-        raise XasInputError(f"input 'rbkg': {rbkg} is outside (0, 5) Angstrom; typical values are 0.8-1.2")
-    _check_window(window)
+    check_rbkg(rbkg)
+    check_window(window)
     group = Group()
     autobk(arr["energy"], arr["mu"], group=group, rbkg=rbkg, ek0=float(spectrum["e0"]),
            edge_step=float(spectrum["edge_step"]), kweight=kweight, kmin=kmin, kmax=kmax, dk=dk, win=window,
@@ -186,12 +178,11 @@ def fourier_transform(spectrum: Dict[str, Any], kmin: float = 3.0, kmax: float =
                             "run the background step (autobk) first")
     k = spectrum_arrays(spectrum, input_name, ("k", "chi"))
     kdata = float(k["k"][-1])
-    if not 0 <= kmin < kmax:
-        raise XasInputError(f"input 'kmin'/'kmax': need 0 <= kmin < kmax, got kmin={kmin}, kmax={kmax}")
+    check_k_range(kmin, kmax)
     if kmin >= kdata or kmax > kdata + 1.0:
         raise XasInputError(f"input 'kmax': the k range {kmin}-{kmax} 1/A goes beyond the data "
                             f"(k up to {kdata:.2f} 1/A); lower kmax")
-    _check_window(window)
+    check_window(window)
     group = Group()
     xftf(k["k"], k["chi"], group=group, kmin=kmin, kmax=kmax, kweight=kweight, dk=dk, window=window,
          rmax_out=rmax_out)

@@ -83,10 +83,14 @@ def spectrum_arrays(spectrum: Any, input_name: str, keys: Sequence[str] = ("ener
     return out
 
 
-def optional_float(value: Any, input_name: str) -> Optional[float]:
-    """An optional numeric input: None when not given (MISSING/None), else a finite float."""
-    if value is None or not value and not isinstance(value, (int, float, np.number)):
-        return None
+WINDOWS = ("hanning", "kaiser", "parzen", "welch", "gaussian", "sine")
+"""larch FT windows (a window is named by its first three letters, as larch does)."""
+
+
+def as_number(value: Any, input_name: str) -> float:
+    """A finite float from a number or its text (``-p kmax=14`` arrives as "14")."""
+    if isinstance(value, bool):
+        raise XasInputError(f"input {input_name!r}: expected a number, got {value!r}")
     try:
         out = float(value)
     except (TypeError, ValueError):
@@ -94,3 +98,45 @@ def optional_float(value: Any, input_name: str) -> Optional[float]:
     if not np.isfinite(out):
         raise XasInputError(f"input {input_name!r}: expected a finite number, got {value!r}")
     return out
+
+
+def as_integer(value: Any, input_name: str) -> int:
+    """An integer from an integer, an integral float or its text ("3", "3.0"); 3.5 is refused."""
+    if isinstance(value, bool):
+        raise XasInputError(f"input {input_name!r}: expected an integer, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise XasInputError(f"input {input_name!r}: expected an integer, got {value!r}") from None
+    if not number.is_integer():
+        raise XasInputError(f"input {input_name!r}: expected an integer, got {value!r}")
+    return int(number)
+
+
+def check_choice(value: Any, choices: Sequence[str], input_name: str) -> str:
+    """``value`` when it is one of ``choices``, else an error listing them (with the nearest)."""
+    if value not in choices:
+        raise XasInputError(f"input {input_name!r}: {value!r} is not one of {list(choices)}."
+                            f"{did_you_mean(str(value), choices)}")
+    return str(value)
+
+
+def check_window(window: Any) -> str:
+    """A larch FT window name (its first three letters decide, any case)."""
+    if str(window).strip().lower()[:3] not in {w[:3] for w in WINDOWS}:
+        raise XasInputError(f"input 'window': {window!r} is not one of {list(WINDOWS)}."
+                            f"{did_you_mean(str(window), WINDOWS)}")
+    return str(window)
+
+
+def check_rbkg(rbkg: float) -> float:
+    """autobk's rbkg must be in (0, 5) Angstrom."""
+    if not 0.0 < rbkg < 5.0:
+        raise XasInputError(f"input 'rbkg': {rbkg} is outside (0, 5) Angstrom; typical values are 0.8-1.2")
+    return rbkg
+
+
+def check_k_range(kmin: float, kmax: float) -> None:
+    """An FT k range needs 0 <= kmin < kmax."""
+    if not 0 <= kmin < kmax:
+        raise XasInputError(f"input 'kmin'/'kmax': need 0 <= kmin < kmax, got kmin={kmin}, kmax={kmax}")

@@ -42,6 +42,13 @@ def input_fields(task_class: Any) -> List[Tuple[str, Optional[type], bool, Any]]
     return rows
 
 
+def input_description(task_class: Any, name: str) -> str:
+    """The description of an input, from the task's input model (`Field(description=...)`), or ''."""
+    fields = getattr(getattr(task_class, "_INPUT_MODEL", None), "model_fields", {})
+    field = fields.get(name)
+    return (field.description or "") if field is not None else ""
+
+
 def _parameters(function: Any) -> List[Tuple[str, Optional[type], bool, Any]]:
     import inspect
 
@@ -144,7 +151,8 @@ class DefaultInputsForm(QWidget):
             editor, setter = self._editor(name, kind, default)
             editor.setObjectName(f"input-{name}")
             label = QLabel(f"<b>{name}</b>*" if required else name)
-            label.setToolTip("required" if required else "optional")
+            description = input_description(task_class, name)
+            label.setToolTip(("required" if required else "optional") + (f": {description}" if description else ""))
             self._layout.addRow(label, editor)
             self.editors[name] = editor
             self._setters[name] = setter

@@ -7,7 +7,7 @@ from pathlib import Path
 from ewoks_core.task import Task
 
 from ..demo_data import expected_paths, generate_spectra
-from ._util import given
+from ._inputs import GenerateInputs
 
 
 def _complete(paths: list) -> bool:
@@ -23,9 +23,7 @@ def _complete(paths: list) -> bool:
     return True
 
 
-class GenerateDemoSpectra(Task, input_names=["output_dir"],
-                          optional_input_names=["nscans", "seed", "fmt", "overwrite", "paths"],
-                          output_names=["paths", "output_dir", "generated"]):
+class GenerateDemoSpectra(Task, input_model=GenerateInputs, output_names=["paths", "output_dir", "generated"]):
     """The scans a workflow processes: real ones when `paths` is given, else simulated Cu K-edge EXAFS
     scans (FEFF6 fcc Cu, noisy I0/It/If counters) written to output_dir unless they already exist.
 
@@ -33,14 +31,13 @@ class GenerateDemoSpectra(Task, input_names=["output_dir"],
     unchanged (nothing is generated)."""
 
     def run(self) -> None:
-        if not self.missing_inputs.paths and self.inputs.paths:
+        if self.inputs.paths:
             paths = self.inputs.paths
             self.outputs.paths = [str(paths)] if isinstance(paths, (str, Path)) else [str(p) for p in paths]
             self.outputs.output_dir = str(self.inputs.output_dir)
             self.outputs.generated = False
             return
-        opts = given(self, ["nscans", "seed", "fmt"])
-        nscans, seed, fmt = int(opts.get("nscans", 3)), int(opts.get("seed", 0)), str(opts.get("fmt", "ascii"))
+        nscans, seed, fmt = self.inputs.nscans, self.inputs.seed, self.inputs.fmt
         output_dir = str(self.inputs.output_dir)
         paths = expected_paths(output_dir, nscans, fmt)
         generated = bool(self.inputs.overwrite) or not _complete(paths)

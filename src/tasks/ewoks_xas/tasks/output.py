@@ -6,10 +6,10 @@ from pathlib import Path
 
 from ewoks_core.task import Task
 
-from ..validation import XasInputError
+from ._inputs import PlotInputs, SaveInputs
 
 
-class SaveNexus(Task, input_names=["spectrum", "output_file"], output_names=["nexus_file"]):
+class SaveNexus(Task, input_model=SaveInputs, output_names=["nexus_file"]):
     """Save normalised mu(E), chi(k), |chi(R)| and the processing parameters as NeXus (atomic write)."""
 
     def run(self) -> None:
@@ -18,8 +18,7 @@ class SaveNexus(Task, input_names=["spectrum", "output_file"], output_names=["ne
         self.outputs.nexus_file = str(Path(write_nexus(self.inputs.spectrum, self.inputs.output_file)).resolve())
 
 
-class PlotExafs(Task, optional_input_names=["spectrum", "nexus_file", "output_file", "dpi"],
-                output_names=["png_file", "nexus_file"]):
+class PlotExafs(Task, input_model=PlotInputs, output_names=["png_file", "nexus_file"]):
     """Plot normalised mu(E), k^w chi(k) and |chi(R)| to a PNG (from a spectrum or a saved NeXus file).
     Outputs the PNG's path, and the NeXus file's when one was given (so a workflow ending here
     reports both)."""
@@ -28,15 +27,11 @@ class PlotExafs(Task, optional_input_names=["spectrum", "nexus_file", "output_fi
         from ..plot import plot_exafs
 
         spectrum, nexus_file, output_file = self.inputs.spectrum, self.inputs.nexus_file, self.inputs.output_file
-        if not spectrum:
-            if not nexus_file:
-                raise XasInputError("inputs 'spectrum' and 'nexus_file': give one of them (nothing to plot)")
+        if spectrum is None:  # PlotInputs: then nexus_file is given
             from ..nexus import read_nexus
 
             spectrum = read_nexus(nexus_file)
-        if not output_file:
-            if not nexus_file:
-                raise XasInputError("input 'output_file': required when plotting a spectrum without 'nexus_file'")
+        if not output_file:  # PlotInputs: then nexus_file is given
             output_file = str(Path(nexus_file).with_suffix(".png"))
-        self.outputs.png_file = str(Path(plot_exafs(spectrum, output_file, dpi=int(self.inputs.dpi or 100))).resolve())
+        self.outputs.png_file = str(Path(plot_exafs(spectrum, output_file, dpi=self.inputs.dpi)).resolve())
         self.outputs.nexus_file = str(Path(nexus_file).resolve()) if nexus_file else None

@@ -5,13 +5,10 @@ from __future__ import annotations
 from ewoks_core.task import Task
 
 from ..io import expand_sources, read_spectrum
-from ._util import given
-
-READ_OPTIONS = ("energy", "i0", "it", "fluo", "mu", "mode", "energy_unit")
+from ._inputs import ReadInputs
 
 
-class ReadSpectra(Task, input_names=["paths"], optional_input_names=list(READ_OPTIONS),
-                  output_names=["spectra", "nspectra"]):
+class ReadSpectra(Task, input_model=ReadInputs, output_names=["spectra", "nspectra"]):
     """Read mu(E) from ASCII columns or HDF5 counters (transmission ln(I0/It), fluorescence If/I0, or a mu column).
 
     ``paths``: a path or list; HDF5 scans as ``file.h5::/1.1`` (a plain .h5 file means all its scans).
@@ -19,7 +16,7 @@ class ReadSpectra(Task, input_names=["paths"], optional_input_names=list(READ_OP
     """
 
     def run(self) -> None:
-        options = given(self, READ_OPTIONS)
+        options = {k: v for k, v in self.get_named_input_values().items() if k != "paths"}
         sources = expand_sources(self.inputs.paths)
         spectra = []
         for i, source in enumerate(sources):
