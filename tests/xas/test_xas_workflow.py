@@ -102,15 +102,15 @@ def test_workflow_bad_input_names_node_and_input(tmp_path: Path, monkeypatch):
 
 
 def test_cli_bad_option_names_node_and_input(tmp_path: Path):
-    """A text option that is not a number: refused by FourierTransform's input model when the node starts,
-    in one line naming the node and the input (the workflow fails: exit 1); the NeXus file is not written."""
+    """A text option that is not a number: refused by FourierTransform's input model before anything runs
+    (a bad command line: exit 2), in one line naming the node and the input; nothing is written."""
     exe = Path(sys.executable).with_name("ewoks")
     proc = subprocess.run([str(exe), "execute", str(WORKFLOW), "--pn", "ft:kmax=fourteen"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 1, proc.stderr
+    assert proc.returncode == 2, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "node 'ft'" in proc.stderr
     assert "field 'kmax': input 'kmax': expected a number, got 'fourteen'" in proc.stderr
-    assert not (tmp_path / "exafs_demo_output" / "cu_exafs.nxs").exists()
+    assert not (tmp_path / "exafs_demo_output").exists()  # not even the demo spectra: refused before the run
 
 
 def test_input_descriptions_from_the_models():

@@ -15,7 +15,12 @@ from ..events.delivery import EventDelivery, check_sinks
 from ..events.emitter import EventEmitter, emitter_from_execinfo, job_id_of
 from ..execution import JobState, RunContext, collect_results, nodes_to_keep, parse_outputs
 from ..execution.results import Selection
-from ..execution.validation import check_links_against_tasks, resolve_all_tasks, undeclared_default_inputs
+from ..execution.validation import (
+    check_given_input_values,
+    check_links_against_tasks,
+    resolve_all_tasks,
+    undeclared_default_inputs,
+)
 from ..graph.compiled import CompiledGraph
 from ..graph.validate import check_distinct_labels
 from .base import Engine, EngineOptions, Job
@@ -35,6 +40,7 @@ def prepare_job(engine: Engine, graph: CompiledGraph, *, outputs: Optional[Seque
     if check_tasks:
         classes = resolve_all_tasks(graph)
         check_links_against_tasks(graph, classes)
+        check_given_input_values(graph, classes)
         for message in undeclared_default_inputs(graph, classes):
             warnings.warn(message, UserWarning, stacklevel=stacklevel)
     selection = parse_outputs(graph, outputs)

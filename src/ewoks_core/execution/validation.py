@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Type
 
-from ..errors import EwoksError, GraphFormatError, MissingInputsError, did_you_mean, name_list, node_label
+from ..errors import (
+    EwoksError,
+    GraphFormatError,
+    MissingInputsError,
+    TaskInputError,
+    did_you_mean,
+    name_list,
+    node_label,
+)
 from ..graph.compiled import CompiledGraph, node_selector
 from ..task.base import Task
 from ..task.discovery import resolve_task_class
@@ -76,6 +84,30 @@ def _check_target_inputs(graph: CompiledGraph, link: Any, cls: Type[Task]) -> No
             warnings.warn(f"{where}link {node_label(link.source)} -> {node_label(link.target)} sets input "
                           f"{target_input!r}, which task {cls.class_registry_name()!r} does not declare: the task "
                           f"will not use it.{did_you_mean(target_input, declared)}", UserWarning, stacklevel=4)
+
+
+def check_given_input_values(graph: CompiledGraph, classes: Dict[Any, Type[Task]]) -> None:
+    """Refuse, before anything runs, a default input or workflow input whose value the task's input model
+    refuses on its own (`-p kmax=fourteen`): the same words as when the task is built, exit 2 on the CLI.
+    Only errors located at a given field count: inputs from links, and checks across fields, are left
+    to the task (their values are not known yet)."""
+    for nid, node in graph.nodes.items():
+        model = classes[nid]._INPUT_MODEL
+        given = {k: v for k, v in node.default_inputs.items() if isinstance(k, str)}
+        if model is None or not given:
+            continue
+        from pydantic import ValidationError
+
+        try:
+            model.model_validate(given)
+        except ValidationError as e:
+            for err in e.errors():
+                if err["type"] == "missing" or not err["loc"] or err["loc"][0] not in given:
+                    continue
+                cause = (err.get("ctx") or {}).get("error") if err["type"] == "value_error" else None
+                message = str(cause) if cause is not None else f"invalid input: {err['msg']}"
+                raise TaskInputError(message, source=graph.source, node_id=nid,
+                                     field=".".join(map(str, err["loc"]))) from None
 
 
 def undeclared_default_inputs(graph: CompiledGraph, classes: Dict[Any, Type[Task]]) -> List[str]:

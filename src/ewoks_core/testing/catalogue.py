@@ -179,5 +179,19 @@ CASES: List[Case] = [
                  {"name": "b", "value": 0}]),
 ]
 
+# -- typed inputs (a task's input model): given values checked before anything runs -----------------
+_SCALE = "ewoks_core.testing.typed_tasks.Scale"
+CASES += [
+    Case("typed_inputs_from_defaults_and_links",  # value from a link, factor given: checked without the link
+         graph("typed_inputs_from_defaults_and_links",
+               [node("a", "SumTask", {"a": 1, "b": 2}), node("s", _SCALE, {"factor": "1.5"})],
+               [link("a", "s", {"result": "value"})]),
+         {"result": 4.5}, {"a": {"result": 3}, "s": {"result": 4.5}}, {"a": OK, "s": OK}),
+    Case("typed_input_refused_before_the_run",
+         graph("typed_input_refused_before_the_run",
+               [node("a", "SumTask", {"a": 1}), node("s", _SCALE, {"factor": -1})],
+               [link("a", "s", {"result": "value"})]),
+         {}, {}, {}, refused=["node 's'", "field 'factor'", "must be positive"]),
+]
 CASES += EWOKS_CASES  # ewoks' own behaviour (sub-workflows, ppf dicts, else values, start nodes)
 CASES_BY_NAME = {case.name: case for case in CASES}
