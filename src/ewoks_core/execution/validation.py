@@ -93,8 +93,10 @@ def check_given_input_values(graph: CompiledGraph, classes: Dict[Any, Type[Task]
     to the task (their values are not known yet)."""
     for nid, node in graph.nodes.items():
         model = classes[nid]._INPUT_MODEL
+        if model is None:
+            continue
         given = {k: v for k, v in node.default_inputs.items() if isinstance(k, str)}
-        if model is None or not given:
+        if not given:
             continue
         from pydantic import ValidationError
 
