@@ -109,7 +109,9 @@ class Backend:
 
 def drive(job: Job, options: EngineOptions, backend: Backend) -> None:
     """Run the job on the backend until nothing runs any more (what `Engine.run` does)."""
-    Driver(job, options, backend).run()
+    from ..stream import wrap_backend  # a job with a stream: its backend also wakes the driver on new items
+
+    Driver(job, options, wrap_backend(job.state, backend)).run()
 
 
 class Driver:

@@ -7,6 +7,7 @@ from typing import Any, Dict, Iterable, List, Optional
 from pydantic import TypeAdapter, ValidationError
 
 from ..errors import GraphFormatError, did_you_mean, node_label
+from .extensions import check_extensions
 from .models import GraphAttrs, LinkModel, NodeModel
 
 _NODES = TypeAdapter(List[NodeModel])
@@ -46,6 +47,7 @@ def validate_document(doc: dict, source: Optional[str]) -> None:
     except ValidationError as e:
         loc, msg = _first_error(e)
         raise GraphFormatError(msg, source=source, field="graph." + ".".join(map(str, loc))) from None
+    check_extensions(doc.get("graph", {}), source)
 
     nodes = doc["nodes"]
     try:
