@@ -26,7 +26,7 @@ from ..execution.outcome import NodeOutcome, NodeRun
 from ..graph.compiled import CompiledGraph
 from ..task import MISSING
 from ..task.discovery import resolve_task_class
-from .plan import CONST, StreamPlan
+from .plan import CONST, REDUCE, StreamPlan
 from .progress import StreamStats
 from .source import SourceReader, StopFlag, StreamSource
 
@@ -217,7 +217,11 @@ class StreamSchedule:
             outcome = NodeOutcome(outputs=outputs)
         self.ctx.emitter.emit("node", "end", node_id=node.id, task_id=self.source_task_id, error=outcome.error,
                               error_traceback=outcome.error_traceback, input_uris=run.input_uris)
-        return self._route(self.outer.complete(run, outcome))
+        ready = self.outer.complete(run, outcome)
+        kept = self.outer.outputs.get(node.id)
+        if kept:  # the reduced lists were delivered by the links: the node's result is the source's summary
+            self.outer.outputs[node.id] = {k: v for k, v in kept.items() if not k.startswith(REDUCE)}
+        return self._route(ready)
 
     def _stop_source(self, error: Optional[BaseException]) -> None:
         """The job stopped: the source stops reading; its node ends (failed) if it was live."""
