@@ -19,6 +19,24 @@ from .schedule import StreamSchedule
 INTERVAL = 0.01  # s: longest wait on the wrapped backend while items may arrive
 
 
+class _DriverView:
+    """The driver as the wrapped backend sees it: a worker thread that reports a run never gets the pump
+    to execute (Driver.report hands the calling thread the first run it made ready)."""
+
+    def __init__(self, driver: Driver, backend: "StreamBackend") -> None:
+        self._driver, self._backend = driver, backend
+
+    def report(self, run: NodeRun, result: object) -> Optional[NodeRun]:
+        following = self._driver.report(run, result)  # type: ignore[arg-type]
+        if following is not None and self._backend.schedule.is_pump(following):
+            self._backend.held = following
+            return None
+        return following
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._driver, name)
+
+
 class StreamBackend(Backend):
     """The backend of a job with a stream (see the module docstring)."""
 
@@ -32,7 +50,7 @@ class StreamBackend(Backend):
 
     def bind(self, driver: Driver) -> None:
         self.driver = driver
-        self.inner.bind(driver)
+        self.inner.bind(_DriverView(driver, self))  # type: ignore[arg-type]
 
     def submit(self, run: NodeRun) -> None:
         if self.schedule.is_pump(run):

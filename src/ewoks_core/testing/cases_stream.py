@@ -33,7 +33,7 @@ STREAM_CASES: List[Case] = [
                 link("sq", "red", {"result": "values"})], **_stream()),
          {"values": [9, 1, 16, 1, 25, 81], "total": 133},
          {"gen": {"x": _VALUES}, "src": {"nitems": 6}, "red": {"values": [9, 1, 16, 1, 25, 81], "total": 133}},
-         {"gen": OK, "src": OK, "sq": OK * 6, "red": OK}),
+         {"gen": OK, "src": OK, "sq": OK * 6, "red": OK}, overlapping={"sq"}),
     Case("stream_item_fails",
          graph("stream_item_fails",
                [node("gen", "Echo", {"x": [False, False, True, False]}), node("src", SOURCE), node("sq", "Fail"),
