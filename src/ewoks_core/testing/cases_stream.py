@@ -15,11 +15,11 @@ from .case import FAILED, OK, Case
 SOURCE = "ewoks_core.stream.IterableSource"
 
 
-def _stream(reducer: bool = True, max_in_flight: int = 3, version: str = "1.0") -> dict:
+def _stream(reducer: bool = True, max_in_flight: int = 3) -> dict:
     section = {"source": "src", "item_nodes": ["sq"], "max_in_flight": max_in_flight}
     if reducer:
         section["reducer"] = "red"
-    return {"extensions": {"stream": version}, "stream": section}
+    return {"extensions": {"stream": "1.0"}, "stream": section}
 
 
 _VALUES = [3, 1, 4, 1, 5, 9]
@@ -49,10 +49,4 @@ STREAM_CASES: List[Case] = [
          {"values": [], "total": 0},
          {"gen": {"x": []}, "src": {"nitems": 0}, "red": {"values": [], "total": 0}},
          {"gen": OK, "src": OK, "red": OK}),
-    Case("stream_unknown_version_refused",
-         graph("stream_unknown_version_refused",
-               [node("gen", "Echo", {"x": [1]}), node("src", SOURCE), node("sq", "SumTask")],
-               [link("gen", "src", {"x": "iterable"}), link("src", "sq", {"item": "a"})],
-               **_stream(reducer=False, version="9.0")),
-         {}, {}, {}, refused=["extension", "'stream'", "9.0"]),
 ]
