@@ -42,12 +42,13 @@ def _pace(t0: float, k: int, rate: float) -> None:
 
 
 def replay_scan(source: Union[str, Path], target: Union[str, Path], rate: float, nframes: Optional[int] = None,
-                times_path: Optional[str] = None, stop_after: Optional[int] = None) -> str:
+                times_path: Optional[str] = None, stop_after: Optional[int] = None, delay: float = 0.0) -> str:
     """Write the frames of `source` (a demo scan) into a new `target` with SWMR at `rate` frames/s; the
     scan group's end_time is written last. `stop_after`: exit abruptly after that many frames (a killed
-    writer, for tests). Returns the target's frames URL."""
+    writer, for tests); `delay`: seconds before the file is created. Returns the target's frames URL."""
     import h5py
 
+    time.sleep(delay)
     from ewoks_core.stream.hdf5 import end_marker, write_end
 
     target = Path(target)
@@ -98,7 +99,7 @@ def replay_scan(source: Union[str, Path], target: Union[str, Path], rate: float,
 
 
 def send_scan(source: Union[str, Path], address: str, rate: float, nframes: Optional[int] = None,
-              times_path: Optional[str] = None, stop_after: Optional[int] = None) -> int:
+              times_path: Optional[str] = None, stop_after: Optional[int] = None, delay: float = 0.0) -> int:
     """A simulated detector: bind a PUSH socket at `address` and send the frames of `source` at `rate`
     frames/s, then the end message. Returns the number of frames sent."""
     import zmq
@@ -107,6 +108,7 @@ def send_scan(source: Union[str, Path], address: str, rate: float, nframes: Opti
 
     socket = zmq.Context.instance().socket(zmq.PUSH)
     socket.setsockopt(zmq.SNDHWM, 4)
+    time.sleep(delay)
     socket.bind(address)
     times = open(times_path, "a", encoding="utf-8") if times_path else None
     sent = 0
