@@ -85,7 +85,8 @@ def build_plan(graph: CompiledGraph) -> StreamPlan:
         nid = normalize_id(value)
         if nid not in graph.nodes:
             raise GraphFormatError(f"stream {name} {node_label(nid)!r} is not a node of the workflow."
-                                   f"{did_you_mean(node_label(nid), names)}", source=where, field=f"graph.stream.{name}")
+                                   f"{did_you_mean(node_label(nid), names)}", source=where,
+                                   field=f"graph.stream.{name}")
         return nid
 
     source = node(section.source, "source")

@@ -231,7 +231,8 @@ class StreamSchedule:
             self.finished = True
             node = self.graph.nodes[self.plan.source]
             self.ctx.emitter.emit("node", "end", node_id=node.id, task_id=self.source_task_id,
-                                  error=error or RuntimeError("the stream stopped"), input_uris=self.source_run.input_uris)
+                                  error=error or RuntimeError("the stream stopped"),
+                                  input_uris=self.source_run.input_uris)
             self.outer.discard(self.source_run)
 
     def close(self, join: float = 5.0) -> None:

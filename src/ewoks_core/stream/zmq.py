@@ -33,11 +33,12 @@ class ZmqFrameSource(StreamSource, input_names=["address"],
 
         kind = str(self.inputs.socket_type or "PULL").upper()
         if kind not in ("PULL", "SUB"):
-            raise ValueError(f"stream source {self.node_id!r}: input 'socket_type' must be 'PULL' or 'SUB', got {kind!r}")
+            raise ValueError(f"stream source {self.node_id!r}: input 'socket_type' must be 'PULL' or 'SUB', "
+                             f"got {kind!r}")
         stall = float(self.inputs.stall_timeout or 60.0)
         poll_ms = int(1000 * float(self.inputs.poll_interval or 0.05))
-        context = zmq.Context.instance()
-        socket = context.socket(zmq.PULL if kind == "PULL" else zmq.SUB)
+        context: Any = zmq.Context.instance()
+        socket: Any = context.socket(zmq.PULL if kind == "PULL" else zmq.SUB)
         socket.setsockopt(zmq.RCVHWM, int(self.inputs.hwm or 4))
         socket.setsockopt(zmq.LINGER, 0)
         if kind == "SUB":

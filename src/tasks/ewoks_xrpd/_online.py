@@ -45,14 +45,14 @@ def integrate_one(inputs: Mapping[str, Any]) -> Dict[str, Any]:
     """IntegrateFrame1D: the pattern of inputs['frame'] (normalized by monitor/monitor_reference)."""
     setup, new = _setup(inputs)
     frame = np.asarray(inputs.get("frame"))
-    index = inputs.get("index")
-    index = 0 if _missing(index) else int(index)
+    given = inputs.get("index")
+    index = 0 if given is None or _missing(given) else int(given)
     if frame.shape != setup.detector_shape:
         raise ValueError(f"input 'frame' (frame {index}): shape {frame.shape} but {setup.detector_name} expects "
                          f"{setup.detector_shape}")
     check_finite(frame, index, "frame", str(inputs.get("frames_url") or "the stream"))
-    monitor = inputs.get("monitor")
-    monitor = None if _missing(monitor) else float(monitor)
+    value = inputs.get("monitor")
+    monitor = None if value is None or _missing(value) else float(value)
     if monitor is not None and not (np.isfinite(monitor) and monitor > 0):
         raise ValueError(f"input 'monitor' of frame {index} is {monitor}: cannot normalize by it")
     norm = 1.0 if monitor is None else monitor / setup.monitor_reference

@@ -106,7 +106,7 @@ def send_scan(source: Union[str, Path], address: str, rate: float, nframes: Opti
 
     from ewoks_core.stream.zmq import send_end, send_frame
 
-    socket = zmq.Context.instance().socket(zmq.PUSH)
+    socket: Any = zmq.Context.instance().socket(zmq.PUSH)
     socket.setsockopt(zmq.SNDHWM, 4)
     time.sleep(delay)
     socket.bind(address)
