@@ -9,7 +9,8 @@ The graph is split once, before anything runs, into:
 - the outer graph: every node but the item nodes. A link from an outer node to an item node becomes
   a link to the source node (so the source starts after it), its data kept for every item;
   a link from an item node to the reducer becomes a link from the source node, whose final outputs
-  are the lists of the per-item values, in item order;
+  are the lists of the per-item values, in item order (`stream_reduce` of a data_mapping entry: "list",
+  the default; "first" or "last": only that item's value, for values that are the same for every item);
 - the item graph: the item nodes and the links between them, run once per item. Links from the
   source node to item nodes deliver each item (the outputs the source yields).
 Anything else (an item node feeding another outer node, a link back to the source) is refused.
@@ -30,6 +31,7 @@ from ..graph.validate import normalize_id
 
 CONST = "__stream_const__"  # prefix of the source inputs that carry data for the item nodes
 REDUCE = "__stream_reduce__"  # prefix of the source outputs that carry the reduced lists
+REDUCE_MODES = ("list", "first", "last")  # data_mapping entries' stream_reduce: every item's value, or one
 
 
 class StreamSection(BaseModel):
@@ -55,8 +57,8 @@ class StreamPlan:
     item_links: List[Link]  # source -> item node (full graph's links)
     # key of a source input -> (item node, target input; None: the whole dict is the node's inputs)
     consts: Dict[str, Tuple[Any, Any]] = field(default_factory=dict)
-    # key of a source output -> (item node, source output; None: the item node's whole outputs)
-    reduced: Dict[str, Tuple[Any, Any]] = field(default_factory=dict)
+    # key of a source output -> (item node, source output (None: its whole outputs), "list"|"first"|"last")
+    reduced: Dict[str, Tuple[Any, Any, str]] = field(default_factory=dict)
 
     @property
     def max_in_flight(self) -> int:
@@ -100,7 +102,7 @@ def build_plan(graph: CompiledGraph) -> StreamPlan:
     inner_links: List[dict] = []
     item_links: List[Link] = []
     consts: Dict[str, Tuple[Any, Any]] = {}
-    reduced: Dict[str, Tuple[Any, Any]] = {}
+    reduced: Dict[str, Tuple[Any, Any, str]] = {}
     for link in graph.links:
         s_in, t_in = link.source in item_set, link.target in item_set
         what = f"link {node_label(link.source)!r} -> {node_label(link.target)!r}"
@@ -133,9 +135,14 @@ def build_plan(graph: CompiledGraph) -> StreamPlan:
                                        "receives the list of the per-item values); no map_all_data, conditions or "
                                        "on_error", source=where, field=f"links[{link.index}]")
             mapping = []
+            entries = link.attrs.get("data_mapping") or []
             for j, (out, target) in enumerate(link.data_mapping):
+                mode = entries[j].get("stream_reduce", "list")
+                if mode not in REDUCE_MODES:
+                    raise GraphFormatError(f"{what}: stream_reduce must be one of {', '.join(REDUCE_MODES)}, got "
+                                           f"{mode!r}", source=where, field=f"links[{link.index}].data_mapping[{j}]")
                 key = f"{REDUCE}{link.index}_{j}"
-                reduced[key] = (link.source, out)
+                reduced[key] = (link.source, out, mode)
                 mapping.append({"source_output": key, "target_input": target})
             outer_links.append(dict(attrs, source=source, data_mapping=mapping))
         elif link.target == source and link.source in item_set:

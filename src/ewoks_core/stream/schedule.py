@@ -48,7 +48,7 @@ class StreamSchedule:
         self.graph, self.plan, self.ctx = graph, plan, ctx
         self.outer = JobState(plan.outer, max_iterations=max_iterations, keep_outputs=keep_outputs)
         self.max_iterations = max_iterations
-        self.keep_items = {node for node, _ in plan.reduced.values()}
+        self.keep_items = {node for node, _, _ in plan.reduced.values()}
         self.owner: Dict[int, _Item] = {}  # id(run) -> its item
         self.active: Dict[int, _Item] = {}  # index -> item being processed
         self.pending: Dict[int, Dict[str, Any]] = {}  # reorder buffer: index -> values for the reducer
@@ -213,7 +213,8 @@ class StreamSchedule:
             outcome = NodeOutcome.from_exception(error)
         else:
             outputs = dict(self.source_task.summary(self.next_index)) if self.source_task is not None else {}
-            outputs.update(self.reduced)
+            for key, values in self.reduced.items():
+                outputs[key] = values if self.plan.reduced[key][2] == "list" else (values[0] if values else None)
             outcome = NodeOutcome(outputs=outputs)
         self.ctx.emitter.emit("node", "end", node_id=node.id, task_id=self.source_task_id, error=outcome.error,
                               error_traceback=outcome.error_traceback, input_uris=run.input_uris)
@@ -289,14 +290,19 @@ class StreamSchedule:
         del self.active[item.index]
         produced = item.state.outputs
         values = {}
-        for key, (node, name) in self.plan.reduced.items():
+        for key, (node, name, _) in self.plan.reduced.items():
             outputs = produced.get(node)
             value = outputs if name is None else (outputs or {}).get(name)
             values[key] = None if value is MISSING else value
         self.pending[item.index] = values
+        reduced, plan = self.reduced, self.plan.reduced
         while self.next_index in self.pending:
             for key, value in self.pending.pop(self.next_index).items():
-                self.reduced[key].append(value)
+                mode = plan[key][2]
+                if mode == "list" or not reduced[key]:
+                    reduced[key].append(value)
+                elif mode == "last":
+                    reduced[key][0] = value
             self.next_index += 1
         reader = self.reader
         self.stats.done(item.index, item.arrived, reader.produced if reader is not None else 0)

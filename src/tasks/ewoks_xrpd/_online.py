@@ -73,11 +73,9 @@ def stack_patterns(inputs: Mapping[str, Any]) -> Dict[str, Any]:
     if not intensities:
         raise ValueError("no frame was integrated: the stream ended before its first frame")
     n = len(intensities)
-    radial = list(get("radial") or [])
+    first = lambda name: value[0] if isinstance(value := get(name), list) else value  # noqa: E731  (one or all)
     sigmas = list(get("sigma") or [])
     monitors = list(get("monitor") or [])
-    configs = list(get("integration_config") or [])
-    units = list(get("radial_unit") or [])
     frames_url = get("frames_url")
     if isinstance(frames_url, str) and "::" in frames_url:  # as FrameStack writes it
         path, data_path = frames_url.split("::", 1)
@@ -85,9 +83,9 @@ def stack_patterns(inputs: Mapping[str, Any]) -> Dict[str, Any]:
     monitor = None
     if get("monitor_url") is not None and monitors and all(m is not None for m in monitors):
         monitor = np.asarray(monitors, dtype=np.float64)
-    config = dict(configs[0] if configs else {}, frames_url=frames_url, monitor_url=get("monitor_url"),
+    config = dict(first("integration_config") or {}, frames_url=frames_url, monitor_url=get("monitor_url"),
                   frame_range=[0, n])
-    return {"radial": np.asarray(radial[0]), "intensity": np.stack(intensities),
+    return {"radial": np.asarray(first("radial")), "intensity": np.stack(intensities),
             "sigma": np.stack(sigmas) if sigmas and all(s is not None for s in sigmas) else None,
-            "radial_unit": units[0] if units else None, "nframes": n, "start": 0, "stop": n, "monitor": monitor,
+            "radial_unit": first("radial_unit"), "nframes": n, "start": 0, "stop": n, "monitor": monitor,
             "frames_url": frames_url, "integration_config": config}

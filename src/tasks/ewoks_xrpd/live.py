@@ -26,13 +26,15 @@ from .demo_data import DETECTOR_DATASET, MONITOR_DATASET, generate_scan
 LIVE_CREATOR = "ewoks_xrpd.live"
 
 
-def _frames(source: Union[str, Path]) -> Iterator[Tuple[int, np.ndarray, float]]:
+def _frames(source: Union[str, Path], nframes: Optional[int] = None) -> Iterator[Tuple[int, np.ndarray, float]]:
+    """(index, frame, monitor) of the source scan; with `nframes` beyond its length, its frames again (cycled)."""
     import h5py
 
     with h5py.File(source, "r") as f:
         data, mon = f[DETECTOR_DATASET], f[MONITOR_DATASET]
-        for k in range(data.shape[0]):
-            yield k, data[k], float(mon[k])
+        count = data.shape[0]
+        for k in range(count if nframes is None else nframes):
+            yield k, data[k % count], float(mon[k % count])
 
 
 def _pace(t0: float, k: int, rate: float) -> None:
@@ -56,7 +58,7 @@ def replay_scan(source: Union[str, Path], target: Union[str, Path], rate: float,
         raise ValueError(f"{target} exists: remove it or give another file (a live scan is never written over)")
     with h5py.File(source, "r") as src:
         shape = src[DETECTOR_DATASET].shape
-        total = shape[0] if nframes is None else min(int(nframes), shape[0])
+        total = shape[0] if nframes is None else int(nframes)
     times = open(times_path, "a", encoding="utf-8") if times_path else None
     try:
         with h5py.File(target, "w", libver="latest") as f:
@@ -77,9 +79,7 @@ def replay_scan(source: Union[str, Path], target: Union[str, Path], rate: float,
             entry["measurement/mon"] = mon
             f.swmr_mode = True
             t0 = time.monotonic()
-            for k, frame, monitor in _frames(source):
-                if k >= total:
-                    break
+            for k, frame, monitor in _frames(source, total):
                 if stop_after is not None and k >= stop_after:
                     os._exit(1)  # a killed writer: no end_time, the file left as it is
                 _pace(t0, k, rate)
@@ -114,9 +114,7 @@ def send_scan(source: Union[str, Path], address: str, rate: float, nframes: Opti
     sent = 0
     try:
         t0 = time.monotonic()
-        for k, frame, monitor in _frames(source):
-            if nframes is not None and k >= nframes:
-                break
+        for k, frame, monitor in _frames(source, nframes):
             if stop_after is not None and k >= stop_after:
                 os._exit(1)
             _pace(t0, k, rate)

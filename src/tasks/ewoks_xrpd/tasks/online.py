@@ -39,9 +39,10 @@ class StackPatterns(Task, input_names=["radial", "intensity"],
                     output_names=RESULT_1D):
     """The per-frame patterns of a stream (lists, in frame order) as one scan result.
 
-    Inputs: lists radial, intensity, sigma, radial_unit, monitor, integration_config (one value per
-    frame, from IntegrateFrame1D through the stream's reducer links), frames_url and monitor_url of the
-    scan. Outputs: those of IntegrateScan1D (intensity and sigma of shape (nframes, npt)).
+    Inputs: lists intensity, sigma, monitor (one value per frame, from IntegrateFrame1D through the
+    stream's reducer links), radial, radial_unit, integration_config (the first frame's, or one per
+    frame), frames_url and monitor_url of the scan.
+    Outputs: those of IntegrateScan1D (intensity and sigma of shape (nframes, npt)).
     """
 
     def run(self) -> None:
