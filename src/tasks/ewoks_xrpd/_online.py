@@ -18,6 +18,7 @@ from .tasks._options import INTEGRATION_OPTIONS
 _SETUPS: "OrderedDict[str, IntegrationSetup]" = OrderedDict()
 _LOCK = threading.Lock()
 _SIZE = 4
+_READY: set = set()  # id() of the cached setups whose integration engine is built
 
 
 def _setup(inputs: Mapping[str, Any]) -> Tuple[IntegrationSetup, bool]:
@@ -37,13 +38,13 @@ def _setup(inputs: Mapping[str, Any]) -> Tuple[IntegrationSetup, bool]:
         with _LOCK:
             _SETUPS[key] = setup
             while len(_SETUPS) > _SIZE:
-                _SETUPS.popitem(last=False)
+                _READY.discard(id(_SETUPS.popitem(last=False)[1]))
     return setup, True
 
 
 def integrate_one(inputs: Mapping[str, Any]) -> Dict[str, Any]:
     """IntegrateFrame1D: the pattern of inputs['frame'] (normalized by monitor/monitor_reference)."""
-    setup, new = _setup(inputs)
+    setup, _ = _setup(inputs)
     frame = np.asarray(inputs.get("frame"))
     given = inputs.get("index")
     index = 0 if given is None or _missing(given) else int(given)
@@ -56,9 +57,10 @@ def integrate_one(inputs: Mapping[str, Any]) -> Dict[str, Any]:
     if monitor is not None and not (np.isfinite(monitor) and monitor > 0):
         raise ValueError(f"input 'monitor' of frame {index} is {monitor}: cannot normalize by it")
     norm = 1.0 if monitor is None else monitor / setup.monitor_reference
-    if new:  # the first frame may build the integration engine: once per integrator
+    if id(setup) not in _READY:  # the first frames may build the integration engine: once, other threads wait
         with engine_lock(setup.ai):
             result = integrate_frame(setup, frame, norm)
+            _READY.add(id(setup))
     else:
         result = integrate_frame(setup, frame, norm)
     return {"radial": np.asarray(result.radial), "intensity": np.asarray(result.intensity),
