@@ -159,3 +159,18 @@ def test_a_source_node_that_is_not_a_source_is_named(tmp_path: Path) -> None:
     with pytest.raises(TaskFailedError, match="is not a StreamSource") as info:
         execute_graph(doc)
     assert info.value.node_id == "src"
+
+
+def test_the_cli_progress_line_shows_items_done_rate_and_lag() -> None:
+    import io
+
+    from ewoks_core.cli.progress import ConsoleProgress
+    from ewoks_core.events.record import Event
+
+    out = io.StringIO()
+    line = ConsoleProgress(4, out)
+    line.emit(Event(context="node", type="start", node_id="frames"))
+    line.emit(Event(context="node", type="progress", node_id="frames", progress=3.0,
+                    output_uris={"stream": {"items_done": 3, "items_per_s": 12.5, "lag": 2}}))
+    line.close()
+    assert "frames 3 items 12.5/s lag 2" in out.getvalue()
