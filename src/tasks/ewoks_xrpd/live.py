@@ -44,10 +44,12 @@ def _pace(t0: float, k: int, rate: float) -> None:
 
 
 def replay_scan(source: Union[str, Path], target: Union[str, Path], rate: float, nframes: Optional[int] = None,
-                times_path: Optional[str] = None, stop_after: Optional[int] = None, delay: float = 0.0) -> str:
+                times_path: Optional[str] = None, stop_after: Optional[int] = None, delay: float = 0.0,
+                compression: Optional[str] = "gzip") -> str:
     """Write the frames of `source` (a demo scan) into a new `target` with SWMR at `rate` frames/s; the
     scan group's end_time is written last. `stop_after`: exit abruptly after that many frames (a killed
-    writer, for tests); `delay`: seconds before the file is created. Returns the target's frames URL."""
+    writer, for tests); `delay`: seconds before the file is created; `compression`: "gzip" (level 1, as the
+    demo scan) or None. Returns the target's frames URL."""
     import h5py
 
     time.sleep(delay)
@@ -70,8 +72,9 @@ def replay_scan(source: Union[str, Path], target: Union[str, Path], rate: float,
             marker = end_marker(f, "/1.1")
             det = entry.create_group("instrument/pilatus")
             det.attrs["NX_class"] = "NXdetector"
+            packing: Dict[str, Any] = dict(compression="gzip", compression_opts=1, shuffle=True) if compression else {}
             data = det.create_dataset("data", shape=(0,) + shape[1:], maxshape=(None,) + shape[1:], dtype=np.int32,
-                                      chunks=(1,) + shape[1:], compression="gzip", compression_opts=1, shuffle=True)
+                                      chunks=(1,) + shape[1:], **packing)
             mon = entry.create_group("instrument/mon").create_dataset("data", shape=(0,), maxshape=(None,),
                                                                        dtype=np.int64)
             entry.create_group("measurement")
