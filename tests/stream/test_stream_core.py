@@ -174,3 +174,19 @@ def test_the_cli_progress_line_shows_items_done_rate_and_lag() -> None:
                     output_uris={"stream": {"items_done": 3, "items_per_s": 12.5, "lag": 2}}))
     line.close()
     assert "frames 3 items 12.5/s lag 2" in out.getvalue()
+
+
+@pytest.mark.parametrize("mode, expected", [("first", 100), ("last", 105), ({"values": "last"}, 105)])
+def test_a_reducer_link_can_take_one_item_value(mode: Any, expected: int) -> None:
+    doc = stream_graph()
+    doc["nodes"][3] = node("red", "Echo")
+    doc["links"][2] = link("sq", "red", {"result": "x"}, stream_reduce=mode if isinstance(mode, str) else
+                           {"x": mode["values"]})
+    assert execute_graph(doc)["x"] == expected
+
+
+def test_a_bad_stream_reduce_is_refused_naming_the_link() -> None:
+    doc = stream_graph()
+    doc["links"][2]["stream_reduce"] = "sum"
+    with pytest.raises(GraphFormatError, match=r"link 'sq' -> 'red': stream_reduce must be one of list, first, last"):
+        execute_graph(doc)

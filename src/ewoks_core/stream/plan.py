@@ -9,8 +9,9 @@ The graph is split once, before anything runs, into:
 - the outer graph: every node but the item nodes. A link from an outer node to an item node becomes
   a link to the source node (so the source starts after it), its data kept for every item;
   a link from an item node to the reducer becomes a link from the source node, whose final outputs
-  are the lists of the per-item values, in item order (`stream_reduce` of a data_mapping entry: "list",
-  the default; "first" or "last": only that item's value, for values that are the same for every item);
+  are the lists of the per-item values, in item order (link attribute `stream_reduce`, for all its
+  target inputs or as {target_input: mode}: "list", the default; "first" or "last": only that item's
+  value, for values that are the same for every item);
 - the item graph: the item nodes and the links between them, run once per item. Links from the
   source node to item nodes deliver each item (the outputs the source yields).
 Anything else (an item node feeding another outer node, a link back to the source) is refused.
@@ -31,7 +32,7 @@ from ..graph.validate import normalize_id
 
 CONST = "__stream_const__"  # prefix of the source inputs that carry data for the item nodes
 REDUCE = "__stream_reduce__"  # prefix of the source outputs that carry the reduced lists
-REDUCE_MODES = ("list", "first", "last")  # data_mapping entries' stream_reduce: every item's value, or one
+REDUCE_MODES = ("list", "first", "last")  # a reducer link's stream_reduce: every item's value, or one
 
 
 class StreamSection(BaseModel):
@@ -135,12 +136,14 @@ def build_plan(graph: CompiledGraph) -> StreamPlan:
                                        "receives the list of the per-item values); no map_all_data, conditions or "
                                        "on_error", source=where, field=f"links[{link.index}]")
             mapping = []
-            entries = link.attrs.get("data_mapping") or []
+            modes = attrs.pop("stream_reduce", None) or {}
             for j, (out, target) in enumerate(link.data_mapping):
-                mode = entries[j].get("stream_reduce", "list")
+                mode = modes if isinstance(modes, str) else modes.get(str(target), "list") \
+                    if isinstance(modes, dict) else None
                 if mode not in REDUCE_MODES:
-                    raise GraphFormatError(f"{what}: stream_reduce must be one of {', '.join(REDUCE_MODES)}, got "
-                                           f"{mode!r}", source=where, field=f"links[{link.index}].data_mapping[{j}]")
+                    raise GraphFormatError(f"{what}: stream_reduce must be one of {', '.join(REDUCE_MODES)} or a "
+                                           f"mapping of target inputs to them, got {modes!r}", source=where,
+                                           field=f"links[{link.index}].stream_reduce")
                 key = f"{REDUCE}{link.index}_{j}"
                 reduced[key] = (link.source, out, mode)
                 mapping.append({"source_output": key, "target_input": target})
