@@ -12,15 +12,19 @@ from .graph import WorkflowGraph, compile_graph
 from .graph import load_graph as _load_graph
 from .graph.io import dump_document, to_networkx
 from .graph.schema import CURRENT_VERSION
-from .graph.workflow import load_options_kwargs
+from .request import ExecuteRequest, LoadOptions
 
 GraphSource = Union[str, Path, dict, WorkflowGraph, Any]
+SUBMITTERS_GROUP = "ewoks.submitters"
 
 
 def load_graph(graph: GraphSource, *, root_dir: Optional[str] = None, root_module: Optional[str] = None,
-               representation: Optional[str] = None, **_ignored: Any) -> WorkflowGraph:
-    """Load and validate a workflow from a path, JSON/YAML string, dict, networkx graph or WorkflowGraph."""
-    return _load_graph(graph, root_dir=root_dir, root_module=root_module, representation=representation)
+               representation: Optional[str] = None, **unknown: Any) -> WorkflowGraph:
+    """Load and validate a workflow from a path, JSON/YAML string, dict, networkx graph or WorkflowGraph.
+    An unknown keyword is refused by name (GraphFormatError), never ignored."""
+    options = LoadOptions.parse({"root_dir": root_dir, "root_module": root_module, "representation": representation,
+                                 **unknown}, name="load_graph()")
+    return _load_graph(graph, **options.kwargs())
 
 
 def execute_graph(
@@ -41,40 +45,38 @@ def execute_graph(
     outputs: [{"id": ..., "name": ..., "new_name": ...}] or [{"all": True}]; varinfo: {"root_uri", "scheme"};
     execinfo: {"job_id", "handlers": [...]}; engine_options: the engine's own options (e.g. scheduler=...).
     task_options is accepted for ewoks compatibility; tasks here take no constructor options.
+    Every argument is checked first (ewoks_core.request.ExecuteRequest): a bad one is refused by name
+    before any event is sent.
     """
-    _ewoks_only_arguments(engine_options)
-    eng = engine if isinstance(engine, Engine) else get_engine(engine)
-    wg = _load_graph(graph, **load_options_kwargs(load_options))
+    request = ExecuteRequest.parse(engine=None if isinstance(engine, Engine) else engine, inputs=inputs,
+                                   outputs=outputs, merge_outputs=merge_outputs, varinfo=varinfo, execinfo=execinfo,
+                                   task_options=task_options, load_options=load_options,
+                                   engine_options=engine_options)
+    return execute_request(graph, request, engine=engine if isinstance(engine, Engine) else None, _stacklevel=4)
+
+
+def execute_request(graph: GraphSource, request: ExecuteRequest, *, engine: Optional[Engine] = None,
+                    _stacklevel: int = 3) -> Dict[Any, Any]:
+    """Execute a workflow with parsed arguments (`engine`: an engine object instead of request.engine)."""
+    eng = engine if engine is not None else get_engine(request.engine)
+    wg = _load_graph(graph, **request.load_options.kwargs())
+    inputs = request.input_list()
     compiled = compile_graph(wg, inputs=inputs)
-    job, options, selection = prepare_job(eng, compiled, outputs=outputs, varinfo=varinfo, execinfo=execinfo,
-                                          engine_options=engine_options)
+    job, options, selection = prepare_job(eng, compiled, outputs=request.output_list(),
+                                          varinfo=request.varinfo_dict(), execinfo=request.execinfo_dict(),
+                                          engine_options=request.engine_options_dict(), stacklevel=_stacklevel)
     if inputs:
-        _warn_unused_inputs(compiled, inputs)
-    return run_job(eng, job, options, selection, merge_outputs=merge_outputs)
+        _warn_unused_inputs(compiled, inputs, _stacklevel)
+    return run_job(eng, job, options, selection, merge_outputs=request.merge_outputs)
 
 
-def _ewoks_only_arguments(engine_options: Dict[str, Any]) -> None:
-    """ewoks' raise_on_error and output_tasks: their default values are what happens here; the others
-    are refused with what to do instead (ewoks' engines disagree on what raise_on_error=False returns)."""
-    from .errors import EwoksError
-
-    if engine_options.pop("raise_on_error", True) is not True:
-        raise EwoksError("raise_on_error=False is not supported: a failed task always raises TaskFailedError",
-                         field="raise_on_error", hint="Catch TaskFailedError (it has node_id and the original "
-                                                      "exception), or handle failures in the workflow with on_error "
-                                                      "links or a default_error_node.")
-    if engine_options.pop("output_tasks", False) is not False:
-        raise EwoksError("output_tasks=True is not supported: results are the tasks' output values",
-                         field="output_tasks", hint="Use outputs=[{'all': True}], merge_outputs=False.")
-
-
-def _warn_unused_inputs(compiled: Any, inputs: Sequence[dict]) -> None:
+def _warn_unused_inputs(compiled: Any, inputs: Sequence[dict], stacklevel: int) -> None:
     import warnings
 
     from .execution.validation import resolve_all_tasks, unused_workflow_inputs
 
     for message in unused_workflow_inputs(compiled, resolve_all_tasks(compiled), inputs):
-        warnings.warn(message, UserWarning, stacklevel=3)
+        warnings.warn(message, UserWarning, stacklevel=stacklevel)
 
 
 def save_graph(graph: GraphSource, destination: Union[str, Path, None] = None, *, fmt: Optional[str] = None,
@@ -82,7 +84,7 @@ def save_graph(graph: GraphSource, destination: Union[str, Path, None] = None, *
     """Write a workflow to a .json/.yaml/.yml/.ows file (atomically; the extension gives the format);
     without destination return the dict.
     save_requirements: record this environment's packages as the graph's `requirements` (as convert_graph)."""
-    wg = _load_graph(graph, **load_options)
+    wg = load_graph(graph, **load_options)
     doc = wg.to_dict()
     if save_requirements:
         from .requirements import installed_requirements
@@ -99,7 +101,7 @@ def convert_graph(source: GraphSource, destination: Union[str, Path, None] = Non
     upgrades the schema. Without destination, fmt 'json', 'yaml' or 'ows' returns the text.
     As in ewoks, the packages of this environment become the graph's `requirements` (replacing any)
     unless save_requirements=False (`ewoks convert --exclude-requirements`)."""
-    wg = _load_graph(source, **load_options)
+    wg = load_graph(source, **load_options)
     doc = wg.to_dict()
     if save_requirements:
         from .requirements import installed_requirements
@@ -116,16 +118,24 @@ def convert_graph(source: GraphSource, destination: Union[str, Path, None] = Non
     return dump_document(doc, Path(destination), fmt=fmt)
 
 
-def submit_graph(graph: GraphSource, **kwargs: Any) -> Any:
-    """Submit a workflow to Celery workers; returns a future (needs ewoks_core[celery])."""
-    from .errors import EngineError
+def submit_graph(graph: GraphSource, *, submitter: Optional[str] = None, **kwargs: Any) -> Any:
+    """Submit a workflow for remote execution and return its future (execute_graph's arguments plus the
+    submitter's own). `submitter`: an `ewoks.submitters` entry point (default: the only one, or 'celery')."""
+    from .errors import EngineError, did_you_mean
+    from .plugins import load, targets
 
+    found = targets(SUBMITTERS_GROUP)
+    name = submitter or (next(iter(found)) if len(found) == 1 else "celery")
+    if name not in found:
+        raise EngineError(f"no submitter {name!r} for remote execution.{did_you_mean(name, found)}",
+                          field="submitter", hint="pip install 'ewoks_core[celery]'" if not found
+                          else f"Installed submitters: {', '.join(sorted(found))}.")
     try:
-        from ewoks_celery.client import submit_graph as _submit
+        submit = load(found[name])
     except ImportError as e:
-        raise EngineError(f"remote execution needs the Celery binding ({e})",
-                          hint="pip install 'ewoks_core[celery]'") from None
-    return _submit(graph, **kwargs)
+        raise EngineError(f"remote execution with {name!r} is not installed ({e.name or e})",
+                          hint=f"pip install 'ewoks_core[{name}]'") from None
+    return submit(graph, **kwargs)
 
 
 def engine_names() -> List[str]:

@@ -176,3 +176,7 @@ class RemoteTaskError(Exception):
 
 def _rebuild_task_failed(node_id, task_identifier, type_name, message, workflow_id):
     return TaskFailedError(node_id, task_identifier, RemoteTaskError(type_name, message), workflow_id)
+
+
+class TaskNotAllowedError(EwoksError):
+    """A process that runs jobs for others refuses a task module outside its allow-list (ewoks_core.allowlist)."""

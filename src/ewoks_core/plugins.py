@@ -1,18 +1,24 @@
-"""Finding plug-ins: the packages of this repository by name, any other package by entry point.
+"""Finding plug-ins through entry points only: the core names no binding.
 
-Used for engines (`ewoks.engines`), CLI sub-commands (`ewoks.cli`) and demo-data generators
-(`ewoks.demo_data`). Nothing is imported until a plug-in is asked for.
+Groups (declared in pyproject.toml by this repository's bindings and task libraries, and by any
+third-party package the same way):
+  ewoks.engines     name -> Engine class              (`execute_graph(engine=name)`)
+  ewoks.cli         name -> add(subparsers) function   (`ewoks <command>` of a binding)
+  ewoks.demo_data   name -> generate(folder) function  (`ewoks demo-data`)
+  ewoks.submitters  name -> submit_graph function      (`ewoks_core.submit_graph`, remote execution)
+Reading the entry points imports nothing; a plug-in is imported when it is asked for.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 
-def targets(group: str, builtin: Dict[str, str]) -> Dict[str, str]:
-    """name -> "module:attribute": the built-in plug-ins, then the entry points of `group`."""
-    found = dict(builtin)
+def targets(group: str, core: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """name -> "module:attribute" of the entry points of `group`. `core`: plug-ins of ewoks_core itself
+    (never of a binding), so that the core works when run from a source tree without package metadata."""
+    found = dict(core or {})
     try:
         from importlib.metadata import entry_points
 

@@ -8,7 +8,7 @@ the workflow server) builds one from its own configuration and
   varinfo=..., handlers=..., engine_options=...)` refuses, by name, a result root, an event file or
   event store, or a scheduler address it does not allow (PolicyError: one line naming the field);
 - installs it in its processes (`install_policy`), so that the writers of task libraries
-  (`ewoks_core.persistence.overwrite.prepare_output`) are confined too.
+  (`ewoks_core.outputs.prepare_output`) are confined too.
 
 Paths are compared after resolving symbolic links and `..`, so neither escapes an allowed folder.
 """

@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from ewoks_celery import codec
-from ewoks_celery.allowlist import check_graph, module_allowed
 from ewoks_celery.app import celery_settings, result_backend_url
 from ewoks_celery.config import CeleryConfig, load_config
 from ewoks_celery.errors import TaskNotAllowedError, error_from_payload, error_payload
@@ -24,8 +23,10 @@ from ewoks_celery.jobstore import JobRecord
 from ewoks_celery.jobstore.sqlite import SqliteJobStore
 from ewoks_celery.payload import JobRequest, build_request, check_handlers
 from ewoks_core import execute_graph
+from ewoks_core.allowlist import check_graph, module_allowed
 from ewoks_core.errors import EwoksError, RemoteTaskError, TaskFailedError, TaskNotFoundError, WorkflowCancelled
 from ewoks_core.graph import compile_graph, load_graph
+from ewoks_core.request import ExecuteRequest
 from ewoks_core.task import MISSING
 
 
@@ -148,11 +149,18 @@ def test_allow_list_is_checked_before_any_import():
 def test_job_message_is_json_and_only_known_event_handlers_are_accepted(tmp_path):
     graph = {"graph": {"id": "g"}, "links": [], "nodes": [
         {"id": "a", "task_type": "class", "task_identifier": "ewoks_core.testing.tasks.SumTask"}]}
-    request = build_request(graph, job_id="j", engine="sequential", inputs=[{"name": "a", "value": np.ones(2)}],
-                            outputs=None, merge_outputs=True, varinfo=None, handlers=[], load_options=None,
-                            load_on="client", engine_options={"max_iterations": 3})
+    args = ExecuteRequest.parse(engine="sequential", inputs=[{"name": "a", "value": np.ones(2)}],
+                                outputs=[{"id": "a", "name": "result", "new_name": "sum"}], merge_outputs=False,
+                                varinfo={"root_uri": str(tmp_path), "scheme": "nexus"}, task_options={"x": 1},
+                                load_options={"root_dir": str(tmp_path)}, engine_options={"max_iterations": 3})
+    request = build_request(graph, args, job_id="j", handlers=[], load_on="client")
     back = JobRequest.from_message(json.loads(json.dumps(request.to_message())))
-    assert back.engine_options == {"max_iterations": 3} and back.workflow_id == "g"
+    assert back.request.engine_options == {"max_iterations": 3} and back.workflow_id == "g"
+    # every argument of the request survives the JSON message (no pickle), arrays included
+    assert back.request.output_list() == args.output_list() and back.request.merge_outputs is False
+    assert back.request.varinfo == args.varinfo and back.request.load_options == args.load_options
+    assert back.request.task_options == {"x": 1} and back.request.execinfo == {"job_id": "j", "handlers": []}
+    np.testing.assert_array_equal(back.request.inputs[0]["value"], np.ones(2))
     np.testing.assert_array_equal(back.load().nodes["a"].default_inputs["a"], np.ones(2))
     with pytest.raises(EwoksError, match="cannot be used on a worker"):
         check_handlers([{"class": "os.system", "arguments": []}])
@@ -284,3 +292,17 @@ def test_a_dead_process_is_told_apart_from_a_running_one():
     finally:
         proc.wait()
     assert process_death(proc.pid) == "is gone"
+
+
+def test_submit_graph_refuses_a_bad_argument_before_anything_is_sent(tmp_path):
+    """The arguments are parsed (ExecuteRequest) before a client, a store or a broker is touched."""
+    from ewoks_core import submit_graph
+
+    doc = {"graph": {"id": "g"}, "links": [], "nodes": [
+        {"id": "a", "task_type": "class", "task_identifier": "ewoks_core.testing.tasks.SumTask"}]}
+    config = {"broker": "redis://127.0.0.1:1/0", "results": f"sqlite:///{tmp_path / 'never.db'}"}
+    with pytest.raises(EwoksError, match=r"unknown outputs\[0\] key\(s\) \['nme'\]. Did you mean 'name'") as info:
+        submit_graph(doc, outputs=[{"id": "a", "nme": "result"}], config=config)
+    assert info.value.field == "outputs[0]" and not (tmp_path / "never.db").exists()
+    with pytest.raises(EwoksError, match="no submitter 'celeri' for remote execution. Did you mean 'celery'"):
+        submit_graph(doc, submitter="celeri")

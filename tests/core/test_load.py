@@ -87,3 +87,28 @@ def test_subgraph_from_root_module_and_missing_file(tmp_path, monkeypatch):
     assert execute_graph(doc, load_options={"root_module": "my_workflows"}) == {"result": 2}
     with pytest.raises(GraphFormatError, match="sub-graph file 'inner' not found"):
         compile_graph(load_graph(doc))
+
+
+def test_loading_and_running_never_change_the_callers_document(tmp_path):
+    """Upgrade, validation, merging parallel links, inlining a sub-graph given as a dict, workflow inputs
+    and a run all work on copies: the caller's document (and its nested values) stays as it was."""
+    import copy
+
+    from ewoks_core import execute_graph
+    from ewoks_core.graph import compile_graph
+
+    inner = graph("inner", [node("x", "SumTask", {"a": 1, "b": [1, 2][0]})], [])
+    doc = graph("outer", [node("a", "Echo", {"a": 1, "b": 2}), node("b", "SumTask"),
+                          node("sub", inner, task_type="graph")],
+                [link("a", "b", {"a": "a"}), link("a", "b", {"b": "b"})])
+    doc["graph"]["schema_version"] = "1.0"
+    doc["multigraph"] = True
+    doc["nodes"][0]["default_inputs"].append({"name": "extra", "value": {"nested": [1, 2]}})
+    before = copy.deepcopy(doc)
+    loaded = load_graph(doc, root_dir=str(tmp_path))
+    assert loaded.root_dir == str(tmp_path) and loaded.graph["schema_version"] == "1.2"
+    compile_graph(loaded, inputs=[{"name": "a", "value": 5, "all": True}])
+    with pytest.warns(UserWarning, match="'extra' are not inputs of task"):
+        execute_graph(doc, inputs=[{"name": "a", "value": 5, "id": "a"}], outputs=[{"all": True}])
+    save_graph(doc)
+    assert doc == before

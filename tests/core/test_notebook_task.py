@@ -137,8 +137,8 @@ def test_two_notebooks_in_parallel_on_dask(workdir):
 
 def test_celery_workers_refuse_notebooks_unless_scripts_are_allowed(workdir):
     pytest.importorskip("celery")
-    from ewoks_celery.allowlist import check_graph
-    from ewoks_celery.errors import TaskNotAllowedError
+    from ewoks_core.allowlist import check_graph
+    from ewoks_core.errors import TaskNotAllowedError
     from ewoks_core.graph import compile_graph, load_graph
 
     compiled = compile_graph(load_graph(one_node(a=1)))

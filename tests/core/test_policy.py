@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ewoks_core.graph import compile_graph, load_graph
-from ewoks_core.persistence.overwrite import prepare_output
+from ewoks_core.outputs import prepare_output
 from ewoks_core.policy import ExecutionPolicy, PolicyError, current_policy, install_policy
 
 

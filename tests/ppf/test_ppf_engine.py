@@ -93,3 +93,19 @@ def test_max_iterations():
               [link("A", "A", {"x": "x"})])
     with pytest.raises(MaxIterationsError):
         execute_graph(g, engine="ppf", max_iterations=50)
+
+
+def test_submit_refuses_a_bad_argument_by_name_before_any_event(tmp_path):
+    import ewoks_ppf
+    from ewoks_core.errors import EwoksError
+    from ewoks_core.events.sinks.memory import MemorySink
+
+    sink = MemorySink()
+    doc = graph("g", [node("a", "SumTask", {"a": 1})], [])
+    with pytest.raises(EwoksError, match=r"unknown load option\(s\) \['root_dri'\]") as info:
+        ewoks_ppf.submit(doc, load_options={"root_dri": "."}, execinfo={"handlers": [sink]})
+    assert info.value.field == "load_options"
+    with pytest.raises(EwoksError, match="unknown persistence scheme 'nexsu'") as info:
+        ewoks_ppf.submit(doc, varinfo={"root_uri": str(tmp_path / "r"), "scheme": "nexsu"},
+                         execinfo={"handlers": [sink]})
+    assert info.value.field == "varinfo.scheme" and sink.events == [] and not (tmp_path / "r").exists()

@@ -100,9 +100,9 @@ def test_cancel_a_queued_job(tmp_path: Path) -> None:
 
 def test_a_crashing_task_fails_its_job_not_the_server(tmp_path: Path) -> None:
     crash = {"graph": {"id": "crash"}, "links": [], "nodes": [
-        {"id": "exit", "task_type": "method", "task_identifier": "os._exit",
-         "default_inputs": [{"name": 0, "value": 3}]}]}
-    config = make_config(tmp_path / "data", allowed_tasks=("ewoks_core.testing", "os"))
+        {"id": "exit", "task_type": "method", "task_identifier": "ewoks_core.testing.tasks.exit_process",
+         "default_inputs": [{"name": "code", "value": 3}]}]}
+    config = make_config(tmp_path / "data", allowed_tasks=("ewoks_core.testing",))
     with TestClient(create_app(config)) as client:
         job = wait_job(client, client.post("/api/jobs", json={"graph": crash}).json()["job_id"])
         assert job["state"] == "failed" and "exit code 3" in job["error"]["message"]

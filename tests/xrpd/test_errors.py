@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from conftest import NFRAMES, list_files
 
+from ewoks_core.errors import TaskInputError
+
 
 @pytest.fixture(scope="module")
 def bad(tmp_path_factory, demo):
@@ -101,13 +103,15 @@ def cases(demo, bad):
         "unit": ({"unit": "q_nmx"}, ValueError, r"input 'unit': unknown radial unit 'q_nmx'\. Did you mean"),
         "method": ({"method": "bbox_csx_cython"}, ValueError,
                    r"input 'method': unknown 'csx' in 'bbox_csx_cython'\. Did you mean 'csr' or 'csc'"),
-        "npt": ({"npt": 0}, ValueError, r"input 'npt' must be a positive integer, got 0"),
+        # the typed inputs (IntegrationOptions) refuse these when the task is built, naming the input
+        "npt": ({"npt": 0}, TaskInputError, r"field 'npt': input 'npt' must be a positive integer, got 0"),
         "range": ({"start": 4, "stop": 10}, ValueError, r"frame range \[4, 10\) is empty or outside the 6 frames"),
         "mask shape": ({"mask": np.zeros((10, 10))}, ValueError,
                        r"input 'mask': image shape \(10, 10\) does not match the detector shape \(1043, 981\)"),
         "mask missing": ({"mask": "/nonexistent/mask.edf"}, FileNotFoundError, r"input 'mask': file"),
-        "polarization": ({"polarization_factor": 2}, ValueError, r"input 'polarization_factor' must be in \[-1, 1\]"),
-        "error model": ({"error_model": "poison"}, ValueError, r"input 'error_model' .*Did you mean 'poisson'"),
+        "polarization": ({"polarization_factor": 2}, TaskInputError,
+                         r"input 'polarization_factor' must be in \[-1, 1\]"),
+        "error model": ({"error_model": "poison"}, TaskInputError, r"input 'error_model' .*Did you mean 'poisson'"),
     }
 
 

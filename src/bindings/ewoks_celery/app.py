@@ -15,10 +15,7 @@ from ewoks_core.errors import EwoksError
 
 from . import liveness, transport_fs
 from .backend_sqlite import CLASS_PATH as SQLITE_BACKEND
-from .config import CeleryConfig
-
-TASK_NAME = "ewoks.execute_graph"
-PING_NAME = "ewoks.ping"
+from .config import PING_NAME, TASK_NAME, CeleryConfig
 
 _APPS: Dict[CeleryConfig, Celery] = {}
 _LOCK = threading.Lock()

@@ -21,25 +21,7 @@ from typing import Any, Optional
 
 from ewoks_core.cli import params
 
-from .config import CeleryConfig
-
-
-def add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    """--config/--broker/--results/--events/--data-dir, shared by every sub-command."""
-    group = parser.add_argument_group("configuration (default: $EWOKS_CELERY_CONFIG, else embedded files)")
-    group.add_argument("--config", default=None, metavar="FILE", help="YAML or Python configuration file")
-    group.add_argument("--broker", default=None, metavar="URL", help="broker URL (redis://, amqp://)")
-    group.add_argument("--results", default=None, metavar="URL", help="result store (redis:// or sqlite:///file)")
-    group.add_argument("--events", default=None, metavar="URL", help="event store (redis:// URL or .db/.jsonl file)")
-    group.add_argument("--data-dir", default=None, metavar="DIR", help="folder of the embedded broker and stores")
-
-
-def config_from_args(args: argparse.Namespace) -> CeleryConfig:
-    """The configuration selected by the command-line options."""
-    from .config import load_config
-
-    return load_config(args.config, broker=args.broker, results=args.results, events=args.events,
-                       data_dir=args.data_dir)
+from .config import add_config_arguments, config_from_args
 
 
 def add_commands(subparsers: Any) -> None:
@@ -87,13 +69,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_submit(args: argparse.Namespace) -> int:
     _require_celery()
 
+    from ewoks_core.request import ExecuteRequest
+
     from .client import client_for
 
     client = client_for(config_from_args(args))
-    future = client.submit(args.workflow, engine=args.engine,
-                           inputs=params.workflow_inputs(args.parameter, args.pn, args.pa),
-                           queue=args.queue, load_on=args.load_on,
-                           engine_options=params.engine_options(args.option))
+    request = ExecuteRequest.parse(engine=args.engine, inputs=params.workflow_inputs(args.parameter, args.pn, args.pa),
+                                   engine_options=params.engine_options(args.option))
+    future = client.submit(args.workflow, request, queue=args.queue, load_on=args.load_on)
     print(future.job_id, flush=True)
     if not args.wait:
         return 0

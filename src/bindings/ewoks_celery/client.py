@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from celery import states
 from ewoks_core.errors import EwoksError
 from ewoks_core.events.emitter import new_job_id
+from ewoks_core.request import ExecuteRequest
 
 from .app import TASK_NAME, get_app
 from .config import CeleryConfig, as_config, mask_password
@@ -35,25 +36,22 @@ class JobClient:
             warnings.warn(f"the result store {mask_password(config.results_url)} does not answer: waiting for it "
                           "(about a minute) before giving up", UserWarning, stacklevel=3)
 
-    def submit(self, graph: Any, *, engine: Optional[str] = None, inputs: Optional[Sequence[dict]] = None,
-               outputs: Optional[Sequence[dict]] = None, merge_outputs: bool = True, varinfo: Optional[dict] = None,
-               execinfo: Optional[dict] = None, load_options: Optional[dict] = None, queue: Optional[str] = None,
-               load_on: str = "client", engine_options: Optional[Dict[str, Any]] = None) -> EwoksFuture:
-        """Send one job; returns once the broker has it."""
-        execinfo = dict(execinfo or {})
+    def submit(self, graph: Any, request: ExecuteRequest, *, queue: Optional[str] = None,
+               load_on: str = "client") -> EwoksFuture:
+        """Send one job (execute_graph's arguments already parsed); returns once the broker has it."""
+        execinfo = dict(request.execinfo or {})
         job_id = str(execinfo.get("job_id") or new_job_id())
         if execinfo.get("job_id") and self.store.get(job_id) is not None:
             raise EwoksError(f"job id {job_id!r} is already used", field="execinfo.job_id",
                              hint="Give each submission its own job id (or none: one is made).")
         handlers = [self.config.events_handler] + [h for h in execinfo.get("handlers") or []
                                                    if h != self.config.events_handler]
-        request = build_request(graph, job_id=job_id, engine=engine, inputs=inputs, outputs=outputs,
-                                merge_outputs=merge_outputs, varinfo=varinfo, handlers=handlers,
-                                load_options=load_options, load_on=load_on, engine_options=engine_options or {})
-        message = request.to_message()
+        job = build_request(graph, request, job_id=job_id, handlers=handlers, load_on=load_on)
+        engine = request.engine
+        message = job.to_message()
         queue = queue or self.config.queue
-        record = JobRecord(job_id=job_id, workflow_id=request.workflow_id, queue=queue, engine=engine or "",
-                           submitted=request.submitted)
+        record = JobRecord(job_id=job_id, workflow_id=job.workflow_id, queue=queue, engine=engine or "",
+                           submitted=job.submitted)
         try:
             self.store.add(record)
         except Exception as e:
@@ -140,10 +138,10 @@ def submit_graph(graph: Any, engine: Optional[str] = None, inputs: Optional[Sequ
     """Submit a workflow to Celery workers and return its future at once (execute_graph's arguments, plus
     queue, load_on="client"|"worker" (where the workflow file and its sub-graphs are read) and config
     (a CeleryConfig, a file path or a mapping; default: $EWOKS_CELERY_CONFIG or the embedded mode))."""
-    return client_for(config).submit(graph, engine=engine, inputs=inputs, outputs=outputs,
-                                     merge_outputs=merge_outputs, varinfo=varinfo, execinfo=execinfo,
-                                     load_options=load_options, queue=queue, load_on=load_on,
-                                     engine_options=engine_options)
+    request = ExecuteRequest.parse(engine=engine, inputs=inputs, outputs=outputs, merge_outputs=merge_outputs,
+                                   varinfo=varinfo, execinfo=execinfo, task_options=task_options,
+                                   load_options=load_options, engine_options=engine_options)
+    return client_for(config).submit(graph, request, queue=queue, load_on=load_on)
 
 
 def get_future(job_id: str, config: Any = None) -> EwoksFuture:

@@ -7,6 +7,7 @@ as module variables), an explicit file, then explicit overrides (CLI flags).
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import os
@@ -25,6 +26,8 @@ DATA_DIR_ENV_VAR = "EWOKS_DATA_DIR"
 # Task libraries of this repository; workers add their own with --allow or `allowed_tasks`.
 DEFAULT_ALLOWED = ("ewoks_core.testing", "ewoks_xrpd", "ewoks_xas")
 EMBEDDED_TRANSPORT = "ewoksfs"
+TASK_NAME = "ewoks.execute_graph"  # the Celery task that runs one job (runner.py)
+PING_NAME = "ewoks.ping"
 _REDIS = ("redis://", "rediss://", "unix://")
 
 
@@ -238,3 +241,20 @@ def as_config(config: Any = None) -> CeleryConfig:
 def mask_password(url: object) -> str:
     """A URL (or any text) with its passwords replaced by ***, for logs and banners (ewoks_core.redact)."""
     return mask_secrets(url)
+
+
+# --- command-line options (shared by `ewoks worker|submit|...` and `python -m ewoks_celery.worker`)
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """--config/--broker/--results/--events/--data-dir, shared by every sub-command."""
+    group = parser.add_argument_group("configuration (default: $EWOKS_CELERY_CONFIG, else embedded files)")
+    group.add_argument("--config", default=None, metavar="FILE", help="YAML or Python configuration file")
+    group.add_argument("--broker", default=None, metavar="URL", help="broker URL (redis://, amqp://)")
+    group.add_argument("--results", default=None, metavar="URL", help="result store (redis:// or sqlite:///file)")
+    group.add_argument("--events", default=None, metavar="URL", help="event store (redis:// URL or .db/.jsonl file)")
+    group.add_argument("--data-dir", default=None, metavar="DIR", help="folder of the embedded broker and stores")
+
+
+def config_from_args(args: argparse.Namespace) -> CeleryConfig:
+    """The configuration selected by the command-line options."""
+    return load_config(args.config, broker=args.broker, results=args.results, events=args.events,
+                       data_dir=args.data_dir)

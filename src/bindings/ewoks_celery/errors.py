@@ -13,14 +13,17 @@ import traceback
 from typing import Any, Dict, Optional
 
 from ewoks_core import errors as core_errors
-from ewoks_core.errors import EwoksError, JobFailedError, RemoteTaskError, TaskFailedError, WorkflowCancelled
+from ewoks_core.errors import (  # noqa: F401 (TaskNotAllowedError: this package's name for it)
+    EwoksError,
+    JobFailedError,
+    RemoteTaskError,
+    TaskFailedError,
+    TaskNotAllowedError,
+    WorkflowCancelled,
+)
 from ewoks_core.redact import mask_secrets
 
 from . import codec
-
-
-class TaskNotAllowedError(EwoksError):
-    """The worker refuses to import a task module that is not in its allow-list."""
 
 
 class JobLostError(JobFailedError):

@@ -53,7 +53,7 @@ class WorkerBeat:
         """(job id, pool process id) of the ewoks jobs this worker runs now."""
         from celery.worker import state
 
-        from .app import TASK_NAME
+        from .config import TASK_NAME
 
         return [(request.id, request.worker_pid) for request in list(state.active_requests)
                 if request.name == TASK_NAME]

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields, replace
+from types import MappingProxyType
 from typing import Any, Dict, List, Optional, Sequence
 
 from ewoks_core.errors import EwoksError
@@ -17,58 +18,61 @@ from ewoks_core.events.emitter import SINK_ALIASES
 from ewoks_core.graph import WorkflowGraph, compile_graph, load_graph
 from ewoks_core.graph.compiled import CompiledGraph, apply_workflow_inputs
 from ewoks_core.graph.subgraph import FlatGraph, connect_default_error_handlers, flatten
-from ewoks_core.graph.workflow import load_options_kwargs
+from ewoks_core.request import ExecuteRequest
 
 from . import codec
 
-VERSION = 1
+VERSION = 2  # 2: execute_graph's arguments are one ewoks_core.request.ExecuteRequest
 LOAD_ON = ("client", "worker")
 
 
-@dataclass
+@dataclass(frozen=True)
 class JobRequest:
-    """Everything a worker needs to run one job."""
+    """Everything a worker needs to run one job: the parsed arguments and the workflow."""
 
     job_id: str
-    engine: Optional[str] = None
-    engine_options: Dict[str, Any] = field(default_factory=dict)
+    request: ExecuteRequest  # execinfo["handlers"]: the event handlers, checked by check_handlers
     document: Optional[dict] = None  # the flattened workflow (load_on="client")
     source: Optional[str] = None  # path or JSON/YAML text (load_on="worker")
-    load_options: Dict[str, Any] = field(default_factory=dict)
-    inputs: List[dict] = field(default_factory=list)
-    outputs: Optional[List[dict]] = None
-    merge_outputs: bool = True
-    varinfo: Optional[dict] = None
-    handlers: List[dict] = field(default_factory=list)
     workflow_id: str = ""
     submitted: float = 0.0
 
+    @property
+    def handlers(self) -> List[dict]:
+        """The event handlers the job asks for."""
+        return list((self.request.execinfo or {}).get("handlers") or [])
+
     def to_message(self) -> Dict[str, Any]:
         """The task's keyword argument (JSON)."""
-        data = {"version": VERSION, **{k: getattr(self, k) for k in self.__dataclass_fields__}}
+        data = {"version": VERSION, "job_id": self.job_id, "request": self.request.to_json(),
+                "document": self.document, "source": self.source, "workflow_id": self.workflow_id,
+                "submitted": self.submitted}
         try:
             return codec.encode(data, what="job")
         except codec.EncodingError:
-            for item in self.inputs:  # name the workflow input when it is one
+            for item in self.request.inputs:  # name the workflow input when it is one
                 codec.encode(item.get("value"), what=f"workflow input {item.get('name')!r}")
             raise
 
     @classmethod
     def from_message(cls, message: Dict[str, Any]) -> "JobRequest":
+        """Parse a message (the arguments are checked again, as on the client)."""
         data = codec.decode(message)
         version = data.pop("version", None)
         if version != VERSION:
             raise EwoksError(f"job message version {version!r} is not supported by this worker (expects {VERSION})",
                              hint="Use the same ewoks_core version on clients and workers.")
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        request = ExecuteRequest.from_json(data.pop("request"))
+        names = {f.name for f in fields(cls)}
+        return cls(request=request, **{k: v for k, v in data.items() if k in names})
 
     def load(self) -> CompiledGraph:
         """The compiled workflow with the job's inputs applied (sub-graph files are read here for load_on="worker")."""
         if self.document is not None:
             graph = load_graph(self.document)
         else:
-            graph = load_graph(self.source, **load_options_kwargs(self.load_options))
-        return compile_graph(graph, inputs=self.inputs or None)
+            graph = load_graph(self.source, **self.request.load_options.kwargs())
+        return compile_graph(graph, inputs=self.request.input_list())
 
 
 def flat_document(flat: FlatGraph, graph_id: Any) -> dict:
@@ -96,30 +100,24 @@ def check_handlers(handlers: Sequence[Any]) -> List[dict]:
     return checked
 
 
-def build_request(graph: Any, *, job_id: str, engine: Optional[str], inputs: Optional[Sequence[dict]],
-                  outputs: Optional[Sequence[dict]], merge_outputs: bool, varinfo: Optional[dict],
-                  handlers: Sequence[dict], load_options: Optional[dict], load_on: str,
-                  engine_options: Dict[str, Any]) -> JobRequest:
-    """Validate what can be validated here and build the job message."""
+def build_request(graph: Any, request: ExecuteRequest, *, job_id: str, handlers: Sequence[dict],
+                  load_on: str = "client") -> JobRequest:
+    """Validate what can be validated here and build the job message (`handlers` replace the request's)."""
     if load_on not in LOAD_ON:
         raise EwoksError(f"load_on={load_on!r} is not one of {LOAD_ON}", field="load_on")
-    load_options = dict(load_options or {})
-    request = JobRequest(job_id=job_id, engine=engine, engine_options=dict(engine_options),
-                         inputs=list(inputs or []), outputs=None if outputs is None else list(outputs),
-                         merge_outputs=merge_outputs, varinfo=varinfo, handlers=check_handlers(handlers),
-                         submitted=time.time())
+    execinfo = {**(request.execinfo or {}), "job_id": job_id, "handlers": check_handlers(handlers)}
+    request = replace(request, execinfo=MappingProxyType(execinfo))
     if load_on == "worker":
         if not isinstance(graph, str):
             raise EwoksError("load_on='worker' needs the workflow as a path or a JSON/YAML string",
                              hint=f"Got {type(graph).__name__}; load it on the client instead (the default).")
-        request.source, request.load_options = str(graph), load_options
-        request.workflow_id = str(graph)
-    else:
-        wg: WorkflowGraph = load_graph(graph, **load_options_kwargs(load_options))
-        flat = flatten(wg, load_options.get("root_dir"), load_options.get("root_module"))
-        request.document = flat_document(flat, wg.id)
-        request.workflow_id = str(wg.id)
-        connect_default_error_handlers(flat)  # only to check the inputs against the graph here
-        if request.inputs:
-            apply_workflow_inputs(CompiledGraph(flat, wg.id), request.inputs)
-    return request
+        return JobRequest(job_id=job_id, request=request, source=str(graph), workflow_id=str(graph),
+                          submitted=time.time())
+    wg: WorkflowGraph = load_graph(graph, **request.load_options.kwargs())
+    flat = flatten(wg, request.load_options.root_dir, request.load_options.root_module)
+    document = flat_document(flat, wg.id)
+    connect_default_error_handlers(flat)  # only to check the inputs against the graph here
+    if request.inputs:
+        apply_workflow_inputs(CompiledGraph(flat, wg.id), request.input_list() or [])
+    return JobRequest(job_id=job_id, request=request, document=document, workflow_id=str(wg.id),
+                      submitted=time.time())

@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from celery.exceptions import Ignore
 
+from ewoks_core.allowlist import check_graph, check_origins
 from ewoks_core.engines.lifecycle import prepare_job, run_job
 from ewoks_core.engines.registry import get_engine
 from ewoks_core.events.emitter import EventEmitter, make_sink
@@ -24,7 +25,6 @@ from ewoks_core.policy import PolicyError, install_policy
 from ewoks_core.redact import mask_secrets
 
 from . import codec
-from .allowlist import check_graph, check_origins
 from .config import CeleryConfig
 from .errors import JobLostError, remote_job_error
 from .guard import JobGuard
@@ -146,25 +146,26 @@ def run_request(request: JobRequest, config: CeleryConfig, cancel_event: threadi
     varinfo) and scheduler addresses go through the worker's ExecutionPolicy before any node runs;
     a refused event handler is never opened (the job's events still reach the worker's own store)."""
     progress = _Progress()
+    args = request.request
     handlers, refused = _checked_handlers(request.handlers, config)
     emitter = EventEmitter(_sinks(handlers) + [progress], job_id=request.job_id,
-                           engine=request.engine or "sequential", workflow_id=request.workflow_id or None,
+                           engine=args.engine or "sequential", workflow_id=request.workflow_id or None,
                            handlers_config=handlers)
     try:
         if refused is not None:
             raise refused
         graph = request.load()
         emitter.workflow_id = str(graph.id)
-        check_graph(graph, config.allowed_tasks, config.allow_scripts, request.load_options.get("root_module"))
+        check_graph(graph, config.allowed_tasks, config.allow_scripts, args.load_options.root_module)
         check_origins(graph, config.allowed_tasks)
-        config.policy.check_graph(graph, request.varinfo)
-        engine = get_engine(request.engine)
+        config.policy.check_graph(graph, args.varinfo_dict())
+        engine = get_engine(args.engine)
         emitter.engine = engine.name
-        job, options, selection = prepare_job(engine, graph, outputs=request.outputs, varinfo=request.varinfo,
-                                              engine_options=request.engine_options, emitter=emitter,
+        job, options, selection = prepare_job(engine, graph, outputs=args.output_list(), varinfo=args.varinfo_dict(),
+                                              engine_options=args.engine_options_dict(), emitter=emitter,
                                               cancel_event=cancel_event)
         config.policy.check_engine_options(options)
-        return run_job(engine, job, options, selection, merge_outputs=request.merge_outputs)
+        return run_job(engine, job, options, selection, merge_outputs=args.merge_outputs)
     except BaseException as exc:
         _complete_events(emitter, progress, exc)
         raise

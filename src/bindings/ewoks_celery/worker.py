@@ -13,7 +13,7 @@ import socket
 import sys
 from typing import List, Optional, Sequence
 
-from .config import CeleryConfig, mask_password
+from .config import CeleryConfig, add_config_arguments, config_from_args, mask_password
 
 POOLS = ("prefork", "solo", "threads")
 
@@ -65,8 +65,6 @@ def add_worker_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from .cli import add_config_arguments, config_from_args
-
     parser = argparse.ArgumentParser(prog="python -m ewoks_celery.worker", description="Run an ewoks Celery worker.")
     add_worker_arguments(parser)
     add_config_arguments(parser)

@@ -8,6 +8,7 @@ from typing import Any, Dict, Optional, Sequence
 
 from ewoks_core.engines.lifecycle import prepare_job, run_job
 from ewoks_core.graph import compile_graph, load_graph
+from ewoks_core.request import ExecuteRequest
 
 from .engine import PpfEngine
 
@@ -64,18 +65,20 @@ def submit(graph: Any, *, inputs: Optional[Sequence[dict]] = None, outputs: Opti
     thread. SIGTERM is not handled for submitted jobs (signals reach the main thread only):
     call cancel() from your own handler.
     """
+    request = ExecuteRequest.parse(engine="ppf", inputs=inputs, outputs=outputs, merge_outputs=merge_outputs,
+                                   varinfo=varinfo, execinfo=execinfo, task_options=task_options,
+                                   load_options=load_options, engine_options=engine_options)
     engine = PpfEngine()
-    load_options = dict(load_options or {})
-    wg = load_graph(graph, root_dir=load_options.get("root_dir"), root_module=load_options.get("root_module"))
-    compiled = compile_graph(wg, inputs=inputs)
+    compiled = compile_graph(load_graph(graph, **request.load_options.kwargs()), inputs=request.input_list())
     cancel_event = threading.Event()
-    job, options, selection = prepare_job(engine, compiled, outputs=outputs, varinfo=varinfo, execinfo=execinfo,
-                                          engine_options=engine_options, cancel_event=cancel_event)
+    job, options, selection = prepare_job(engine, compiled, outputs=request.output_list(),
+                                          varinfo=request.varinfo_dict(), execinfo=request.execinfo_dict(),
+                                          engine_options=request.engine_options_dict(), cancel_event=cancel_event)
     handle = PpfJob(job.ctx.job_id, cancel_event)
 
     def target() -> None:
         try:
-            handle._future.set_result(run_job(engine, job, options, selection, merge_outputs=merge_outputs))
+            handle._future.set_result(run_job(engine, job, options, selection, merge_outputs=request.merge_outputs))
         except BaseException as exc:
             handle._future.set_exception(exc)
 

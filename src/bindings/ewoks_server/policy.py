@@ -6,10 +6,12 @@ with 403 and the name of the field, before anything runs:
 
 - execinfo (event handlers, job id), varinfo other than its "scheme" (root_uri: where results
   are written), load_options (root_dir, root_module), task_options;
-- engine options that name a network address or open one (dask scheduler="tcp://...", "host:port",
-  option names such as *address*, *host*, *port*, *url*, *file*, dashboard), at any depth;
+- engine options that name a network address (any value "tcp://...", "host:port", at any depth), and
+  what the engine's parsed options name outside the job (a scheduler, a file, a dashboard, cluster
+  settings: EngineOptions.locations()), through the core's ExecutionPolicy with nothing allowed;
 - a node's own varinfo.root_uri, a sub-workflow file outside the workflows folder;
-- tasks whose module is not in the allow-list, and script tasks unless allowed.
+- tasks whose module is not in the allow-list, and script tasks unless allowed (ewoks_core.allowlist,
+  the same checks as a Celery worker's).
 
 The worker-side confinement policy of the core can replace these checks function by function.
 """
@@ -21,17 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Optional, Sequence, Tuple
 
+from ewoks_core.allowlist import check_graph, module_allowed
+from ewoks_core.errors import TaskNotAllowedError
 from ewoks_core.graph.compiled import CompiledGraph
+from ewoks_core.policy import ExecutionPolicy, PolicyError
 
 from .errors import ApiError
 
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _HOST_PORT = re.compile(r"\[?[A-Za-z0-9._:-]*\]?:\d{1,5}")
-# words of option names (split at "_", "-", ".") that name or open addresses, files or folders
-_ADDRESS_WORDS = frozenset(("address", "addresses", "host", "hostname", "port", "url", "uri", "file", "dir",
-                            "directory", "path", "dashboard", "interface", "protocol", "security", "listen"))
 _VARINFO_ALLOWED = ("scheme",)
-_IMPORTING_TYPES = ("class", "method", "ppfmethod", "ppfport")
 _MAX_SUBGRAPH_DEPTH = 8
 
 
@@ -70,14 +71,25 @@ class Policy:
             raise refuse(f"{prefix}load_options.{key}", "sub-workflows are read from the server's workflows folder")
         for key in task_options or {}:
             raise refuse(f"{prefix}task_options.{key}", "task options are not supported")
-        for path, value in _walk(engine_options or {}, ()):
-            name = ".".join(path)
-            if any(word in _ADDRESS_WORDS for part in path for word in re.split(r"[_.\-]", part.lower())):
-                raise refuse(f"{prefix}engine_options.{name}", "options naming or opening network addresses "
-                                                               "and files are set by the server, not by jobs")
+        for path, value in _walk(engine_options or {}, ()):  # any engine, before its options are parsed
             if isinstance(value, str) and ("://" in value or _HOST_PORT.fullmatch(value.strip())):
-                raise refuse(f"{prefix}engine_options.{name}", f"{value!r} names a network address: jobs run "
-                                                               "where the server sends them")
+                raise refuse(f"{prefix}engine_options.{'.'.join(path)}", f"{value!r} names a network address: "
+                                                                          "jobs run where the server sends them")
+
+    def check_engine_options(self, options: Any, prefix: str = "") -> None:
+        """What the parsed engine options name outside the job (schedulers, files, library settings), refused
+        by the core's ExecutionPolicy with nothing allowed (as a Celery worker confines its jobs)."""
+        try:
+            self.execution.check_engine_options(options)
+        except PolicyError as e:
+            name = (e.field or "").removeprefix("engine option ")
+            message = "options naming or opening network addresses, files or library settings are set by the server"
+            raise refuse(f"{prefix}engine_options.{name}", message) from None
+
+    @property
+    def execution(self) -> ExecutionPolicy:
+        """The core policy of submitted jobs: no scheduler, event store or folder of their own choosing."""
+        return ExecutionPolicy.confined(owner="this server")
 
     # --- the workflow document
     def check_document(self, doc: Mapping[str, Any], prefix: str = "graph", depth: int = 0) -> None:
@@ -124,19 +136,13 @@ class Policy:
 
     # --- the tasks, after sub-workflows are flattened
     def check_tasks(self, graph: CompiledGraph) -> None:
-        """Every node's task module is allowed; scripts only when allowed."""
-        listed = ", ".join(self.allowed_tasks) or "empty"
-        for node in graph.nodes.values():
-            if node.task_type == "script" and not self.allow_scripts:
-                raise ApiError(403, f"script task {node.task_identifier!r} refused: this server does not run "
-                                    "scripts (ewoks serve --allow-scripts)", field="task_type", type="policy",
-                               node_id=node.id)
-            for field, identifier in _imports(node.task_type, node.task_identifier, node.attrs):
-                module = identifier.rpartition(".")[0] or identifier
-                if not module_allowed(module, self.allowed_tasks):
-                    raise ApiError(403, f"task {identifier!r} refused: module {module!r} is not in the server's "
-                                        f"allow-list ({listed}); start it with ewoks serve --allow "
-                                        f"{module.split('.')[0]}", field=field, type="policy", node_id=node.id)
+        """Every node's task module is allowed; scripts and notebooks only when allowed (ewoks_core.allowlist,
+        as on Celery workers)."""
+        try:
+            check_graph(graph, self.allowed_tasks, self.allow_scripts, owner="this server", hint=_server_hint,
+                        scripts_hint="Start the server with `ewoks serve --allow-scripts` to run them.")
+        except TaskNotAllowedError as e:
+            raise ApiError(403, str(e), field=e.field or "task_identifier", type="policy", node_id=e.node_id) from None
 
     def check_modules(self, modules: Sequence[str], field: str) -> None:
         """Task discovery imports only allowed modules."""
@@ -146,16 +152,8 @@ class Policy:
                                               f"({', '.join(self.allowed_tasks) or 'empty'})")
 
 
-def module_allowed(module: str, allowed: Sequence[str]) -> bool:
-    """`module` is an allowed prefix or inside one ("pkg" allows "pkg.sub"; "*" allows everything)."""
-    return any(prefix == "*" or module == prefix or module.startswith(prefix + ".") for prefix in allowed)
-
-
-def _imports(task_type: str, identifier: Optional[str], attrs: dict) -> Iterator[Tuple[str, str]]:
-    if task_type in _IMPORTING_TYPES and identifier:
-        yield "task_identifier", identifier
-    elif task_type == "generated":
-        yield "task_generator", attrs.get("task_generator") or identifier or ""
+def _server_hint(module: str) -> str:
+    return f"Start the server with `ewoks serve --allow {module.split('.')[0]}`."
 
 
 def _walk(value: Any, path: Tuple[str, ...]) -> Iterator[Tuple[Tuple[str, ...], Any]]:

@@ -73,7 +73,7 @@ def _array(value: Any) -> Dict[str, Any]:
 
 def node_values(task_uri: str, job_dir: Path) -> Dict[str, Any]:
     """{"inputs", "outputs"} of a persisted node result inside `job_dir` (empty when unreadable)."""
-    from ewoks_core.persistence.store import read_result
+    from ewoks_core.persistence.reading import read_result
     from ewoks_core.persistence.uris import split_uri
 
     path = Path(split_uri(task_uri)[0])

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..nesting import capped
+from ..texttable import text_table
 
 MAX_INLINE_ELEMENTS = 20
 MAX_LIST_ITEMS = 8  # longer lists of strings/objects are shortened (--json prints everything)
@@ -59,8 +60,4 @@ def print_results(results: Any, as_json: bool) -> None:
 
 def table(rows: list, headers: list) -> str:
     """A plain aligned text table."""
-    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return text_table(headers, rows)

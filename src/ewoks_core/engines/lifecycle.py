@@ -26,9 +26,10 @@ from .registry import check_capabilities
 def prepare_job(engine: Engine, graph: CompiledGraph, *, outputs: Optional[Sequence[dict]] = None,
                 varinfo: Optional[dict] = None, execinfo: Optional[dict] = None,
                 engine_options: Optional[Dict[str, Any]] = None, check_tasks: bool = True,
-                emitter: Optional[EventEmitter] = None,
-                cancel_event: Any = None) -> Tuple[Job, EngineOptions, Selection]:
-    """Everything that can be refused is refused here, before any node runs."""
+                emitter: Optional[EventEmitter] = None, cancel_event: Any = None,
+                stacklevel: int = 3) -> Tuple[Job, EngineOptions, Selection]:
+    """Everything that can be refused is refused here, before any node runs (`stacklevel`: of the warnings,
+    so that they point at the user's call)."""
     options = engine.parse_options(dict(engine_options or {}))
     check_capabilities(engine, graph.required_capabilities(), graph)
     check_distinct_labels(graph.nodes, graph.source)  # after flattening: ("sub", "a") and "sub/a"
@@ -36,7 +37,7 @@ def prepare_job(engine: Engine, graph: CompiledGraph, *, outputs: Optional[Seque
         classes = resolve_all_tasks(graph)
         check_links_against_tasks(graph, classes)
         for message in undeclared_default_inputs(graph, classes):
-            warnings.warn(message, UserWarning, stacklevel=3)
+            warnings.warn(message, UserWarning, stacklevel=stacklevel)
     selection = parse_outputs(graph, outputs)
     if emitter is None:
         emitter = emitter_from_execinfo(execinfo, engine=engine.name, workflow_id=graph.id)

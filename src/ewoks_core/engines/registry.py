@@ -11,12 +11,9 @@ from .base import Engine
 
 ENTRY_POINT_GROUP = "ewoks.engines"
 ALIASES = {None: "sequential", "": "sequential", "core": "sequential", "none": "sequential", "None": "sequential"}
-# Engines of this repository, used when the package metadata is not installed (running from a source tree).
-BUILTIN = {
-    "sequential": "ewoks_core.engines.sequential:SequentialEngine",
-    "dask": "ewoks_dask.engine:DaskEngine",
-    "ppf": "ewoks_ppf.engine:PpfEngine",
-}
+# The core's own engine, also known when the package metadata is not installed (running from a source tree);
+# every other engine is an entry point of the group (pyproject.toml).
+CORE_ENGINES = {"sequential": "ewoks_core.engines.sequential:SequentialEngine"}
 
 
 @dataclass
@@ -35,7 +32,7 @@ _ENGINES: Dict[str, EngineInfo] = {}
 
 
 def _targets() -> Dict[str, str]:
-    return targets(ENTRY_POINT_GROUP, BUILTIN)
+    return targets(ENTRY_POINT_GROUP, CORE_ENGINES)
 
 
 def _load(name: str, target: str) -> EngineInfo:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Tuple
 
 from ..errors import EwoksError, did_you_mean
+from ..texttable import text_table
 from .record import EVENT_FIELDS, Event
 
 DEFAULT_COLUMNS = ("time", "job", "context", "node", "type", "progress", "error")
@@ -55,14 +56,6 @@ def _cell(value: Any, width: int) -> str:
     return text
 
 
-def _render(headers: Sequence[str], rows: List[List[str]]) -> str:
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
-    return "\n".join(lines)
-
-
 def _event_column(name: str) -> Tuple[str, Callable[[Event], Any], int]:
     if name in _EVENT_COLUMNS:
         return _EVENT_COLUMNS[name]
@@ -84,7 +77,7 @@ def format_events_table(events: Iterable[Any], columns: Optional[Sequence[str]] 
         rows.append([_cell(get(event), width) for _, get, width in specs])
     if not rows:
         return "No events."
-    return _render([header for header, _, _ in specs], rows)
+    return text_table([header for header, _, _ in specs], rows)
 
 
 def format_event_line(event: Any, columns: Optional[Sequence[str]] = None, header: bool = False) -> str:
@@ -119,4 +112,4 @@ def format_jobs_table(jobs: Iterable[Dict[str, Any]]) -> str:
              _cell(job.get("n_events"), 8)] for job in jobs]
     if not rows:
         return "No jobs."
-    return _render(headers, rows)
+    return text_table(headers, rows)

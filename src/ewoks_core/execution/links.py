@@ -5,22 +5,10 @@ from __future__ import annotations
 import traceback
 from typing import Any, Dict, Optional
 
+from ..equality import values_equal
 from ..errors import EwoksError, name_list, node_label
 from ..graph.compiled import PPF_DICT, Link, ewoks_node_name
 from ..task.missing import MISSING
-
-
-def values_equal(a: Any, b: Any) -> bool:
-    """Equality that also works for numpy values (all elements equal)."""
-    if a is b:
-        return True
-    try:
-        result = a == b
-        if isinstance(result, bool):
-            return result
-        return bool(result.all()) if hasattr(result, "all") else bool(result)
-    except Exception:
-        return False
 
 
 def conditions_hold(link: Link, outputs: Dict[str, Any]) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
+from ..equality import values_equal
 from ..errors import GraphFormatError, node_label
 from .error_handlers import connect_default_error_handlers
 from .selectors import (  # node_selector, apply_workflow_inputs, ewoks_node_name: re-exported
@@ -124,11 +125,11 @@ class CompiledGraph:
             covered: Dict[Any, list] = {}
             for link in node.outgoing:
                 for name, value, _ in link.conditions:
-                    if not _equal(value, else_value):
+                    if not values_equal(value, else_value):
                         covered.setdefault(name, []).append(value)
             for link in node.outgoing:
                 link.conditions = tuple(
-                    (name, value, tuple(covered.get(name, ())) if _equal(value, else_value) else None)
+                    (name, value, tuple(covered.get(name, ())) if values_equal(value, else_value) else None)
                     for name, value, _ in link.conditions)
 
     def _strongly_connected(self) -> List[List[NodeId]]:
@@ -291,14 +292,6 @@ class CompiledGraph:
                 f"cyclic={self.is_cyclic})")
 
 
-def _equal(a: Any, b: Any) -> bool:
-    try:
-        result = a == b
-        return bool(result) if not hasattr(result, "all") else bool(result.all())
-    except Exception:
-        return False
-
-
 def _has_uncovered_conditions(node: Node) -> bool:
     """ewoks' node_has_noncovered_conditions, to the letter (it decides the end nodes of graphs where
     every node has a successor): a condition value holds no other branch when the else value is not
@@ -310,7 +303,7 @@ def _has_uncovered_conditions(node: Node) -> bool:
             values.setdefault(name, []).append(value)
     for vals in values.values():
         for value in vals:
-            if _is_boolean_key(value) or not any(_equal(v, else_value) for v in vals):
+            if _is_boolean_key(value) or not any(values_equal(v, else_value) for v in vals):
                 return True
     return False
 

@@ -96,8 +96,8 @@ def flatten(graph: WorkflowGraph, root_dir: Optional[str] = None, root_module: O
     if _depth > MAX_NESTING:
         raise GraphFormatError(f"sub-graphs nested deeper than {MAX_NESTING} levels (a graph including itself?)",
                                source=graph.source)
-    root_dir = root_dir or getattr(graph, "root_dir", None)
-    root_module = root_module or getattr(graph, "root_module", None)
+    root_dir = root_dir or graph.root_dir
+    root_module = root_module or graph.root_module
     nodes: Dict[NodeId, dict] = {}
     links: List[dict] = []
     subgraphs: Dict[NodeId, FlatGraph] = {}

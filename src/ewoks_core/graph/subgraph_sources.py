@@ -13,6 +13,7 @@ from typing import Any, List, Optional, Tuple
 
 from ..errors import GraphFormatError
 from . import io
+from .copying import copy_document
 
 SUFFIXES = io.JSON_SUFFIXES + io.YAML_SUFFIXES
 
@@ -118,7 +119,6 @@ def read_subgraph(identifier: Any, node_id: Any, parent_source: Optional[str], p
 
     inline_name = f"{parent_source or '<workflow>'} > node {node_label(node_id)!r} (inline sub-graph)"
     if isinstance(identifier, dict):
-        from .workflow import copy_document
 
         return copy_document(identifier), inline_name, parent_dir
     if is_graph_object(identifier):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import copy
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from ..errors import GraphFormatError
 from ..nesting import MAX_NESTING, too_deep, where
 from . import io
+from .copying import NestedTooDeep, copy_document
 from .schema import CURRENT_VERSION, upgrade_document
 from .validate import normalize_id, validate_document
 
@@ -23,9 +26,12 @@ class WorkflowGraph:
     `ewoks_core.graph.compile_graph` flattens them for execution.
     """
 
-    def __init__(self, doc: dict, source: Optional[str] = None, base_dir: Optional[str] = None) -> None:
+    def __init__(self, doc: dict, source: Optional[str] = None, base_dir: Optional[str] = None, *,
+                 root_dir: Optional[str] = None, root_module: Optional[str] = None) -> None:
         self.source = source
         self.base_dir = base_dir
+        self.root_dir = root_dir  # where its sub-graph files are looked up (load_options)
+        self.root_module = root_module
         self.directed = doc.get("directed", True)
         self.multigraph = bool(doc.get("multigraph", False))
         self.graph: Dict[str, Any] = dict(doc.get("graph", {}))
@@ -75,37 +81,11 @@ class WorkflowGraph:
         return copy_document(doc)
 
     def copy(self) -> "WorkflowGraph":
-        return WorkflowGraph(self.to_dict(), self.source, self.base_dir)
+        return WorkflowGraph(self.to_dict(), self.source, self.base_dir, root_dir=self.root_dir,
+                             root_module=self.root_module)
 
     def __repr__(self) -> str:
         return f"WorkflowGraph(id={self.id!r}, nodes={len(self.nodes)}, links={len(self.links)})"
-
-
-_IMMUTABLE = (str, int, float, bool, type(None))
-
-
-class NestedTooDeep(Exception):
-    """copy_document() met a list or mapping deeper than MAX_NESTING levels."""
-
-
-def copy_document(obj: Any, _depth: int = 0) -> Any:
-    """A deep copy of a workflow document: containers rebuilt, immutable leaves shared, anything
-    else (numpy arrays, user objects in default inputs) through copy.deepcopy. ~4x faster than
-    copy.deepcopy on a large graph, which spends its time in the memo of every str and int.
-    Raises NestedTooDeep beyond MAX_NESTING levels (checked while copying: no extra pass)."""
-    kind = type(obj)
-    if kind in _IMMUTABLE:
-        return obj
-    if kind is dict or kind is list or kind is tuple:
-        if _depth >= MAX_NESTING:
-            raise NestedTooDeep()
-        depth = _depth + 1
-        if kind is dict:
-            return {k: copy_document(v, depth) for k, v in obj.items()}
-        if kind is list:
-            return [copy_document(v, depth) for v in obj]
-        return tuple(copy_document(v, depth) for v in obj)
-    return copy.deepcopy(obj)
 
 
 def _merge_parallel_links(into: dict, link: dict) -> None:
@@ -156,16 +136,43 @@ REPRESENTATIONS = ("json", "yaml", "json_dict", "json_string", "json_module", "y
 LOAD_OPTIONS = ("root_dir", "root_module", "representation")
 
 
-def load_options_kwargs(load_options: Optional[dict]) -> Dict[str, Any]:
-    """ewoks' load_options (root_dir, root_module, representation) as keyword arguments of load_graph."""
-    options = dict(load_options or {})
-    unknown = sorted(set(options) - set(LOAD_OPTIONS))
-    if unknown:
-        from ..errors import did_you_mean
+@dataclass(frozen=True)
+class LoadOptions:
+    """ewoks' load_options (where sub-graph files and packaged workflows are looked up), checked."""
 
-        raise GraphFormatError(f"unknown load option(s) {unknown}.{did_you_mean(unknown[0], LOAD_OPTIONS)}",
-                               field="load_options", hint=f"load_options takes {', '.join(LOAD_OPTIONS)}.")
-    return options
+    root_dir: Optional[str] = None
+    root_module: Optional[str] = None
+    representation: Optional[str] = None
+
+    @classmethod
+    def parse(cls, value: Any, name: str = "load_options") -> "LoadOptions":
+        """Refuse unknown keys (naming the nearest valid one) and values that are not text or paths."""
+        if isinstance(value, LoadOptions):
+            return value
+        if value is not None and not isinstance(value, Mapping):
+            raise GraphFormatError(f"{name} must be a mapping, got {type(value).__name__}", field=name)
+        options = dict(value or {})
+        unknown = [] if all(k in LOAD_OPTIONS for k in options) else sorted(str(k) for k in options
+                                                                              if k not in LOAD_OPTIONS)
+        if unknown:
+            from ..errors import did_you_mean
+
+            raise GraphFormatError(f"unknown load option(s) {unknown}.{did_you_mean(unknown[0], LOAD_OPTIONS)}",
+                                   field=name, hint=f"{name} takes {', '.join(LOAD_OPTIONS)}.")
+        for key, item in options.items():
+            if item is not None and not isinstance(item, (str, os.PathLike)):
+                raise GraphFormatError(f"{name}.{key} must be a text or a path, got {type(item).__name__}",
+                                       field=f"{name}.{key}")
+        return cls(**{k: (None if v is None else os.fspath(v)) for k, v in options.items()})
+
+    def kwargs(self) -> Dict[str, Any]:
+        """Keyword arguments of load_graph (only those given)."""
+        return {key: getattr(self, key) for key in LOAD_OPTIONS if getattr(self, key) is not None}
+
+
+def load_options_kwargs(load_options: Any) -> Dict[str, Any]:
+    """ewoks' load_options (root_dir, root_module, representation) as keyword arguments of load_graph."""
+    return LoadOptions.parse(load_options).kwargs()
 
 
 def _module_file(name: str, representation: str) -> Path:
@@ -208,7 +215,4 @@ def load_graph(source: Any, *, root_dir: Optional[str] = None, root_module: Opti
     inline_graph_objects(doc)
     upgrade_document(doc, name)
     validate_document(doc, name)
-    graph = WorkflowGraph(doc, name, base_dir)
-    graph.root_dir = root_dir  # type: ignore[attr-defined]
-    graph.root_module = root_module  # type: ignore[attr-defined]
-    return graph
+    return WorkflowGraph(doc, name, base_dir, root_dir=root_dir, root_module=root_module)

@@ -12,16 +12,17 @@ Nothing here imports h5py (or numpy) until the nexus scheme is used.
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping, Optional, Type
+from typing import Any, Dict, Mapping, Optional, Type
 
 from ..errors import EwoksError, did_you_mean
-from .store import ResultReadError, ResultRecord, ResultStore, StoredResult, load_outputs, read_result
+from .reading import load_outputs, read_result
+from .store import ResultReadError, ResultRecord, ResultStore, StoredResult
 
 SCHEMES = ("json", "nexus")
 NEXUS_SUFFIXES = (".h5", ".hdf5", ".nx", ".nxs", ".hdf", ".nx5")
 
 __all__ = ["open_store", "ResultStore", "StoredResult", "ResultRecord", "ResultReadError", "read_result",
-           "load_outputs", "default_scheme", "SCHEMES"]
+           "load_outputs", "default_scheme", "check_varinfo", "SCHEMES"]
 
 
 def default_scheme(root_uri: str) -> str:
@@ -29,25 +30,36 @@ def default_scheme(root_uri: str) -> str:
     return "nexus" if str(root_uri).lower().endswith(NEXUS_SUFFIXES) else "json"
 
 
-def open_store(varinfo: Optional[Mapping[str, Any]]) -> Optional[ResultStore]:
-    """The result store described by varinfo ({"root_uri": ..., "scheme": "json"|"nexus"}), or None."""
-    if not varinfo:
+def check_varinfo(varinfo: Any, name: str = "varinfo") -> Optional[Dict[str, Any]]:
+    """A copy of ewoks' varinfo ({"root_uri", "scheme"}) with its root and scheme checked (EwoksError naming
+    the field); None when it names no root. Nothing is opened or created here."""
+    if varinfo is None:
         return None
     if not isinstance(varinfo, Mapping):
         raise EwoksError(f"expected a mapping like {{'root_uri': ..., 'scheme': ...}}, got {type(varinfo).__name__}",
-                         field="varinfo")
-    root_uri = varinfo.get("root_uri")
+                         field=name)
+    info = dict(varinfo)
+    root_uri = info.get("root_uri")
+    if root_uri is not None and root_uri != "" and not isinstance(root_uri, (str, os.PathLike)):
+        raise EwoksError(f"expected a folder or file path, got {type(root_uri).__name__} {root_uri!r}",
+                         field=f"{name}.root_uri")
+    scheme = info.get("scheme")
+    if scheme not in (None, ""):
+        scheme_name = str(scheme).strip().lower()
+        if scheme_name not in SCHEMES:
+            raise EwoksError(f"unknown persistence scheme {scheme!r}; valid values are 'json' and 'nexus'."
+                             + did_you_mean(scheme_name, SCHEMES), field=f"{name}.scheme")
+    return info or None
+
+
+def open_store(varinfo: Optional[Mapping[str, Any]]) -> Optional[ResultStore]:
+    """The result store described by varinfo ({"root_uri": ..., "scheme": "json"|"nexus"}), or None."""
+    info = check_varinfo(varinfo)
+    root_uri = (info or {}).get("root_uri")
     if root_uri is None or root_uri == "":
         return None
-    if not isinstance(root_uri, (str, os.PathLike)):
-        raise EwoksError(f"expected a folder or file path, got {type(root_uri).__name__} {root_uri!r}",
-                         field="varinfo.root_uri")
     root_uri = os.fspath(root_uri)
-    scheme = varinfo.get("scheme") or default_scheme(root_uri)
-    scheme_name = str(scheme).strip().lower()
-    if scheme_name not in SCHEMES:
-        raise EwoksError(f"unknown persistence scheme {scheme!r}; valid values are 'json' and 'nexus'."
-                         + did_you_mean(scheme_name, SCHEMES), field="varinfo.scheme")
+    scheme_name = str((info or {}).get("scheme") or default_scheme(root_uri)).strip().lower()
     store_class = _store_class(scheme_name)
     if scheme_name == "nexus" and os.path.isdir(os.path.expanduser(root_uri)):
         raise EwoksError(f"{root_uri!r} is a folder; the nexus scheme needs an HDF5 file path such as "

@@ -124,25 +124,27 @@ def atomic_write_bytes(path: Union[str, Path], data: bytes, fsync: bool = True) 
         tmp.write_bytes(data)
 
 
-_DEFAULT_FILE_MODE: Optional[int] = None
+def _process_umask() -> int:
+    """The process umask, read without changing it (/proc/self/status, Linux >= 4.7). Elsewhere it is read
+    once here, at import (os.umask sets it to read it: a file created by another thread at that moment could
+    get the wrong mode, so it is never done again later)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+_DEFAULT_FILE_MODE = 0o666 & ~_process_umask()
 
 
 def default_file_mode() -> int:
     """The mode open() gives a new file (0o666 minus the umask); mkstemp files are owner-only (0o600)."""
-    global _DEFAULT_FILE_MODE
-    if _DEFAULT_FILE_MODE is None:
-        umask = None
-        try:
-            with open("/proc/self/status", encoding="ascii") as status:
-                for line in status:
-                    if line.startswith("Umask:"):
-                        umask = int(line.split()[1], 8)
-        except (OSError, ValueError):
-            pass
-        if umask is None:
-            umask = os.umask(0o022)
-            os.umask(umask)
-        _DEFAULT_FILE_MODE = 0o666 & ~umask
     return _DEFAULT_FILE_MODE
 
 

@@ -32,6 +32,9 @@ class JsonResultStore(ResultStore):
 
     scheme = "json"
 
+    def _read(self, task_uri: str) -> ResultRecord:
+        return read_json_result(task_uri)
+
     @property
     def index_dir(self) -> Path:
         return self.root / ".cache"

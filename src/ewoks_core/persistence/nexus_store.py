@@ -52,6 +52,9 @@ class NexusResultStore(ResultStore):
 
     scheme = "nexus"
 
+    def _read(self, task_uri: str) -> ResultRecord:
+        return read_nexus_result(task_uri)
+
     def __init__(self, root_uri: Any) -> None:
         super().__init__(root_uri)
         self.data_dir = self.root.parent / f"{self.root.stem}_data"

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 from typing import Dict, Optional, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -93,20 +92,6 @@ def check_output_folder(path: PathLike, input_name: str = "output_folder") -> No
     """Raise ValueError when `path` exists and is not a folder."""
     if os.path.lexists(path) and not os.path.isdir(path):
         raise ValueError(f"input {input_name!r}: {os.fspath(path)!r} is a file; give a folder")
-
-
-def check_confined(path: PathLike, input_name: str = "output_file") -> Path:
-    """The resolved `path`; raises when the execution policy of this process does not let jobs write there."""
-    from ..policy import current_policy
-
-    return current_policy().check_write(path, input_name)
-
-
-def prepare_output(path: PathLike, creator: str, input_name: str = "output_file") -> Path:
-    """Check a file a task is about to write (policy, then ownership); returns `path` as a Path."""
-    check_confined(path, input_name)
-    check_replaceable(path, creator, input_name)
-    return Path(path)
 
 
 def _hdf5_creator(path: PathLike, head: bytes) -> Optional[str]:

@@ -24,7 +24,7 @@ from ..errors import EwoksError, PersistenceError, node_label
 from . import hashing
 from .atomic import atomic_shared_path
 from .overwrite import replaceable
-from .uris import is_json_uri, is_missing, is_safe_name, safe_name
+from .uris import is_missing, is_safe_name, safe_name
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class ResultStore(ABC):
         if entry is None:
             return None
         try:
-            record = read_result(self._task_uri(entry["workflow"], entry["node"]))
+            record = self._read(self._task_uri(entry["workflow"], entry["node"]))
         except Exception as exc:
             logger.info("cached result of key %s is unreadable, the task will run again: %s", key, exc)
             return None
@@ -123,8 +123,12 @@ class ResultStore(ABC):
         return [self.root]
 
     def load(self, task_uri: str) -> Dict[str, Any]:
-        """The outputs stored at a task URI (of either scheme); ResultReadError when unreadable."""
-        return load_outputs(task_uri)
+        """The outputs stored at a task URI of this store's scheme (ewoks_core.persistence.load_outputs reads
+        either scheme); ResultReadError when unreadable."""
+        try:
+            return self._read(task_uri).result.outputs
+        except Exception as exc:
+            raise unreadable(task_uri, exc) from exc
 
     # --- scheme specific -------------------------------------------------
 
@@ -136,6 +140,10 @@ class ResultStore(ABC):
     @abstractmethod
     def _task_uri(self, workflow: str, node: str) -> str:
         """URI of the result of a node (safe names) in this root."""
+
+    @abstractmethod
+    def _read(self, task_uri: str) -> ResultRecord:
+        """Read a result of this scheme; raises when it is missing or corrupt."""
 
     @abstractmethod
     def _write(self, workflow: str, node: str, outputs: Dict[str, Any], meta: Dict[str, Any],
@@ -178,21 +186,7 @@ def check_own_file(path: Path) -> None:
                                hint="Choose another root_uri, or move that file away first.")
 
 
-def read_result(task_uri: str) -> ResultRecord:
-    """Read the result at a task URI (JSON file or HDF5 group); raises when it is missing or corrupt."""
-    if is_json_uri(task_uri):
-        from .json_store import read_json_result
-
-        return read_json_result(task_uri)
-    from .nexus_store import read_nexus_result
-
-    return read_nexus_result(task_uri)
-
-
-def load_outputs(task_uri: str) -> Dict[str, Any]:
-    """The outputs stored at a task URI of either scheme; ResultReadError when missing or unreadable."""
-    try:
-        return read_result(task_uri).result.outputs
-    except Exception as exc:
-        raise ResultReadError(f"cannot read the result at {task_uri!r}: {type(exc).__name__}: {exc}",
-                              hint="Check that the file exists and was written by ewoks_core.") from exc
+def unreadable(task_uri: str, exc: BaseException) -> ResultReadError:
+    """The error of a task URI that does not point to a readable result."""
+    return ResultReadError(f"cannot read the result at {task_uri!r}: {type(exc).__name__}: {exc}",
+                           hint="Check that the file exists and was written by ewoks_core.")

@@ -191,7 +191,10 @@ class Task:
         except ValidationError as e:
             err = e.errors()[0]
             field = ".".join(map(str, err["loc"]))
-            raise TaskInputError(f"invalid input: {err['msg']}", node_id=self.node_id, field=field) from None
+            cause = (err.get("ctx") or {}).get("error") if err["type"] == "value_error" else None
+            # a validator's own ValueError says what to do: its words, not pydantic's "Value error, ..."
+            message = str(cause) if cause is not None else f"invalid input: {err['msg']}"
+            raise TaskInputError(message, node_id=self.node_id, field=field) from None
         validated = {name: getattr(model, name) for name in self._INPUT_MODEL.model_fields}
         validated.update({k: v for k, v in values.items() if not isinstance(k, str)})
         return validated

@@ -181,3 +181,11 @@ def ppf_add(a: int = 0, **kw: Any) -> Dict[str, Any]:
 def ppf_check(a: int = 0, limit: int = 3, **kw: Any) -> Dict[str, Any]:
     """ppfmethod in pypushflow's style: doContinue is "true" while a < limit, else "false"."""
     return {"doContinue": "true" if a < limit else "false"}
+
+
+def exit_process(code: int = 3) -> None:
+    """A `method` task that ends its process at once with exit code `code` (a crash: no exception, no
+    cleanup), for tests of what a crashed job process leaves behind."""
+    import os
+
+    os._exit(code)

@@ -2,7 +2,7 @@
 
 `prepare_output(path)` is called before writing: on a worker it refuses paths outside the folders
 the worker allows, and it never lets a writer replace a file that ewoks_xas did not write (see
-ewoks_core.persistence.overwrite). `atomic_output(path)` then writes a temporary file and renames
+ewoks_core.outputs). `atomic_output(path)` then writes a temporary file and renames
 it (mode 0666 & ~umask), so a reader never sees a partial file.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Union
 
+from ewoks_core.outputs import prepare_output as _prepare_output
 from ewoks_core.persistence.atomic import atomic_shared_path as atomic_output
-from ewoks_core.persistence.overwrite import prepare_output as _prepare_output
 
 from .validation import XasInputError
 

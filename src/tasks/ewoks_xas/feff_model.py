@@ -75,7 +75,7 @@ def compute_cu_chi(workdir: Union[str, Path, None] = None, **model: float) -> Di
     with tempfile.TemporaryDirectory(prefix="ewoks_xas_feff_") as tmp:
         folder = Path(workdir) if workdir is not None else Path(tmp)
         if workdir is not None:  # FEFF writes a dozen files with fixed names: never over someone's files
-            from ewoks_core.persistence.overwrite import check_confined
+            from ewoks_core.outputs import check_confined
 
             check_confined(folder, "workdir")
             if folder.exists() and any(folder.iterdir()):

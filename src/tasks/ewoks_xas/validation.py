@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
-from typing import Any, Dict, Iterable, Mapping, Optional, Sequence
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 import numpy as np
+
+from ewoks_core.errors import did_you_mean
 
 
 class XasInputError(ValueError):
     """Bad data given to an ewoks_xas task (the message names the input and what to do)."""
-
-
-def did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    """A ' Did you mean ...?' suffix with the nearest candidates, or ''."""
-    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=3, cutoff=0.4)
-    return (" Did you mean " + " or ".join(repr(c) for c in close) + "?") if close else ""
 
 
 def _where(source: Optional[str]) -> str:

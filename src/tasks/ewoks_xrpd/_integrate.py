@@ -1,4 +1,4 @@
-"""Integration core shared by the tasks: validated options, one integrator, a frame-by-frame loop."""
+"""Integration core shared by the tasks: options validated by their typed model, one integrator, a frame loop."""
 
 from __future__ import annotations
 
@@ -12,25 +12,17 @@ from . import DEFAULT_METHOD
 from ._frames import load_image
 from ._geometry import detector_label, engine_lock, get_integrator, load_geometry
 from ._urls import did_you_mean
+from .tasks._options import validate_options
 
 _SPLITS = ("no", "bbox", "pseudo", "full")
 _ALGOS = ("histogram", "lut", "csr", "csc")
 _IMPLS = ("python", "cython", "opencl")
-_ERROR_MODELS = ("poisson", "azimuthal", "hybrid")
 
 
 def _missing(value: Any) -> bool:
     from ewoks_core.task import MISSING
 
     return value is None or value is MISSING
-
-
-def _positive_int(value: Any, name: str, default: int) -> int:
-    if _missing(value):
-        return default
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"input {name!r} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def parse_method(value: Any, dim: int) -> Tuple[Any, Any]:
@@ -99,18 +91,6 @@ class IntegrationSetup:
         return f"detector {detector_label(self.ai)} (from input 'poni')"
 
 
-def _range(value: Any, name: str) -> Optional[Tuple[float, float]]:
-    if _missing(value):
-        return None
-    try:
-        low, high = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise ValueError(f"input {name!r} must be a pair [min, max], got {value!r}") from None
-    if not low < high:
-        raise ValueError(f"input {name!r}: min must be < max, got {value!r}")
-    return low, high
-
-
 def _describe(value: Any) -> Any:
     if _missing(value):
         return None
@@ -124,13 +104,13 @@ def prepare(inputs: Mapping[str, Any], dim: int) -> IntegrationSetup:
     import pyFAI
     import pyFAI.units
 
-    get = lambda name: None if _missing(inputs.get(name)) else inputs.get(name)  # noqa: E731
+    options = validate_options(inputs, dim)  # typed and checked once (ewoks_xrpd.tasks._options)
     geometry = load_geometry(inputs.get("poni"), "poni")
     ai = get_integrator(geometry)
     shape = tuple(ai.detector.shape)
-    npt = _positive_int(get("npt"), "npt", 1000 if dim == 1 else 500)
-    npt_azim = _positive_int(get("npt_azim"), "npt_azim", 360)
-    unit = get("unit") or "q_nm^-1"
+    npt = options.npt or (1000 if dim == 1 else 500)
+    npt_azim = getattr(options, "npt_azim", None) or 360
+    unit = options.unit or "q_nm^-1"
     try:
         known = not isinstance(unit, str) or unit in pyFAI.units.RADIAL_UNITS
         unit_obj = pyFAI.units.to_unit(unit) if known else None
@@ -140,43 +120,23 @@ def prepare(inputs: Mapping[str, Any], dim: int) -> IntegrationSetup:
         names = list(pyFAI.units.RADIAL_UNITS)
         raise ValueError(f"input 'unit': unknown radial unit {unit!r}.{did_you_mean(str(unit), names)} Common "
                          "units: 'q_nm^-1', 'q_A^-1', '2th_deg', 'd_A', 'r_mm'") from None
-    requested, method = parse_method(get("method"), dim)
-    error_model = get("error_model")
-    if error_model is None:
-        error_model = "poisson"
-    if isinstance(error_model, str) and error_model.lower() in ("", "none", "no"):
-        error_model = None
-    if error_model is not None and error_model not in _ERROR_MODELS:
-        raise ValueError(f"input 'error_model' must be one of {list(_ERROR_MODELS)} or 'none', got {error_model!r}."
-                         f"{did_you_mean(str(error_model), _ERROR_MODELS)}")
-    polarization = get("polarization_factor")
-    if polarization is not None:
-        try:
-            polarization = float(polarization)
-        except (TypeError, ValueError):
-            raise ValueError(f"input 'polarization_factor' must be a number in [-1, 1], got {polarization!r}") \
-                from None
-        if not -1.0 <= polarization <= 1.0:
-            raise ValueError(f"input 'polarization_factor' must be in [-1, 1] (0.99 for a horizontally polarized "
-                             f"synchrotron beam), got {polarization}")
-    user_mask = load_image(get("mask"), "mask", shape)
+    requested, method = parse_method(options.method, dim)
+    error_model = None if options.error_model == "none" else options.error_model
+    polarization = options.polarization_factor
+    user_mask = load_image(options.mask, "mask", shape)
     mask = None
     if user_mask is not None:
         mask = user_mask.astype(bool)
         if ai.detector.mask is not None:
             mask |= ai.detector.mask.astype(bool)  # pyFAI ignores the detector mask when a mask is given
-    dark = load_image(get("dark"), "dark", shape)
-    flat = load_image(get("flat"), "flat", shape)
-    reference = get("monitor_reference")
-    reference = 1.0 if reference is None else float(reference)
-    if not reference > 0:
-        raise ValueError(f"input 'monitor_reference' must be > 0, got {reference}")
+    dark = load_image(options.dark, "dark", shape)
+    flat = load_image(options.flat, "flat", shape)
+    reference = options.monitor_reference
     setup = IntegrationSetup(
         ai=ai, geometry=geometry, dim=dim, npt=npt, npt_azim=npt_azim, unit=unit_obj.name, method=method,
         error_model=error_model, polarization_factor=polarization,
-        correct_solid_angle=bool(True if get("correct_solid_angle") is None else get("correct_solid_angle")),
-        radial_range=_range(get("radial_range"), "radial_range"),
-        azimuth_range=_range(get("azimuth_range"), "azimuth_range"),
+        correct_solid_angle=options.correct_solid_angle, radial_range=options.radial_range,
+        azimuth_range=options.azimuth_range,
         mask=mask, dark=dark, flat=flat, monitor_reference=reference)
     setup.config = {
         "program": "pyFAI", "version": pyFAI.version, "dimension": dim, "geometry": geometry,

@@ -2,7 +2,7 @@
 
 Every writer calls `prepare_output(path, input_name)` first: on a worker it refuses paths outside
 the folders the worker allows, and everywhere it refuses to replace a file that ewoks_xrpd did not
-write (see ewoks_core.persistence.overwrite), then writes through `atomic_path`.
+write (see ewoks_core.outputs), then writes through `atomic_path`.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Union
 
+from ewoks_core.outputs import prepare_folder
+from ewoks_core.outputs import prepare_output as _prepare_output
 from ewoks_core.persistence.atomic import atomic_shared_path as atomic_path
-from ewoks_core.persistence.overwrite import check_confined, check_output_folder
-from ewoks_core.persistence.overwrite import prepare_output as _prepare_output
 
 CREATOR = "ewoks_xrpd"
 DEMO_CREATOR = "ewoks_xrpd.demo_data"
@@ -23,10 +23,3 @@ __all__ = ["atomic_path", "prepare_output", "prepare_folder", "CREATOR", "DEMO_C
 def prepare_output(path: Union[str, Path], input_name: str = "output_file", creator: str = CREATOR) -> Path:
     """Check a file about to be written (confinement on workers, then ownership); ValueError when refused."""
     return _prepare_output(path, creator, input_name)
-
-
-def prepare_folder(path: Union[str, Path], input_name: str = "output_folder") -> Path:
-    """Check a folder files are about to be written into (it may exist and hold other files)."""
-    check_confined(path, input_name)
-    check_output_folder(path, input_name)
-    return Path(path)

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import os
-from typing import Iterable, Optional, Tuple
+from typing import Optional, Tuple
+
+from ewoks_core.errors import did_you_mean
 
 URL_EXAMPLE = "'scan.h5::/1.1/measurement/pilatus'"
-
-
-def did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    """' Did you mean ...?' listing the nearest candidates, or ''."""
-    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=3, cutoff=0.5)
-    return (" Did you mean " + " or ".join(repr(c) for c in close) + "?") if close else ""
 
 
 def split_url(url: object, input_name: str, default_file: Optional[str] = None) -> Tuple[str, Optional[str]]:

@@ -46,15 +46,14 @@ class CeleryExecutor:
         self._thread.start()
 
     def submit(self, job_id: str) -> None:
-        from ewoks_celery.client import submit_graph
+        from ewoks_celery.client import client_for
+
+        from .arguments import parse_arguments
 
         request = json.loads((self.jobs_dir / job_id / "request.json").read_text(encoding="utf-8"))
         try:
-            future = submit_graph(request["graph"], engine=request.get("engine"), inputs=request.get("inputs"),
-                                  outputs=request.get("outputs"), merge_outputs=request.get("merge_outputs", True),
-                                  varinfo=request.get("varinfo"), execinfo=request.get("execinfo"),
-                                  load_options=request.get("load_options"), queue=request.get("queue"),
-                                  config=self._config, **(request.get("engine_options") or {}))
+            future = client_for(self._config).submit(request["graph"], parse_arguments(request),
+                                                     queue=request.get("queue"))
         except Exception as exc:
             self.on_finished(job_id, lost_outcome(f"cannot submit the job to the Celery broker: {exc}", False))
             return

@@ -17,11 +17,22 @@ from ewoks_core.engines.registry import get_engine
 from ewoks_core.errors import EngineError, EwoksError, node_label
 from ewoks_core.graph import compile_graph, load_graph
 from ewoks_core.graph.compiled import CompiledGraph
+from ewoks_core.request import ExecuteRequest
 
 from ..errors import ApiError
 from ..policy import Policy
+from .arguments import parse_arguments
 
 CLIENT_KEYS = ("graph", "inputs", "outputs", "merge_outputs", "engine", "engine_options", "varinfo", "queue")
+
+
+def execute_request(request: Dict[str, Any], prefix: str = "") -> ExecuteRequest:
+    """execute_graph's arguments of a stored or submitted job, parsed once (ewoks_core.request); a bad one
+    is a 422 naming its field."""
+    try:
+        return parse_arguments(request)
+    except EwoksError as e:
+        raise ApiError(422, str(e), field=prefix + (e.field or ""), type="request") from None
 
 
 def check_request(request: Dict[str, Any], policy: Policy, workflows_dir: Path,
@@ -31,6 +42,7 @@ def check_request(request: Dict[str, Any], policy: Policy, workflows_dir: Path,
     policy.check_arguments(varinfo=request.get("varinfo"), execinfo=request.get("execinfo"),
                            load_options=request.get("load_options"), task_options=request.get("task_options"),
                            engine_options=request.get("engine_options"), prefix=prefix)
+    execute_request(request, prefix)  # after the policy: what only the server decides is a 403 first
     policy.check_document(request["graph"])
     try:
         graph = load_graph(request["graph"], root_dir=str(workflows_dir))
@@ -48,12 +60,15 @@ def check_request(request: Dict[str, Any], policy: Policy, workflows_dir: Path,
         except EngineError as e:
             raise ApiError(422, str(e), field=prefix + "engine", type="engine") from None
         try:
+            options = engine.parse_options(dict(request.get("engine_options") or {}))
+        except EngineError as e:
+            raise ApiError(422, str(e), field=prefix + _option_field(e), type="engine") from None
+        policy.check_engine_options(options, prefix)  # before what the graph needs: a 403 names the option
+        try:
             prepare_job(engine, compiled, outputs=request.get("outputs"),
                         engine_options=dict(request.get("engine_options") or {}))
-        except EngineError as e:  # an unknown or invalid option, or a capability the engine lacks
-            field = "engine" if e.field is None else \
-                ("engine_options" if e.field == "options" else f"engine_options.{e.field}")
-            raise ApiError(422, str(e), field=prefix + field, type="engine") from None
+        except EngineError as e:  # a capability the engine lacks
+            raise ApiError(422, str(e), field=prefix + _option_field(e), type="engine") from None
         except EwoksError as e:
             raise _refused(e, prefix) from None
         if request.get("inputs"):
@@ -62,6 +77,13 @@ def check_request(request: Dict[str, Any], policy: Policy, workflows_dir: Path,
             for message in unused_workflow_inputs(compiled, resolve_all_tasks(compiled), request["inputs"]):
                 warnings.warn(message, UserWarning, stacklevel=1)
     return compiled, [str(w.message) for w in caught]
+
+
+def _option_field(error: EngineError) -> str:
+    """The request field of an engine error: the engine, or one of its options."""
+    if error.field is None:
+        return "engine"
+    return "engine_options" if error.field == "options" else f"engine_options.{error.field}"
 
 
 def _refused(error: EwoksError, prefix: str) -> ApiError:

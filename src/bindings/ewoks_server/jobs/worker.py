@@ -62,9 +62,8 @@ def run(job_dir: str) -> None:
 
 def execute(request: Dict[str, Any]) -> Any:
     """execute_graph with the arguments the server stored for the job."""
-    from ewoks_core.api import execute_graph
+    from ewoks_core.api import execute_request
 
-    return execute_graph(request["graph"], engine=request.get("engine"), inputs=request.get("inputs"),
-                         outputs=request.get("outputs"), merge_outputs=request.get("merge_outputs", True),
-                         varinfo=request.get("varinfo"), execinfo=request.get("execinfo"),
-                         load_options=request.get("load_options"), **(request.get("engine_options") or {}))
+    from .arguments import parse_arguments
+
+    return execute_request(request["graph"], parse_arguments(request))

@@ -6,14 +6,16 @@ from typing import Any, Dict, List
 
 from ewoks_core.task import Task
 
-from ._options import INTEGRATION_OPTIONS, INTEGRATION_OPTIONS_2D, RESULT_1D, RESULT_2D
-from .scan import _ScanTask
+from ._options import RESULT_1D, RESULT_2D, task_inputs
+from .scan import SCAN_DOCS, _ScanTask
 
-_CHUNK_INPUTS = ["monitor_url", "start", "stop", "chunk_index", "nchunks"]
+_CHUNK = (["frames_url", "poni"], ["monitor_url", "start", "stop", "chunk_index", "nchunks"])
+_DOCS = {**SCAN_DOCS, "chunk_index": "0-based index of this chunk (with nchunks, instead of start/stop)",
+         "nchunks": "number of chunks the scan is split into"}
 
 
-class IntegrateChunk1D(_ScanTask, input_names=["frames_url", "poni"],
-                       optional_input_names=[*_CHUNK_INPUTS, *INTEGRATION_OPTIONS], output_names=RESULT_1D):
+class IntegrateChunk1D(_ScanTask, input_model=task_inputs("IntegrateChunk1DInputs", 1, *_CHUNK, docs=_DOCS),
+                       output_names=RESULT_1D):
     """1D integration of one chunk of a scan: frames [start, stop), or chunk chunk_index of nchunks.
 
     Give chunk_index (0-based) and nchunks when the number of frames is not known when the workflow is
@@ -24,8 +26,8 @@ class IntegrateChunk1D(_ScanTask, input_names=["frames_url", "poni"],
     _CHUNKED = True
 
 
-class IntegrateChunk2D(_ScanTask, input_names=["frames_url", "poni"],
-                       optional_input_names=[*_CHUNK_INPUTS, *INTEGRATION_OPTIONS_2D], output_names=RESULT_2D):
+class IntegrateChunk2D(_ScanTask, input_model=task_inputs("IntegrateChunk2DInputs", 2, *_CHUNK, docs=_DOCS),
+                       output_names=RESULT_2D):
     """2D (cake) integration of one chunk of a scan (see IntegrateChunk1D and IntegrateScan2D)."""
 
     _DIM = 2

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from ewoks_core.task import Task
 
-from ._options import INTEGRATION_OPTIONS, INTEGRATION_OPTIONS_2D, RESULT_1D, RESULT_2D
+from ._options import RESULT_1D, RESULT_2D, task_inputs
+
+_FRAMES = (["frames", "poni"], ["monitor", "frames_url", "start"])
+_DOCS = {"frames": "a 2D image or a 3D stack (nframes, rows, cols)", "poni": "PONI file path or geometry dict",
+         "monitor": "one value per frame (optional)", "frames_url": "only recorded", "start": "only recorded"}
 
 
 class _FramesTask(Task):
@@ -21,8 +25,7 @@ class _FramesTask(Task):
             setattr(self.outputs, name, result.get(name))
 
 
-class IntegrateFrames1D(_FramesTask, input_names=["frames", "poni"],
-                        optional_input_names=["monitor", "frames_url", "start", *INTEGRATION_OPTIONS],
+class IntegrateFrames1D(_FramesTask, input_model=task_inputs("IntegrateFrames1DInputs", 1, *_FRAMES, docs=_DOCS),
                         output_names=RESULT_1D):
     """Azimuthal integration (1D) of frames in memory: a 2D image or a 3D stack (nframes, rows, cols).
 
@@ -32,8 +35,7 @@ class IntegrateFrames1D(_FramesTask, input_names=["frames", "poni"],
     """
 
 
-class IntegrateFrames2D(_FramesTask, input_names=["frames", "poni"],
-                        optional_input_names=["monitor", "frames_url", "start", *INTEGRATION_OPTIONS_2D],
+class IntegrateFrames2D(_FramesTask, input_model=task_inputs("IntegrateFrames2DInputs", 2, *_FRAMES, docs=_DOCS),
                         output_names=RESULT_2D):
     """2D (cake) integration of frames in memory. Inputs and outputs as IntegrateFrames1D/IntegrateScan2D."""
 

@@ -12,14 +12,22 @@ from __future__ import annotations
 
 from ewoks_core.task import Task
 
-from ._options import INTEGRATION_OPTIONS
+from ._options import task_inputs
+from .scan import SCAN_DOCS
 
 _STATE = ["sum_intensity", "sum_variance", "frames_done"]
 
 
-class IntegrateUntilQuality(Task, input_names=["frames_url", "poni"],
-                            optional_input_names=["monitor_url", "start", "block_size", "target_relative_error",
-                                                  "max_frames", *_STATE, *INTEGRATION_OPTIONS],
+_INPUTS = task_inputs("IntegrateUntilQualityInputs", 1, ["frames_url", "poni"],
+                      ["monitor_url", "start", "block_size", "target_relative_error", "max_frames", *_STATE],
+                      docs={**SCAN_DOCS, "block_size": "frames per iteration (2)",
+                            "target_relative_error": "median sigma/I of the average over bins with signal (0.01)",
+                            "max_frames": "stop after this many frames even if not converged (default: the scan)",
+                            "sum_intensity": "loop state (from the node's previous run)",
+                            "sum_variance": "loop state", "frames_done": "loop state"})
+
+
+class IntegrateUntilQuality(Task, input_model=_INPUTS,
                             output_names=["radial", "intensity", "sigma", "radial_unit", "nframes", "start", "stop",
                                           "relative_error", "converged", "continue", "frames_url",
                                           "integration_config", *_STATE]):

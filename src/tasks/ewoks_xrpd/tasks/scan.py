@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from ewoks_core.task import Task
 
-from ._options import INTEGRATION_OPTIONS, INTEGRATION_OPTIONS_2D, RESULT_1D, RESULT_2D
+from ._options import RESULT_1D, RESULT_2D, task_inputs
+
+SCAN_DOCS = {"frames_url": "the frames: 'scan.h5::/1.1/measurement/pilatus'",
+             "poni": "PONI file path or geometry dict",
+             "monitor_url": "monitor counter: 'scan.h5::/1.1/measurement/mon' or '::/1.1/measurement/mon' (same "
+                            "file); intensities are divided by monitor/monitor_reference",
+             "start": "first frame (default 0)", "stop": "end of the frame range (default: all frames)"}
+_SCAN = (["frames_url", "poni"], ["monitor_url", "start", "stop"])
 
 
 class _ScanTask(Task):
@@ -23,24 +30,20 @@ class _ScanTask(Task):
             setattr(self.outputs, name, result.get(name))
 
 
-class IntegrateScan1D(_ScanTask, input_names=["frames_url", "poni"],
-                      optional_input_names=["monitor_url", "start", "stop", *INTEGRATION_OPTIONS],
+class IntegrateScan1D(_ScanTask, input_model=task_inputs("IntegrateScan1DInputs", 1, *_SCAN, docs=SCAN_DOCS),
                       output_names=RESULT_1D):
     """Azimuthal integration (1D pattern) of every frame of an HDF5 scan, read one frame at a time.
 
     Inputs: frames_url ('scan.h5::/1.1/measurement/pilatus'), poni (PONI file path or geometry dict),
     monitor_url (optional, 'scan.h5::/1.1/measurement/mon' or '::/1.1/measurement/mon' for the same
     file: intensities are divided by monitor/monitor_reference), start/stop (frame range, default all),
-    and the integration options npt (1000), unit ("q_nm^-1"), mask, dark, flat, polarization_factor,
-    error_model ("poisson"), method (["bbox", "csc", "cython"]), radial_range, azimuth_range,
-    correct_solid_angle, monitor_reference.
+    and the integration options (typed and documented in ewoks_xrpd.tasks._options.IntegrationOptions).
     Outputs: radial (npt,), intensity and sigma (nframes, npt), radial_unit, nframes, start, stop,
     monitor, frames_url, integration_config (JSON-friendly record of everything used).
     """
 
 
-class IntegrateScan2D(_ScanTask, input_names=["frames_url", "poni"],
-                      optional_input_names=["monitor_url", "start", "stop", *INTEGRATION_OPTIONS_2D],
+class IntegrateScan2D(_ScanTask, input_model=task_inputs("IntegrateScan2DInputs", 2, *_SCAN, docs=SCAN_DOCS),
                       output_names=RESULT_2D):
     """2D (cake) integration of every frame of an HDF5 scan, read one frame at a time.
 
