@@ -270,12 +270,15 @@ def add_plugins(sub) -> None:
 
 def _live_demo(args) -> int:
     """`ewoks demo-data --live`: the XRPD scan written at a frame rate (this process is the writer)."""
+    from .plugins import live_demo_writers, load
+
     if args.rate <= 0 or args.nframes < 1:
         raise EwoksError("--rate must be > 0 and --nframes >= 1", field="--rate")
+    writers = dict(live_demo_writers())
     try:
-        from ewoks_xrpd.live import live_demo
-    except ImportError as e:
-        raise EwoksError(f"--live needs the XRPD library ({e.name or e})", field="--live",
+        live_demo = load(writers["xrpd"])
+    except (KeyError, ImportError) as e:
+        raise EwoksError(f"--live needs the XRPD library ({e})", field="--live",
                          hint="pip install 'ewoks_core[xrpd]'") from None
     try:
         live_demo(Path(args.directory).resolve() / "xrpd", rate=args.rate, nframes=args.nframes)

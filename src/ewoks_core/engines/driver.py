@@ -109,9 +109,8 @@ class Backend:
 
 def drive(job: Job, options: EngineOptions, backend: Backend) -> None:
     """Run the job on the backend until nothing runs any more (what `Engine.run` does)."""
-    from ..stream import wrap_backend  # a job with a stream: its backend also wakes the driver on new items
-
-    Driver(job, options, wrap_backend(job.state, backend)).run()
+    wrap = getattr(job.state, "wrap_backend", None)  # a job with a stream: its backend also wakes the driver
+    Driver(job, options, wrap(backend) if wrap is not None else backend).run()
 
 
 class Driver:

@@ -18,7 +18,7 @@ from ..execution.context import RunContext
 from ..graph.compiled import CompiledGraph
 from .source import IterableSource, StreamSource, StreamStalled
 
-__all__ = ["StreamSource", "IterableSource", "StreamStalled", "new_schedule", "wrap_backend", "has_stream"]
+__all__ = ["StreamSource", "IterableSource", "StreamStalled", "new_schedule", "has_stream"]
 
 
 def has_stream(graph: CompiledGraph) -> bool:
@@ -38,13 +38,3 @@ def new_schedule(graph: CompiledGraph, ctx: RunContext, *, max_iterations: int,
 
     return StreamSchedule(graph, build_plan(graph), ctx, max_iterations=max_iterations, keep_outputs=keep_outputs)
 
-
-def wrap_backend(schedule: Any, backend: Any) -> Any:
-    """The backend the driver uses: wrapped in a StreamBackend for a job with a stream."""
-    from .schedule import StreamSchedule
-
-    if isinstance(schedule, StreamSchedule):
-        from .backend import StreamBackend
-
-        return StreamBackend(backend, schedule)
-    return backend

@@ -10,11 +10,10 @@ source's arrival event (no polling); otherwise it waits on the wrapped backend f
 
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 from ..engines.driver import Backend, Driver, Finished
 from ..execution.outcome import NodeOutcome, NodeRun
-from .schedule import StreamSchedule
 
 INTERVAL = 0.01  # s: longest wait on the wrapped backend while items may arrive
 
@@ -40,7 +39,8 @@ class _DriverView:
 class StreamBackend(Backend):
     """The backend of a job with a stream (see the module docstring)."""
 
-    def __init__(self, inner: Backend, schedule: StreamSchedule, interval: float = INTERVAL) -> None:
+    def __init__(self, inner: Backend, schedule: Any, interval: float = INTERVAL) -> None:
+        """`schedule`: the job's StreamSchedule (not imported here: it imports this module)."""
         self.inner, self.schedule, self.interval = inner, schedule, interval
         self.name = inner.name
         self.in_process = inner.in_process

@@ -88,6 +88,12 @@ class StreamSchedule:
     def node_runs(self, node_id: Any) -> int:
         return self.outer.node_runs(node_id)
 
+    def wrap_backend(self, backend: Any) -> Any:
+        """The backend the driver uses for this job: the engine's, wrapped so that new items wake the driver."""
+        from .backend import StreamBackend
+
+        return StreamBackend(backend, self)
+
     def is_pump(self, run: NodeRun) -> bool:
         """The run standing for the live source (held by the StreamBackend, never executed)."""
         return run is self.pump
