@@ -157,7 +157,7 @@ class Driver:
     def _wait(self) -> None:
         inflight, backend, cancel = self.inflight, self.backend, self.cancel
         wait, submit, complete = backend.wait, backend.submit, self.schedule.complete
-        while inflight:
+        while inflight or self._busy():
             finished = wait(POLL)
             if finished and isinstance(finished, list):  # collected: only this thread records
                 for run, result in finished:
@@ -188,6 +188,12 @@ class Driver:
                     with self.lock:
                         for run in list(inflight.values()):
                             self._submit(self._record(run, Lost(problem)))
+
+    def _busy(self) -> bool:
+        """Runs in flight, read under the lock: a worker thread in `report` takes its finished run out of
+        `inflight` before it puts in the runs that made ready (the unlocked check may see it empty)."""
+        with self.lock:
+            return bool(self.inflight)
 
     def report(self, run: NodeRun, result: Result) -> Optional[NodeRun]:
         """Thread-safe: record the result of `run` from a worker thread. Returns the first run it made
