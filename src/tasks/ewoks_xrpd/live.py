@@ -130,7 +130,8 @@ def send_scan(source: Union[str, Path], address: str, rate: float, nframes: Opti
     finally:
         if times is not None:
             times.close()
-        socket.close(linger=10_000)  # queued messages still go out
+        # queued frames still go out: a slow consumer may take minutes to drain the queues of a fast sender
+        socket.close(linger=600_000)
     return sent
 
 
