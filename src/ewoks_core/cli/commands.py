@@ -268,16 +268,41 @@ def add_plugins(sub) -> None:
     add_plugin_commands(sub)
 
 
+def _live_demo(args) -> int:
+    """`ewoks demo-data --live`: the XRPD scan written at a frame rate (this process is the writer)."""
+    from .plugins import live_demo_writers, load
+
+    if args.rate <= 0 or args.nframes < 1:
+        raise EwoksError("--rate must be > 0 and --nframes >= 1", field="--rate")
+    writers = dict(live_demo_writers())
+    try:
+        live_demo = load(writers["xrpd"])
+    except (KeyError, ImportError) as e:
+        raise EwoksError(f"--live needs the XRPD library ({e})", field="--live",
+                         hint="pip install 'ewoks_core[xrpd]'") from None
+    try:
+        live_demo(Path(args.directory).resolve() / "xrpd", rate=args.rate, nframes=args.nframes)
+    except ValueError as e:  # the live scan exists: never written over
+        raise EwoksError(str(e), field="directory", hint="Give another folder.") from None
+    return 0
+
+
 def add_demo_data(sub) -> None:
     p = sub.add_parser("demo-data", help="write the demo data sets of the installed task libraries")
     p.add_argument("directory", help="folder to write into (one sub-folder per library)")
     p.add_argument("--only", action="append", metavar="NAME", help="only this library (xrpd, xas); repeatable")
+    p.add_argument("--live", action="store_true", help="write the XRPD scan while it is acquired (SWMR, at --rate "
+                   "frames/s, end_time at the end), to try workflows/xrpd_online.json on it")
+    p.add_argument("--rate", type=float, default=10.0, help="frames per second with --live (default 10)")
+    p.add_argument("--nframes", type=int, default=20, help="frames of the live scan (default 20)")
     p.set_defaults(func=cmd_demo_data)
 
 
 def cmd_demo_data(args) -> int:
     from .plugins import demo_data_generators, load
 
+    if args.live:
+        return _live_demo(args)
     generators = demo_data_generators()
     names = [name for name, _ in generators]
     for name in args.only or ():

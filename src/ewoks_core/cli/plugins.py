@@ -12,6 +12,7 @@ from ..plugins import load, targets
 
 CLI_GROUP = "ewoks.cli"
 DEMO_DATA_GROUP = "ewoks.demo_data"
+LIVE_DEMO_GROUP = "ewoks.demo_data_live"  # writers of a scan while it is acquired (`ewoks demo-data --live`)
 
 
 def add_plugin_commands(sub: Any) -> None:
@@ -27,3 +28,8 @@ def add_plugin_commands(sub: Any) -> None:
 def demo_data_generators() -> List[Tuple[str, str]]:
     """(name, target) of every known demo-data generator, installed or not."""
     return sorted(targets(DEMO_DATA_GROUP).items())
+
+
+def live_demo_writers() -> List[Tuple[str, str]]:
+    """(name, target) of every known live demo-data writer, installed or not."""
+    return sorted(targets(LIVE_DEMO_GROUP).items())

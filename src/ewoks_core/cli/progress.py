@@ -39,7 +39,9 @@ class ConsoleProgress(EventSink):
             if event.type == "start":
                 self.running[event.node_id] = None
             elif event.type == "progress":
-                self.running[event.node_id] = event.progress
+                uris = event.output_uris
+                stream = uris.get("stream") if isinstance(uris, dict) else None
+                self.running[event.node_id] = _stream_text(stream) if isinstance(stream, dict) else event.progress
             elif event.type == "end":
                 self.running.pop(event.node_id, None)
                 self.done += 1
@@ -50,7 +52,10 @@ class ConsoleProgress(EventSink):
     def _draw(self) -> None:
         parts = []
         for node_id, progress in list(self.running.items())[:3]:
-            parts.append(f"{node_id}" + (f" {progress:.0f}%" if progress is not None else ""))
+            if isinstance(progress, str):
+                parts.append(f"{node_id} {progress}")
+            else:
+                parts.append(f"{node_id}" + (f" {progress:.0f}%" if progress is not None else ""))
         more = f" +{len(self.running) - 3}" if len(self.running) > 3 else ""
         failed = f", {self.failed} failed" if self.failed else ""
         line = (f"[{time.monotonic() - self.t0:6.1f}s] {self.done} node runs done{failed} "
@@ -63,3 +68,10 @@ class ConsoleProgress(EventSink):
         with self._lock:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def _stream_text(stats: Dict[str, Any]) -> str:
+    """A stream source's progress (ewoks_core.stream.progress): items done, items/s, lag."""
+    rate = stats.get("items_per_s")
+    return (f"{stats.get('items_done')} items" + (f" {rate:.1f}/s" if rate else "") +
+            f" lag {stats.get('lag')}")

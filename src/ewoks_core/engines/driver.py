@@ -119,7 +119,8 @@ class Backend:
 
 def drive(job: Job, options: EngineOptions, backend: Backend) -> None:
     """Run the job on the backend until nothing runs any more (what `Engine.run` does)."""
-    Driver(job, options, backend).run()
+    wrap = getattr(job.state, "wrap_backend", None)  # a job with a stream: its backend also wakes the driver
+    Driver(job, options, wrap(backend) if wrap is not None else backend).run()
 
 
 class Driver:
@@ -173,7 +174,7 @@ class Driver:
         inflight, backend, cancel = self.inflight, self.backend, self.cancel
         wait, submit, complete = backend.wait, backend.submit, self.schedule.complete
         planned = bool(self.plan_runs)
-        while inflight:
+        while inflight or self._busy():
             finished = wait(POLL)
             if finished and isinstance(finished, list):  # collected: only this thread records
                 for run, result in finished:
@@ -207,6 +208,12 @@ class Driver:
                     with self.lock:
                         for run in list(inflight.values()):
                             self._submit(self._record(run, Lost(problem)))
+
+    def _busy(self) -> bool:
+        """Runs in flight, read under the lock: a worker thread in `report` takes its finished run out of
+        `inflight` before it puts in the runs that made ready (the unlocked check may see it empty)."""
+        with self.lock:
+            return bool(self.inflight)
 
     def report(self, run: NodeRun, result: Result) -> Optional[NodeRun]:
         """Thread-safe: record the result of `run` from a worker thread. Returns the first run it made

@@ -13,7 +13,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 
 from ..events.delivery import EventDelivery, check_sinks
 from ..events.emitter import EventEmitter, emitter_from_execinfo, job_id_of
-from ..execution import JobState, RunContext, collect_results, nodes_to_keep, parse_outputs
+from ..execution import RunContext, collect_results, nodes_to_keep, parse_outputs
 from ..execution.results import Selection
 from ..execution.validation import (
     check_given_input_values,
@@ -23,6 +23,7 @@ from ..execution.validation import (
 )
 from ..graph.compiled import CompiledGraph
 from ..graph.validate import check_distinct_labels
+from ..stream import new_schedule
 from .base import Engine, EngineOptions, Job
 from .registry import check_capabilities
 
@@ -48,7 +49,7 @@ def prepare_job(engine: Engine, graph: CompiledGraph, *, outputs: Optional[Seque
         emitter = emitter_from_execinfo(execinfo, engine=engine.name, workflow_id=graph.id)
         check_sinks(emitter, job_id_given=job_id_of(execinfo or {}) is not None)
     ctx = RunContext(str(graph.id), emitter, varinfo or None, cancel_event or threading.Event())
-    state = JobState(graph, max_iterations=options.max_iterations, keep_outputs=nodes_to_keep(selection))
+    state = new_schedule(graph, ctx, max_iterations=options.max_iterations, keep_outputs=nodes_to_keep(selection))
     return Job(graph, state, ctx), options, selection
 
 

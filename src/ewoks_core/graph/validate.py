@@ -7,6 +7,7 @@ from typing import Any, Dict, Iterable, List, Optional
 from pydantic import TypeAdapter, ValidationError
 
 from ..errors import GraphFormatError, did_you_mean, node_label
+from .extensions import check_extensions
 from .fastcheck import plain_links, plain_nodes
 from .models import GraphAttrs, LinkModel, NodeModel
 
@@ -47,6 +48,7 @@ def validate_document(doc: dict, source: Optional[str]) -> None:
     except ValidationError as e:
         loc, msg = _first_error(e)
         raise GraphFormatError(msg, source=source, field="graph." + ".".join(map(str, loc))) from None
+    check_extensions(doc.get("graph", {}), source)
 
     nodes = doc["nodes"]
     try:

@@ -14,7 +14,8 @@ class Case:
     """One conformance case.
 
     `refused`: the graph must be refused before anything runs, with an error whose message contains
-    each of these words (expected results and events are then empty)."""
+    each of these words (expected results and events are then empty). `overlapping`: nodes whose
+    events are compared as counts."""
 
     name: str
     graph: dict
@@ -26,6 +27,9 @@ class Case:
     error_node: Optional[str] = None
     needs: Set[str] = field(default_factory=lambda: {"dag"})
     refused: Optional[List[str]] = None
+    # nodes whose runs may overlap (per-item nodes of a stream on parallel engines): their events are
+    # compared as counts, not as a sequence
+    overlapping: Set[str] = field(default_factory=set)
 
 
 def loop_runs(n: int) -> List[str]:

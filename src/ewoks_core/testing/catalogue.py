@@ -13,6 +13,7 @@ from .builders import cond, graph, link, node
 from .case import FAILED, OK, Case, failure
 from .case import loop_runs as _loop_runs
 from .cases_ewoks import EWOKS_CASES
+from .cases_stream import STREAM_CASES
 
 __all__ = ["CASES", "CASES_BY_NAME", "Case"]
 
@@ -194,4 +195,5 @@ CASES += [
          {}, {}, {}, refused=["node 's'", "field 'factor'", "must be positive"]),
 ]
 CASES += EWOKS_CASES  # ewoks' own behaviour (sub-workflows, ppf dicts, else values, start nodes)
+CASES += STREAM_CASES  # workflow extension 'stream' 1.0
 CASES_BY_NAME = {case.name: case for case in CASES}

@@ -147,6 +147,22 @@ class Noop(Task, optional_input_names=["value"], output_names=["value"]):
         self.outputs.value = self.inputs.value
 
 
+class SlowSquare(Task, input_names=["x"], optional_input_names=["index"], output_names=["result"]):
+    """result = x * x, after 0, 10, 20, 30 or 40 ms depending on index (later items overtake earlier ones)."""
+
+    def run(self) -> None:
+        time.sleep(0.01 * ((3 * (self.inputs.index or 0)) % 5))
+        self.outputs.result = self.inputs.x * self.inputs.x
+
+
+class Collect(Task, input_names=["values"], output_names=["values", "total"]):
+    """A stream's reducer: the per-item values (a list, in item order) and their sum."""
+
+    def run(self) -> None:
+        self.outputs.values = list(self.inputs.values)
+        self.outputs.total = sum(self.inputs.values)
+
+
 def subtract(a: float, b: float) -> float:
     """a - b (a method task with positional inputs 0 and 1)."""
     return a - b

@@ -1,0 +1,103 @@
+"""StreamBackend: wraps an engine's backend for a job with a stream, so that every engine only schedules.
+
+The driver keeps looping while runs are in flight. While the source is live, the StreamSchedule
+hands the driver a *pump* run; this wrapper holds it instead of executing it and reports it back
+(Driver.report, from the driver thread) as soon as items arrived or the source ended, which hands
+the new item runs to the wrapped backend. While only the pump is in flight, `wait` blocks on the
+source's arrival event (no polling); otherwise it waits on the wrapped backend for at most
+`interval` s, so that an item arriving while others run starts within that time.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
+from ..engines.driver import Backend, Driver, Finished
+from ..execution.outcome import NodeOutcome, NodeRun
+
+INTERVAL = 0.01  # s: longest wait on the wrapped backend while items may arrive
+
+
+class _DriverView:
+    """The driver as the wrapped backend sees it: a worker thread that reports a run never gets the pump
+    to execute (Driver.report hands the calling thread the first run it made ready)."""
+
+    def __init__(self, driver: Driver, backend: "StreamBackend") -> None:
+        self._driver, self._backend = driver, backend
+
+    def report(self, run: NodeRun, result: object) -> Optional[NodeRun]:
+        following = self._driver.report(run, result)  # type: ignore[arg-type]
+        if following is not None and self._backend.schedule.is_pump(following):
+            self._backend.held = following
+            return None
+        return following
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._driver, name)
+
+
+class StreamBackend(Backend):
+    """The backend of a job with a stream (see the module docstring)."""
+
+    def __init__(self, inner: Backend, schedule: Any, interval: float = INTERVAL) -> None:
+        """`schedule`: the job's StreamSchedule (not imported here: it imports this module)."""
+        self.inner, self.schedule, self.interval = inner, schedule, interval
+        self.name = inner.name
+        self.in_process = inner.in_process
+        self.driver: Optional[Driver] = None
+        self.held: Optional[NodeRun] = None
+        self.stopped = False
+
+    def bind(self, driver: Driver) -> None:
+        self.driver = driver
+        self.inner.bind(_DriverView(driver, self))  # type: ignore[arg-type]
+
+    def submit(self, run: NodeRun) -> None:
+        if self.schedule.is_pump(run):
+            self.held = run
+        else:
+            self.inner.submit(run)
+
+    def _tick(self) -> None:
+        """Report the pump when there is news (or the job stopped: then it is discarded)."""
+        run = self.held
+        if run is None or self.driver is None:
+            return
+        if self.stopped:
+            self.held = None
+            self.driver.report(run, None)
+        elif self.schedule.has_news() or self.schedule.finished:
+            self.held = None
+            first = self.driver.report(run, NodeOutcome())
+            if first is not None:  # in flight already (Driver.report): ours to start
+                self.submit(first)
+
+    def wait(self, timeout: float) -> Union[Finished, str]:
+        self._tick()
+        driver = self.driver
+        assert driver is not None
+        if self.held is not None and len(driver.inflight) <= 1:  # only the source is live
+            reader = self.schedule.reader
+            if reader is not None:
+                reader.news.wait(timeout)
+            self._tick()
+            return []
+        return self.inner.wait(min(timeout, self.interval) if self.held is not None else timeout)
+
+    def stop(self, cancel: bool) -> None:
+        self.stopped = True
+        self.inner.stop(cancel)
+
+    def started(self, run: NodeRun) -> Optional[bool]:
+        if self.schedule.is_pump(run) or run is self.held:
+            return False
+        return self.inner.started(run)
+
+    def check(self) -> Optional[BaseException]:
+        return self.inner.check()
+
+    def close(self, abort: bool) -> None:
+        try:
+            self.schedule.close()
+        finally:
+            self.inner.close(abort)

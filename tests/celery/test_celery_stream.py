@@ -1,0 +1,35 @@
+"""A workflow with a stream submitted to a Celery worker: the worker's local engine runs its items."""
+
+from __future__ import annotations
+
+import pytest
+
+from ewoks_celery import load_config, submit_graph
+from ewoks_core.errors import TaskFailedError
+from ewoks_core.testing import CASES_BY_NAME
+
+
+@pytest.fixture(scope="module")
+def worker(tmp_path_factory, start_worker):
+    folder = tmp_path_factory.mktemp("home")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("EWOKS_DATA_DIR", str(folder))
+    patch.delenv("EWOKS_CELERY_CONFIG", raising=False)
+    try:
+        yield start_worker(None, config=load_config(), cli=True,
+                           argv=["--allow", "ewoks_core.testing", "--allow", "ewoks_core.stream"],
+                           env={"EWOKS_DATA_DIR": str(folder)})
+    finally:
+        patch.undo()
+
+
+@pytest.mark.parametrize("engine, options", [(None, {}), ("dask", {"scheduler": "threads"})])
+def test_a_stream_runs_on_a_celery_worker(worker, engine, options) -> None:
+    case = CASES_BY_NAME["stream_in_order"]
+    assert submit_graph(case.graph, engine=engine, **options).result(timeout=120) == case.results
+
+
+def test_a_failing_item_fails_the_celery_job_naming_the_node(worker) -> None:
+    with pytest.raises(TaskFailedError) as info:
+        submit_graph(CASES_BY_NAME["stream_item_fails"].graph).result(timeout=120)
+    assert info.value.node_id == "sq"
