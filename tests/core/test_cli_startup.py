@@ -64,3 +64,12 @@ def test_help_lists_plugin_commands_and_they_run(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["nosuchcommand"])
     assert exit_.value.code == 2 and "'worker'" in capsys.readouterr().err  # the choices include plug-ins
+
+
+def test_entry_points_read_from_the_folders_are_importlib_metadatas():
+    from importlib.metadata import entry_points
+
+    from ewoks_core.plugins import _from_folders
+
+    for group in ("ewoks.cli", "ewoks.engines", "ewoks.demo_data", "ewoks.submitters", "console_scripts"):
+        assert _from_folders(group) == [(ep.name, ep.value) for ep in entry_points(group=group)], group
