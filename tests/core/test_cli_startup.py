@@ -67,9 +67,22 @@ def test_help_lists_plugin_commands_and_they_run(capsys):
 
 
 def test_entry_points_read_from_the_folders_are_importlib_metadatas():
+    """In a fresh process (other tests may put a zip file or a finder on the path: then importlib.metadata
+    reads them, see the next test) the folders are read, with importlib.metadata's result."""
+    code = ("import json\nfrom importlib.metadata import entry_points\nfrom ewoks_core.plugins import _from_folders\n"
+            "groups = ['ewoks.cli', 'ewoks.engines', 'ewoks.demo_data', 'ewoks.submitters', 'console_scripts']\n"
+            "print(json.dumps([[_from_folders(g), [[ep.name, ep.value] for ep in entry_points(group=g)]] "
+            "for g in groups]))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    for fast, metadata in json.loads(proc.stdout):
+        assert fast is not None and fast == metadata
+
+
+def test_targets_are_importlib_metadatas_here():
     from importlib.metadata import entry_points
 
-    from ewoks_core.plugins import _from_folders
+    from ewoks_core.plugins import targets
 
-    for group in ("ewoks.cli", "ewoks.engines", "ewoks.demo_data", "ewoks.submitters", "console_scripts"):
-        assert _from_folders(group) == [(ep.name, ep.value) for ep in entry_points(group=group)], group
+    for group in ("ewoks.cli", "ewoks.engines", "ewoks.demo_data", "ewoks.submitters"):
+        assert targets(group) == {ep.name: ep.value for ep in entry_points(group=group)}, group
