@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Callable, Iterable, Optional
 
 from .redact import mask_secrets
@@ -40,6 +39,8 @@ def name_list(items: Iterable[Any], render: Callable[[Any], str] = repr, limit: 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """A ' Did you mean ...?' suffix listing the nearest candidates, or ''."""
+    import difflib  # its regexes cost ~1 ms at import: only when a name is wrong
+
     close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=3, cutoff=0.5)
     if not close:
         return ""

@@ -1,4 +1,4 @@
-"""The fast pre-check of node and link entries (graph/fastcheck.py) accepts only what the pydantic
+"""The fast pre-check of graph attributes, node and link entries (graph/fastcheck.py) accepts only what the pydantic
 models accept: property "accepted by the pre-check => accepted by the models", on the conformance
 cases and on entries with random values in every field (hypothesis, derandomized)."""
 
@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from ewoks_core.graph.fastcheck import plain_links, plain_nodes
-from ewoks_core.graph.validate import _LINKS, _NODES
+from ewoks_core.graph.fastcheck import plain_graph, plain_links, plain_nodes
+from ewoks_core.graph.validate import model_adapter
 from ewoks_core.testing import CASES
 
 VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from(["", "a", "class", "ppfport",
@@ -27,6 +27,9 @@ LINK_KEYS = st.sampled_from(["source", "target", "sub_source", "sub_target", "su
                              "cache_if_optional", "cache_if_not_required", "extra"])
 ITEM = st.dictionaries(st.sampled_from(["name", "value", "source_output", "target_input"]), VALUES, max_size=3)
 FIELD_VALUES = st.one_of(VALUES, st.lists(ITEM, max_size=2))
+GRAPH_KEYS = st.sampled_from(["id", "label", "schema_version", "requirements", "input_nodes", "output_nodes", "extra"])
+ALIAS = st.dictionaries(st.sampled_from(["id", "node", "sub_node", "link_attributes"]), VALUES, max_size=4)
+_NODES, _LINKS, _GRAPH = model_adapter("nodes"), model_adapter("links"), model_adapter("graph")
 
 
 def _accepted(adapter: Any, entries: list) -> bool:
@@ -77,3 +80,17 @@ def test_link_fast_path_implies_model(fields: dict) -> None:
     entry = {"source": "a", "target": 1, **fields}
     if plain_links([entry]):
         assert _accepted(_LINKS, [entry]), entry
+
+
+def test_plain_graph_attributes_take_the_fast_path() -> None:
+    attrs = {"id": "g", "label": "G", "schema_version": "1.1", "requirements": ["numpy"], "input_nodes": [
+             {"id": "in", "node": "a", "sub_node": ["x", 1], "link_attributes": {"map_all_data": True}}]}
+    assert plain_graph(attrs) and _accepted(_GRAPH, attrs)
+    assert not plain_graph({"id": 1.5}) and not _accepted(_GRAPH, {"id": 1.5})
+
+
+@settings(derandomize=True, max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.dictionaries(GRAPH_KEYS, st.one_of(VALUES, st.lists(ALIAS, max_size=2)), max_size=3))
+def test_graph_fast_path_implies_model(attrs: dict) -> None:
+    if plain_graph(attrs):
+        assert _accepted(_GRAPH, attrs), attrs

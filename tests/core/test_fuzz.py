@@ -283,8 +283,8 @@ def sandbox(tmp_path_factory):
     close_connections()
     (box.inputs / "sub.json").write_text(json.dumps({"graph": {"id": "sub"}, "links": [], "nodes": [
         {"id": "a", "task_identifier": T + "SumTask", "default_inputs": [{"name": "a", "value": 1}]}]}))
-    with mock.patch("ewoks_core.cli.main.build_parser", functools.lru_cache(maxsize=1)(build_parser)):
-        yield box  # one parser for every case: building it scans entry points (~0.1 s)
+    with mock.patch("ewoks_core.cli.main.build_parser", functools.lru_cache(maxsize=None)(build_parser)):
+        yield box  # one parser per command for every case: building it may scan entry points (~0.1 s)
     print(f"fuzz: {box.cases} generated cases, {box.runs} runs")
 
 

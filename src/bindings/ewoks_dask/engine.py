@@ -12,7 +12,7 @@ address or a `distributed.Client` run them in workers. Cycles are refused up fro
 
 from __future__ import annotations
 
-from ewoks_core.engines.base import Engine, EngineOptions, Job
+from ewoks_core.engines.base import Engine, Job, RunOptions
 from ewoks_core.engines.driver import drive
 
 from .options import DaskOptions
@@ -26,7 +26,7 @@ class DaskEngine(Engine):
     capabilities = frozenset({"dag", "conditions", "on_error", "parallel", "distributed"})
     Options = DaskOptions
 
-    def run(self, job: Job, options: EngineOptions) -> None:
+    def run(self, job: Job, options: RunOptions) -> None:
         from .backends import open_backend
 
         assert isinstance(options, DaskOptions)

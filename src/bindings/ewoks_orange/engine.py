@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from ewoks_core.engines.base import Engine, EngineOptions, Job
+from ewoks_core.engines.base import Engine, EngineOptions, Job, RunOptions
 
 # Not the import itself (Qt's libraries take ~0.3 s to load): enough for `ewoks engines` to say
 # "not installed (orangecanvas): pip install 'ewoks_core[orange]'" when it is missing.
@@ -22,7 +22,7 @@ class OrangeEngine(Engine):
     capabilities = frozenset({"dag", "conditions", "on_error", "cycles"})
     Options = EngineOptions
 
-    def run(self, job: Job, options: EngineOptions) -> None:
+    def run(self, job: Job, options: RunOptions) -> None:
         from .run import OrangeRun
 
         OrangeRun(job, options).execute()

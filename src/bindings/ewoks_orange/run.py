@@ -15,7 +15,7 @@ import logging
 from collections import defaultdict, deque
 from typing import Any, Deque, Dict, Set
 
-from ewoks_core.engines.base import EngineOptions, Job
+from ewoks_core.engines.base import Job, RunOptions
 from ewoks_core.engines.driver import Backend, Finished, drive
 from ewoks_core.execution import NodeOutcome, NodeRun
 
@@ -31,7 +31,7 @@ class OrangeRun(Backend):
     name = "orange"
     in_process = True
 
-    def __init__(self, job: Job, options: EngineOptions) -> None:
+    def __init__(self, job: Job, options: RunOptions) -> None:
         self.job, self.options = job, options
         self.workflow = workflow_scheme(job.graph)
         self.manager = JobSignalManager(self.workflow.scheme, self._delivered)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ewoks_core.engines.base import Engine, EngineOptions, Job
+from ewoks_core.engines.base import Engine, Job, RunOptions
 from ewoks_core.engines.driver import drive
 
 from .options import PpfOptions
@@ -17,7 +17,7 @@ class PpfEngine(Engine):
     capabilities = frozenset({"dag", "conditions", "on_error", "cycles", "parallel"})
     Options = PpfOptions
 
-    def run(self, job: Job, options: EngineOptions) -> None:
+    def run(self, job: Job, options: RunOptions) -> None:
         from .backends import open_backend
 
         assert isinstance(options, PpfOptions)

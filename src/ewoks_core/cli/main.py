@@ -17,8 +17,10 @@ EXIT_USER_ERROR = 2
 EXIT_WORKFLOW_FAILED = 1
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every sub-command (plug-in commands included when installed)."""
+def build_parser(command: Optional[str] = None) -> argparse.ArgumentParser:
+    """The argument parser for `command`: the core sub-commands only when `command` is one of them, else
+    (None: `ewoks --help`, or a plug-in's command) the commands of every installed plug-in too: reading
+    the entry points and importing the plug-ins' CLI modules is most of a core command's start-up."""
     parser = argparse.ArgumentParser(prog="ewoks", description="Run and manage ewoks workflows.")
     parser.add_argument("--verbose", "-v", action="store_true", help="show full tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -33,17 +35,30 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_demo_data(sub)
     install.add_install(sub)
     workflows.add_workflows(sub)
-    commands.add_plugins(sub)
-    for command in sub.choices.values():  # `ewoks COMMAND ... -v` works for every command
-        if not any(action.dest == "verbose_cmd" for action in command._actions):
-            command.add_argument("--verbose", "-v", dest="verbose_cmd", action="store_true",
-                                 help="show full tracebacks")
+    if command not in sub.choices:
+        commands.add_plugins(sub)
+    for command_parser in sub.choices.values():  # `ewoks COMMAND ... -v` works for every command
+        if not any(action.dest == "verbose_cmd" for action in command_parser._actions):
+            command_parser.add_argument("--verbose", "-v", dest="verbose_cmd", action="store_true",
+                                        help="show full tracebacks")
     return parser
+
+
+def command_named(argv: List[str]) -> Optional[str]:
+    """The sub-command named on the command line; None when an option comes first that is not
+    --verbose (--help: the listing needs every command)."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg
+        if arg != "-v" and not (len(arg) > 2 and "--verbose".startswith(arg)):
+            return None
+    return None
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of the `ewoks` console script."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(command_named(argv))
     args = parser.parse_args(argv)
     if "" not in sys.path and os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())  # task modules next to the workflow, as with `python -m`

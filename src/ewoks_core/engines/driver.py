@@ -42,8 +42,9 @@ from ..execution.flags import CancelFlag
 from ..execution.node import report_lost
 from ..execution.outcome import NodeOutcome, NodeRun
 from ..execution.plan import PlannedNode, static_plan
-from .base import EngineOptions, Job
+from .base import Job
 from .deadline import CancelAfter
+from .plain_options import RunOptions
 from .signals import sigterm_calls
 
 logger = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ class Backend:
         """Release what the backend started (abort: runs were abandoned, terminate what still runs)."""
 
 
-def drive(job: Job, options: EngineOptions, backend: Backend) -> None:
+def drive(job: Job, options: RunOptions, backend: Backend) -> None:
     """Run the job on the backend until nothing runs any more (what `Engine.run` does)."""
     wrap = getattr(job.state, "wrap_backend", None)  # a job with a stream: its backend also wakes the driver
     Driver(job, options, wrap(backend) if wrap is not None else backend).run()
@@ -126,7 +127,7 @@ def drive(job: Job, options: EngineOptions, backend: Backend) -> None:
 class Driver:
     """One job on one backend (see the module docstring)."""
 
-    def __init__(self, job: Job, options: EngineOptions, backend: Backend) -> None:
+    def __init__(self, job: Job, options: RunOptions, backend: Backend) -> None:
         self.job, self.schedule, self.backend = job, job.state, backend
         if options.cancel_event is not None:  # the caller's event is read, never set
             job.ctx.cancel_event = CancelFlag(job.ctx.cancel_event, options.cancel_event)

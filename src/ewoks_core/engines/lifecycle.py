@@ -24,7 +24,8 @@ from ..execution.validation import (
 from ..graph.compiled import CompiledGraph
 from ..graph.validate import check_distinct_labels
 from ..stream import new_schedule
-from .base import Engine, EngineOptions, Job
+from .base import Engine, Job
+from .plain_options import RunOptions
 from .registry import check_capabilities
 
 
@@ -32,7 +33,7 @@ def prepare_job(engine: Engine, graph: CompiledGraph, *, outputs: Optional[Seque
                 varinfo: Optional[dict] = None, execinfo: Optional[dict] = None,
                 engine_options: Optional[Dict[str, Any]] = None, check_tasks: bool = True,
                 emitter: Optional[EventEmitter] = None, cancel_event: Any = None,
-                stacklevel: int = 3) -> Tuple[Job, EngineOptions, Selection]:
+                stacklevel: int = 3) -> Tuple[Job, RunOptions, Selection]:
     """Everything that can be refused is refused here, before any node runs (`stacklevel`: of the warnings,
     so that they point at the user's call)."""
     options = engine.parse_options(dict(engine_options or {}))
@@ -53,7 +54,7 @@ def prepare_job(engine: Engine, graph: CompiledGraph, *, outputs: Optional[Seque
     return Job(graph, state, ctx), options, selection
 
 
-def run_job(engine: Engine, job: Job, options: EngineOptions, selection: Selection,
+def run_job(engine: Engine, job: Job, options: RunOptions, selection: Selection,
             merge_outputs: bool = True) -> Dict[Any, Any]:
     """Run a prepared job on the engine; return the selected results or raise the job's error.
     Lost events end the job as execinfo["on_events_lost"] asks (ewoks_core.events.delivery)."""

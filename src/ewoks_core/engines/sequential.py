@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from .backends import InlineBackend
-from .base import Engine, EngineOptions, Job
+from .base import Engine, Job
 from .driver import drive
+from .plain_options import RunOptions
 
 
 class SequentialEngine(Engine):
@@ -14,5 +15,5 @@ class SequentialEngine(Engine):
     description = "in-process reference engine (DAGs, conditions, error handlers, cycles)"
     capabilities = frozenset({"dag", "conditions", "on_error", "cycles"})
 
-    def run(self, job: Job, options: EngineOptions) -> None:
+    def run(self, job: Job, options: RunOptions) -> None:
         drive(job, options, InlineBackend(job))

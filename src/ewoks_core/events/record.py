@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import socket
 import time as _time
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
@@ -84,5 +83,13 @@ def _user() -> str:
         return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
 
 
-_HOST: str = socket.gethostname()
+def _host_name() -> str:
+    if hasattr(os, "uname"):
+        return os.uname().nodename  # what socket.gethostname() returns on POSIX, without importing socket
+    import socket
+
+    return socket.gethostname()
+
+
+_HOST: str = _host_name()
 _USER: str = _user()

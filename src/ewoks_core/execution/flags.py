@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import threading
-import uuid
 from collections import OrderedDict
 from typing import Any, Optional, Tuple
 
@@ -35,8 +33,12 @@ class JobFlags:
     def __init__(self, cancel_event: Any, *, files: bool = False, message: bool = False) -> None:
         self.cancel_event = cancel_event
         self.halt_event = threading.Event()
-        self.directory: Optional[str] = tempfile.mkdtemp(prefix="ewoks-job-") if files else None
-        self.token: Optional[str] = uuid.uuid4().hex if message else None
+        self.directory: Optional[str] = None
+        if files:
+            import tempfile  # worker processes only: not at every start
+
+            self.directory = tempfile.mkdtemp(prefix="ewoks-job-")
+        self.token: Optional[str] = os.urandom(16).hex() if message else None  # random, as uuid4().hex
         self.marks: Optional[StartMarks] = StartMarks(self.directory) if self.directory else None
 
     def worker(self) -> "WorkerFlags":

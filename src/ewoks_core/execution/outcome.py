@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional
@@ -46,6 +45,8 @@ class NodeOutcome:
         state = dict(self.__dict__)
         error = state.get("error")
         if error is not None:
+            import pickle  # only when an outcome with an error crosses a process boundary
+
             try:
                 pickle.loads(pickle.dumps(error))
             except Exception:

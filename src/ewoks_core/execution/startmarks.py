@@ -15,7 +15,6 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import tempfile
 from typing import Optional
 
 from .outcome import NodeRun
@@ -26,6 +25,8 @@ class StartMarks:
 
     def __init__(self, directory: Optional[str] = None) -> None:
         self._owned = directory is None
+        import tempfile  # engines with worker processes only: not at every start
+
         self.directory = tempfile.mkdtemp(prefix="ewoks-runs-") if directory is None else directory
         self._count = itertools.count()
 

@@ -1,9 +1,10 @@
-"""A fast, conservative pre-check of node and link entries before the pydantic models.
+"""A fast, conservative pre-check of graph attributes, node and link entries before the pydantic models.
 
 Validating 10,000 entries through the pydantic models (graph/models.py) costs more than running
 10,000 trivial nodes. Most entries are plain: ids that are strings or ints, booleans that are
 booleans, mappings with the documented keys. `plain_nodes`/`plain_links` accept only entries the
-models certainly accept (a strict subset of them: exact types, no coercion); anything else,
+models certainly accept (a strict subset of them: exact types, no coercion); `plain_graph` does
+the same for the graph attributes, so that a plain document does not even import pydantic; anything else,
 including every invalid entry, returns False and goes through the models, which give the error
 message. So the models stay the one definition of what is valid; this only skips the work for
 entries that leave no doubt. tests/core/test_fastcheck.py checks "accepted here => accepted there".
@@ -89,6 +90,43 @@ _LINK_FIELDS: Dict[str, Callable[[Any], bool]] = {
     "sub_target_attributes": _optional_dict, "data_mapping": _data_mapping, "map_all_data": _bool,
     "conditions": _conditions, "on_error": _bool, "required": _optional_bool, "cache_if_optional": _bool,
     "cache_if_not_required": _bool}
+
+
+def _alias_node(value: Any) -> bool:
+    return type(value) in _ID_TYPES or (type(value) is list and all(type(v) in _ID_TYPES for v in value))
+
+
+def _aliases(items: Any) -> bool:
+    """input_nodes / output_nodes: [{"id": ..., "node": ..., "sub_node": ..., "link_attributes": {...}}]."""
+    if type(items) is not list:
+        return False
+    for item in items:
+        if type(item) is not dict or type(item.get("id")) not in _ID_TYPES or not _alias_node(item.get("node")):
+            return False
+        sub_node = item.get("sub_node")
+        if (sub_node is not None and not _alias_node(sub_node)) or not _optional_dict(item.get("link_attributes")):
+            return False
+    return True
+
+
+def _optional_str_list(value: Any) -> bool:
+    return value is None or (type(value) is list and all(type(v) is str for v in value))
+
+
+_GRAPH_FIELDS: Dict[str, Callable[[Any], bool]] = {
+    "id": _optional_id, "label": _optional_str, "schema_version": _optional_str, "requirements": _optional_str_list,
+    "input_nodes": _aliases, "output_nodes": _aliases}
+
+
+def plain_graph(attrs: Any) -> bool:
+    """The graph attributes are ones the graph model certainly accepts (False: let the model decide)."""
+    if type(attrs) is not dict:
+        return False
+    for key, value in attrs.items():
+        check = _GRAPH_FIELDS.get(key)
+        if check is not None and not check(value):
+            return False
+    return True
 
 
 def _plain_node(node: Any) -> bool:

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Optional
-
-from pydantic import TypeAdapter, ValidationError
+from functools import lru_cache
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from ..errors import GraphFormatError, did_you_mean, node_label
 from .extensions import check_extensions
-from .fastcheck import plain_links, plain_nodes
-from .models import GraphAttrs, LinkModel, NodeModel
-
-_NODES = TypeAdapter(List[NodeModel])
-_LINKS = TypeAdapter(List[LinkModel])
+from .fastcheck import plain_graph, plain_links, plain_nodes
 
 
 def normalize_id(value: Any) -> Any:
@@ -22,9 +17,27 @@ def normalize_id(value: Any) -> Any:
     return value
 
 
-def _first_error(exc: ValidationError) -> tuple:
-    err = exc.errors()[0]
-    return err["loc"], err["msg"].removeprefix("Value error, ")
+@lru_cache(maxsize=None)
+def model_adapter(part: str) -> Any:
+    """The pydantic validator of one part of a document ("graph", "nodes" or "links"), built when first
+    needed: importing pydantic and building the models (graph/models.py) is most of a plain run's start-up."""
+    from pydantic import TypeAdapter
+
+    from .models import GraphAttrs, LinkModel, NodeModel
+
+    return TypeAdapter({"graph": GraphAttrs, "nodes": List[NodeModel], "links": List[LinkModel]}[part])
+
+
+def _model_error(part: str, value: Any) -> Optional[Tuple[tuple, str]]:
+    """(location, message) of the first error the models find in `value`, None when they accept it."""
+    from pydantic import ValidationError
+
+    try:
+        model_adapter(part).validate_python(value)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        return err["loc"], err["msg"].removeprefix("Value error, ")
+    return None
 
 
 def validate_document(doc: dict, source: Optional[str]) -> None:
@@ -43,24 +56,22 @@ def validate_document(doc: dict, source: Optional[str]) -> None:
     if not isinstance(doc.get("graph", {}), dict):
         raise GraphFormatError("'graph' must be a mapping", source=source, field="graph")
 
-    try:
-        GraphAttrs.model_validate(doc.get("graph", {}))
-    except ValidationError as e:
-        loc, msg = _first_error(e)
-        raise GraphFormatError(msg, source=source, field="graph." + ".".join(map(str, loc))) from None
-    check_extensions(doc.get("graph", {}), source)
+    attrs = doc.get("graph", {})
+    error = None if plain_graph(attrs) else _model_error("graph", attrs)  # no doubt: the (slow) models are skipped
+    if error is not None:
+        loc, msg = error
+        raise GraphFormatError(msg, source=source, field="graph." + ".".join(map(str, loc)))
+    check_extensions(attrs, source)
 
     nodes = doc["nodes"]
-    try:
-        if not plain_nodes(nodes):  # entries that leave no doubt skip the (slow) models
-            _NODES.validate_python(nodes)
-    except ValidationError as e:
-        loc, msg = _first_error(e)
+    error = None if plain_nodes(nodes) else _model_error("nodes", nodes)
+    if error is not None:
+        loc, msg = error
         index = loc[0]
         node = nodes[index] if isinstance(index, int) else None
         node_id = node.get("id", f"#{index}") if isinstance(node, dict) else f"#{index}"
         field = ".".join(map(str, loc[1:])) or None
-        raise GraphFormatError(msg, source=source, node_id=normalize_id(node_id), field=field) from None
+        raise GraphFormatError(msg, source=source, node_id=normalize_id(node_id), field=field)
 
     seen: Dict[Any, int] = {}
     for index, node in enumerate(nodes):
@@ -72,14 +83,10 @@ def validate_document(doc: dict, source: Optional[str]) -> None:
     labels = check_distinct_labels(seen, source)
 
     links = doc["links"]
-    try:
-        if not plain_links(links):
-            _LINKS.validate_python(links)
-    except ValidationError as e:
-        loc, msg = _first_error(e)
-        index = loc[0]
-        raise GraphFormatError(msg, source=source,
-                               field=f"links[{index}]" + "".join(f".{p}" for p in loc[1:])) from None
+    error = None if plain_links(links) else _model_error("links", links)
+    if error is not None:
+        loc, msg = error
+        raise GraphFormatError(msg, source=source, field=f"links[{loc[0]}]" + "".join(f".{p}" for p in loc[1:]))
     for index, link in enumerate(links):
         for end in ("source", "target"):
             node_id = normalize_id(link[end])

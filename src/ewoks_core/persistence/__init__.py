@@ -12,17 +12,34 @@ Nothing here imports h5py (or numpy) until the nexus scheme is used.
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Mapping, Optional, Type
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Type
 
 from ..errors import EwoksError, did_you_mean
-from .reading import load_outputs, read_result
-from .store import ResultReadError, ResultRecord, ResultStore, StoredResult
+
+if TYPE_CHECKING:
+    from .reading import load_outputs, read_result
+    from .store import ResultReadError, ResultRecord, ResultStore, StoredResult
 
 SCHEMES = ("json", "nexus")
 NEXUS_SUFFIXES = (".h5", ".hdf5", ".nx", ".nxs", ".hdf", ".nx5")
 
 __all__ = ["open_store", "ResultStore", "StoredResult", "ResultRecord", "ResultReadError", "read_result",
            "load_outputs", "default_scheme", "check_varinfo", "SCHEMES"]
+
+
+_LAZY = {"load_outputs": "reading", "read_result": "reading", "ResultReadError": "store", "ResultRecord": "store",
+         "ResultStore": "store", "StoredResult": "store"}
+
+
+def __getattr__(name: str) -> Any:
+    """The stores and readers, imported when first asked for: a run without varinfo (and `ewoks execute`'s
+    start-up) does not need them (hashlib, json, datetime and the atomic-write helpers)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f"{__name__}.{module}"), name)
 
 
 def default_scheme(root_uri: str) -> str:
@@ -52,7 +69,7 @@ def check_varinfo(varinfo: Any, name: str = "varinfo") -> Optional[Dict[str, Any
     return info or None
 
 
-def open_store(varinfo: Optional[Mapping[str, Any]]) -> Optional[ResultStore]:
+def open_store(varinfo: Optional[Mapping[str, Any]]) -> Optional["ResultStore"]:
     """The result store described by varinfo ({"root_uri": ..., "scheme": "json"|"nexus"}), or None."""
     info = check_varinfo(varinfo)
     root_uri = (info or {}).get("root_uri")
@@ -67,7 +84,7 @@ def open_store(varinfo: Optional[Mapping[str, Any]]) -> Optional[ResultStore]:
     return store_class(root_uri)
 
 
-def _store_class(scheme: str) -> Type[ResultStore]:
+def _store_class(scheme: str) -> Type["ResultStore"]:
     if scheme == "nexus":
         from .nexus_store import NexusResultStore
 

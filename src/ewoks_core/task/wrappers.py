@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from typing import Any, Callable, Dict, Type
 
@@ -85,6 +84,8 @@ class ScriptTask(Task, optional_input_names=["raise_on_error"], output_names=["r
         return cmd
 
     def run(self) -> None:
+        import subprocess  # script tasks only: not at every start
+
         proc = subprocess.run(self._command(), capture_output=True, text=True, env=dict(os.environ))
         self.outputs.return_code = proc.returncode
         self.outputs.out = proc.stdout
