@@ -30,6 +30,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple  # noqa: E402
 
 import dask.multiprocessing  # noqa: E402
 import dask.threaded  # noqa: E402
+from bench_core import raw_chain, raw_fan  # noqa: E402  (the same raw dask graphs as the core rows)
 
 import dask  # noqa: E402
 from ewoks_core.api import execute_graph  # noqa: E402
@@ -72,23 +73,6 @@ def burn(seconds: float = 0.05) -> float:
     return total
 
 
-def noop(*args: Any) -> Any:
-    return args[0] if args else None
-
-
-def raw_chain(n: int) -> Tuple[dict, Any]:
-    dsk: Dict[Any, Any] = {"n0": (noop, 0)}
-    for i in range(1, n):
-        dsk[f"n{i}"] = (noop, f"n{i - 1}")
-    return dsk, f"n{n - 1}"
-
-
-def raw_fan(n: int) -> Tuple[dict, Any]:
-    dsk: Dict[Any, Any] = {"src": (noop, 1)}
-    for i in range(n):
-        dsk[f"m{i}"] = (noop, "src")
-    dsk["sink"] = (noop, *[f"m{i}" for i in range(n)])
-    return dsk, "sink"
 
 
 def raw_cpu(n: int, seconds: float) -> Tuple[dict, Any]:
