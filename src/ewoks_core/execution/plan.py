@@ -37,6 +37,9 @@ def static_plan(graph: CompiledGraph, varinfo: Optional[dict] = None) -> Optiona
     """Every node's run decided up front, in topological order; None when any run depends on the job."""
     if varinfo or graph.cyclic_sccs or not graph.nodes:
         return None  # persisted results may come from a cache and carry URIs: dynamic
+    attrs = graph.graph_attrs
+    if isinstance(attrs, dict) and attrs.get("stream") is not None:
+        return None  # a stream (ewoks_core.stream): its items arrive while the job runs
     for link in graph.links:
         if link.conditions or link.on_error or link.internal or link.source == link.target:
             return None
