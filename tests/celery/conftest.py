@@ -54,6 +54,17 @@ def rabbitmq_url() -> str:
 
 
 @pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    """Nothing configured: only the per-user data folder is redirected (EWOKS_DATA_DIR) into a temporary one."""
+    folder = tmp_path_factory.mktemp("home")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("EWOKS_DATA_DIR", str(folder))
+    patch.delenv("EWOKS_CELERY_CONFIG", raising=False)
+    yield folder
+    patch.undo()
+
+
+@pytest.fixture(scope="module")
 def start_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Worker]]:
     """start_worker(config_path, **options) -> a ready Worker (options of _celery_support.Worker; a None
     config_path needs options["config"]); every worker is stopped at module end."""

@@ -26,17 +26,6 @@ from ewoks_core.errors import GraphFormatError, RemoteTaskError, TaskFailedError
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    """Nothing configured: only the per-user data folder is redirected (EWOKS_DATA_DIR) into a temporary one."""
-    folder = tmp_path_factory.mktemp("home")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("EWOKS_DATA_DIR", str(folder))
-    patch.delenv("EWOKS_CELERY_CONFIG", raising=False)
-    yield folder
-    patch.undo()
-
-
-@pytest.fixture(scope="module")
 def worker(data_dir, start_worker):
     """`ewoks worker --allow <test tasks>` without any configuration."""
     return start_worker(None, config=load_config(), cli=True, argv=["--allow", TASKS],

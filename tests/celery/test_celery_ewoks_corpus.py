@@ -21,18 +21,11 @@ SUBSET = [case for case in CASES if case.celery]
 
 
 @pytest.fixture(scope="module")
-def worker(tmp_path_factory, start_worker):
+def worker(data_dir, start_worker):
     """`ewoks worker --allow ewoks_compat_tasks` in the embedded mode (a private data folder)."""
-    folder = tmp_path_factory.mktemp("home")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("EWOKS_DATA_DIR", str(folder))
-    patch.delenv("EWOKS_CELERY_CONFIG", raising=False)
     here = Path(__file__).resolve().parent
-    try:
-        yield start_worker(None, config=load_config(), cli=True, argv=["--allow", "ewoks_compat_tasks"],
-                           env={"EWOKS_DATA_DIR": str(folder), "PYTHONPATH": f"{here}:{COMPAT}"})
-    finally:
-        patch.undo()
+    return start_worker(None, config=load_config(), cli=True, argv=["--allow", "ewoks_compat_tasks"],
+                        env={"EWOKS_DATA_DIR": str(data_dir), "PYTHONPATH": f"{here}:{COMPAT}"})
 
 
 def test_the_subset_covers_every_kind_of_graph():

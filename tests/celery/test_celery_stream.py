@@ -10,17 +10,10 @@ from ewoks_core.testing import CASES_BY_NAME
 
 
 @pytest.fixture(scope="module")
-def worker(tmp_path_factory, start_worker):
-    folder = tmp_path_factory.mktemp("home")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("EWOKS_DATA_DIR", str(folder))
-    patch.delenv("EWOKS_CELERY_CONFIG", raising=False)
-    try:
-        yield start_worker(None, config=load_config(), cli=True,
-                           argv=["--allow", "ewoks_core.testing", "--allow", "ewoks_core.stream"],
-                           env={"EWOKS_DATA_DIR": str(folder)})
-    finally:
-        patch.undo()
+def worker(data_dir, start_worker):
+    return start_worker(None, config=load_config(), cli=True,
+                        argv=["--allow", "ewoks_core.testing", "--allow", "ewoks_core.stream"],
+                        env={"EWOKS_DATA_DIR": str(data_dir)})
 
 
 @pytest.mark.parametrize("engine, options", [(None, {}), ("dask", {"scheduler": "threads"})])
