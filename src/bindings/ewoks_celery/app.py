@@ -10,7 +10,7 @@ import threading
 import warnings
 from typing import Any, Dict
 
-from celery import Celery
+from celery import Celery, signals
 from ewoks_core.errors import EwoksError
 
 from . import liveness, transport_fs
@@ -88,6 +88,7 @@ def make_app(config: CeleryConfig) -> Celery:
     """A new Celery application for `config` (use get_app() to share one per configuration)."""
     transport_fs.register()
     liveness.connect()
+    signals.worker_init.connect(_preload_engine, weak=False, dispatch_uid="ewoks-preload-engine")
     app = Celery("ewoks", set_as_current=False)
     app.conf.update(celery_settings(config))
     app.ewoks_config = config
@@ -99,6 +100,14 @@ def make_app(config: CeleryConfig) -> Celery:
     app.task(name=TASK_NAME, bind=True, throws=(RemoteJobError,), Request=liveness.JobRequest)(execute_graph_task)
     app.task(name=PING_NAME)(_ping)
     return app
+
+
+def _preload_engine(**_: Any) -> None:
+    """Import the default engine before the pool forks: no job pays for the import, and no cancel can land
+    inside it."""
+    from ewoks_core.engines.registry import get_engine
+
+    get_engine(None)
 
 
 def _ping(value: Any = None) -> Any:

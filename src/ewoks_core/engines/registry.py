@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set
 
-from ..errors import CapabilityError, EngineError, did_you_mean, name_list, node_label
+from ..errors import CapabilityError, EngineError, WorkflowCancelled, did_you_mean, name_list, node_label
 from ..plugins import load, targets
 from .base import Engine
 
@@ -37,12 +37,15 @@ def _targets() -> Dict[str, str]:
 
 
 def _load(name: str, target: str) -> EngineInfo:
+    """Import and instantiate one engine; a cancel that arrives while importing propagates (never an error)."""
     info = EngineInfo(name, target)
     try:
         cls = load(target)
         info.engine = cls()
         info.capabilities = set(cls.capabilities)
         info.description = cls.description
+    except WorkflowCancelled:
+        raise
     except ImportError as e:
         info.error = f"not installed ({e.name or e}): pip install 'ewoks_core[{name}]'"
     except Exception as e:
@@ -50,12 +53,22 @@ def _load(name: str, target: str) -> EngineInfo:
     return info
 
 
+def _remember(name: str, target: str) -> EngineInfo:
+    """Load `name` once: a loaded engine or a missing package is remembered; any other failure is retried at the
+    next use (a worker process must not be left unable to run jobs by one failure while importing)."""
+    info = _ENGINES.get(name)
+    if info is None:
+        info = _load(name, target)
+        if info.engine is not None or info.error is None or info.error.startswith("not installed"):
+            _ENGINES[name] = info
+    return info
+
+
 def list_engines() -> List[EngineInfo]:
     """Every engine registered here, loaded (with capabilities) or with the reason it cannot load."""
-    for name, target in _targets().items():
-        if name not in _ENGINES:
-            _ENGINES[name] = _load(name, target)
-    return [_ENGINES[name] for name in sorted(_ENGINES)]
+    infos = {name: _remember(name, target) for name, target in _targets().items()}
+    infos.update(_ENGINES)
+    return [infos[name] for name in sorted(infos)]
 
 
 def get_engine(name: Optional[str]) -> Engine:
@@ -63,13 +76,13 @@ def get_engine(name: Optional[str]) -> Engine:
     key = ALIASES[name] if name in ALIASES else str(name)  # None is an alias: str() only for mypy
     info = _ENGINES.get(key)
     if info is None and key in CORE_ENGINES:
-        info = _ENGINES[key] = _load(key, CORE_ENGINES[key])
+        info = _remember(key, CORE_ENGINES[key])
     if info is None:
         targets = _targets()
         if key not in targets:
             raise EngineError(f"unknown engine {key!r}.{did_you_mean(key, targets)}",
                               hint=f"Installed engines: {', '.join(sorted(targets))}.")
-        info = _ENGINES[key] = _load(key, targets[key])
+        info = _remember(key, targets[key])
     if info.engine is None:
         raise EngineError(f"engine {key!r} {info.error}")
     return info.engine
