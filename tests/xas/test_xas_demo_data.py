@@ -88,6 +88,6 @@ def test_generate_task_writes_once(tmp_path: Path):
 
 
 def test_generate_bad_format(tmp_path: Path):
-    with pytest.raises(TaskInputError, match=r"field 'fmt': input 'fmt': 'csv' is not one of \['ascii', 'hdf5'\]"):
+    with pytest.raises(TaskInputError, match=r"field 'fmt': 'csv' is not one of \['ascii', 'hdf5'\]"):
         GenerateDemoSpectra(inputs={"output_dir": str(tmp_path), "fmt": "csv"}).execute()
     assert not any(tmp_path.iterdir())

@@ -32,10 +32,10 @@ def test_text_converts_and_empty_means_the_default(tmp_path: Path):
 
 
 @pytest.mark.parametrize("task, inputs, message", [
-    (demo.GenerateDemoSpectra, {"output_dir": ".", "nscans": 0}, "field 'nscans': input 'nscans': must be at least 1"),
-    (demo.GenerateDemoSpectra, {"output_dir": ".", "seed": True}, "input 'seed': expected an integer, got True"),
-    (exafs.Normalize, {"spectrum": {}, "e0": "8979 eV"}, "input 'e0': expected a number, got '8979 eV'"),
-    (exafs.AutoBackground, {"spectrum": {}, "window": "box"}, "field 'window': input 'window': 'box' is not one"),
+    (demo.GenerateDemoSpectra, {"output_dir": ".", "nscans": 0}, "field 'nscans': must be at least 1"),
+    (demo.GenerateDemoSpectra, {"output_dir": ".", "seed": True}, "field 'seed': expected an integer, got True"),
+    (exafs.Normalize, {"spectrum": {}, "e0": "8979 eV"}, "field 'e0': expected a number, got '8979 eV'"),
+    (exafs.AutoBackground, {"spectrum": {}, "window": "box"}, "field 'window': 'box' is not one"),
     (exafs.FourierTransform, {"spectrum": {}, "kmin": -1}, "field 'kmax': input 'kmin'/'kmax': need 0 <= kmin"),
 ])
 def test_bad_options_are_refused_naming_node_and_input(task, inputs, message):

@@ -103,7 +103,7 @@ def test_plot_png(tmp_path: Path, processed):
         PlotExafs(inputs={}).execute()
     with pytest.raises(TaskInputError, match="input 'output_file': required when plotting a spectrum without"):
         PlotExafs(inputs={"spectrum": processed}).execute()
-    with pytest.raises(TaskInputError, match="field 'dpi': input 'dpi': must be at least 1, got 0"):
+    with pytest.raises(TaskInputError, match="field 'dpi': must be at least 1, got 0"):
         PlotExafs(inputs={"nexus_file": nexus, "dpi": "0"}).execute()
     with pytest.raises(FileNotFoundError, match=r"input 'nexus_file': file .*missing\.nxs' does not exist"):
         PlotExafs(inputs={"nexus_file": str(tmp_path / "missing.nxs")}).execute()

@@ -166,17 +166,17 @@ def test_merge_needs_overlapping_scans(merged):
 def test_bad_background_and_fourier_options(chain):
     normed, with_chi = chain[1]["spectrum"], chain[2]["spectrum"]
     # options are checked by the tasks' input models when the task is built (TaskInputError naming the field)
-    with pytest.raises(TaskInputError, match=r"field 'rbkg': input 'rbkg': 7\.0 is outside \(0, 5\)"):
+    with pytest.raises(TaskInputError, match=r"field 'rbkg': 7\.0 is outside \(0, 5\)"):
         AutoBackground(inputs={"spectrum": normed, "rbkg": 7}).execute()
-    with pytest.raises(TaskInputError, match=r"input 'window': 'hamming' is not one of .*Did you mean 'hanning'"):
+    with pytest.raises(TaskInputError, match=r"field 'window': 'hamming' is not one of .*Did you mean 'hanning'"):
         FourierTransform(inputs={"spectrum": with_chi, "window": "hamming"}).execute()
     with pytest.raises(TaskInputError, match=r"field 'kmax': input 'kmin'/'kmax': need 0 <= kmin < kmax"):
         FourierTransform(inputs={"spectrum": with_chi, "kmin": 10, "kmax": 5}).execute()
-    with pytest.raises(TaskInputError, match=r"field 'kmax': input 'kmax': expected a number, got 'fourteen'"):
+    with pytest.raises(TaskInputError, match=r"field 'kmax': expected a number, got 'fourteen'"):
         FourierTransform(inputs={"spectrum": with_chi, "kmax": "fourteen"}).execute()
-    with pytest.raises(TaskInputError, match=r"field 'nknots': input 'nknots': expected an integer, got '7.5'"):
+    with pytest.raises(TaskInputError, match=r"field 'nknots': expected an integer, got '7.5'"):
         AutoBackground(inputs={"spectrum": normed, "nknots": "7.5"}).execute()
-    with pytest.raises(TaskInputError, match=r"field 'e0': input 'e0': expected a finite number, got 'nan'"):
+    with pytest.raises(TaskInputError, match=r"field 'e0': expected a finite number, got 'nan'"):
         Normalize(inputs={"spectrum": normed, "e0": "nan"}).execute()
     # checks that need the data stay in the processing step
     with pytest.raises(XasInputError, match=r"input 'kmax': the k range 3\.0-25\.0 1/A goes beyond the data"):

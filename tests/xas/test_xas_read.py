@@ -117,12 +117,12 @@ def test_non_positive_counts_in_transmission(tmp_path: Path, good_columns):
 
 
 def test_bad_mode_and_text_file(tmp_path: Path, ascii_paths):
-    with pytest.raises(TaskInputError, match=r"field 'mode': input 'mode': 'transmision' is not one of .*"
+    with pytest.raises(TaskInputError, match=r"field 'mode': 'transmision' is not one of .*"
                                              r"Did you mean 'transmission'"):
         read(ascii_paths[0], mode="transmision")
     with pytest.raises(XasInputError, match=r"input 'mode': 'transmision' is not one of"):  # the Python API too
         read_spectrum(ascii_paths[0], mode="transmision")
-    with pytest.raises(TaskInputError, match=r"field 'energy_unit': input 'energy_unit': 'kev' is not one of "
+    with pytest.raises(TaskInputError, match=r"field 'energy_unit': 'kev' is not one of "
                                              r"\['auto', 'eV', 'keV'\]. Did you mean 'keV'"):
         read(ascii_paths[0], energy_unit="kev")
     bad = tmp_path / "notes.dat"

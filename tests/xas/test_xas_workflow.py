@@ -109,7 +109,7 @@ def test_cli_bad_option_names_node_and_input(tmp_path: Path):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "node 'ft'" in proc.stderr
-    assert "field 'kmax': input 'kmax': expected a number, got 'fourteen'" in proc.stderr
+    assert "field 'kmax': expected a number, got 'fourteen'" in proc.stderr
     assert not (tmp_path / "exafs_demo_output").exists()  # not even the demo spectra: refused before the run
 
 

@@ -14,7 +14,7 @@ from ..errors import (
     node_label,
 )
 from ..graph.compiled import CompiledGraph, node_selector
-from ..task.base import Task
+from ..task.base import Task, describe_input_error
 from ..task.discovery import resolve_task_class
 
 
@@ -106,10 +106,8 @@ def check_given_input_values(graph: CompiledGraph, classes: Dict[Any, Type[Task]
             for err in e.errors():
                 if err["type"] == "missing" or not err["loc"] or err["loc"][0] not in given:
                     continue
-                cause = (err.get("ctx") or {}).get("error") if err["type"] == "value_error" else None
-                message = str(cause) if cause is not None else f"invalid input: {err['msg']}"
-                raise TaskInputError(message, source=graph.source, node_id=nid,
-                                     field=".".join(map(str, err["loc"]))) from None
+                field, message = describe_input_error(err)
+                raise TaskInputError(message, source=graph.source, node_id=nid, field=field) from None
 
 
 def undeclared_default_inputs(graph: CompiledGraph, classes: Dict[Any, Type[Task]]) -> List[str]:

@@ -191,11 +191,7 @@ class Task:
         try:
             model = self._INPUT_MODEL.model_validate(named)
         except ValidationError as e:
-            err = e.errors()[0]
-            field = ".".join(map(str, err["loc"]))
-            cause = (err.get("ctx") or {}).get("error") if err["type"] == "value_error" else None
-            # a validator's own ValueError says what to do: its words, not pydantic's "Value error, ..."
-            message = str(cause) if cause is not None else f"invalid input: {err['msg']}"
+            field, message = describe_input_error(e.errors()[0])
             raise TaskInputError(message, node_id=self.node_id, field=field) from None
         validated = {name: getattr(model, name) for name in self._INPUT_MODEL.model_fields}
         validated.update({k: v for k, v in values.items() if not isinstance(k, str)})
@@ -272,3 +268,12 @@ class Task:
     @property
     def label(self) -> str:
         return self.node_attrs.get("label") or str(self.node_id)
+
+
+def describe_input_error(err: Any) -> Tuple[str, str]:
+    """(field, message) of one pydantic error of an input model: a validator's own ValueError says what to do,
+    so its words are kept (not pydantic's "Value error, ..."), without repeating the field the location names."""
+    field = ".".join(map(str, err["loc"]))
+    cause = (err.get("ctx") or {}).get("error") if err["type"] == "value_error" else None
+    message = str(cause) if cause is not None else f"invalid input: {err['msg']}"
+    return field, message.removeprefix(f"input {field!r}: ")
