@@ -1,6 +1,9 @@
 """EventEmitter: builds events and hands them to the sinks configured in `execinfo`.
 
-With no sink configured `enabled` is False and engines skip building events at all.
+An event is a record (a plain tuple, see record.py) appended to the queues of the sinks
+that write records in bulk (files, databases); an `Event` object is built only for the
+sinks that take objects. With no sink configured `enabled` is False and engines skip
+building events at all.
 The configuration (`handlers`) is plain JSON so that worker processes rebuild
 their own emitter from it and write to the same sinks.
 """
