@@ -47,9 +47,17 @@ _INSERT = f"INSERT INTO {TABLE} ({', '.join(EVENT_FIELDS)}) VALUES ({', '.join('
 _JOB_COLUMNS = ("host_name", "process_id", "user_name", "job_id", "engine", "workflow_id")
 _JSON_COLUMNS = ("context", "type", "node_id", "task_id", "time", "error", "error_message", "error_traceback",
                  "task_uri", "input_uris", "output_uris")
-_BULK_INSERT = (f"INSERT INTO {TABLE} ({', '.join(_JOB_COLUMNS + _JSON_COLUMNS)}) SELECT "
-                + ", ".join("?" * len(_JOB_COLUMNS)) + ", "
-                + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(_JSON_COLUMNS))) + " FROM json_each(?)")
+
+
+def _bulk_insert(n_fields: int) -> str:
+    """INSERT of records whose JSON arrays hold the first `n_fields` of _JSON_COLUMNS (fewer: fewer calls)."""
+    columns = _JOB_COLUMNS + _JSON_COLUMNS[:n_fields]
+    values = ["?"] * len(_JOB_COLUMNS) + [f"json_extract(value, '$[{i}]')" for i in range(n_fields)]
+    return f"INSERT INTO {TABLE} ({', '.join(columns)}) SELECT {', '.join(values)} FROM json_each(?)"
+
+
+_BULK_INSERT = _bulk_insert(len(_JSON_COLUMNS))
+_BULK_SHORT = _bulk_insert(SHORT_RECORD - 1)  # short records only
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _PROGRESS = SHORT_RECORD + 2  # index of progress in a long record
 
@@ -169,22 +177,23 @@ def _safe_value(name: str, value: Any) -> Any:
 
 def _insert(conn: sqlite3.Connection, rows: List[Sequence[Any]]) -> None:
     """Insert the rows in one transaction (rolled back on any error)."""
-    _transaction(conn, [(False, rows)])
+    _transaction(conn, [(None, rows)])
 
 
-Part = Tuple[bool, Any]  # (True, parameters of _BULK_INSERT) or (False, rows of _INSERT)
+Part = Tuple[Optional[str], Any]  # (a bulk INSERT, its parameters) or (None, rows of _INSERT)
 
 
 def _transaction(conn: sqlite3.Connection, parts: List[Part]) -> None:
     """Run the parts in one transaction (rolled back on any error); one bulk part is one statement."""
-    if len(parts) == 1 and parts[0][0]:
-        conn.execute(_BULK_INSERT, parts[0][1])  # autocommit: one transaction
+    sql, data = parts[0]
+    if len(parts) == 1 and sql is not None:
+        conn.execute(sql, data)  # autocommit: one transaction
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for bulk, data in parts:
-            if bulk:
-                conn.execute(_BULK_INSERT, data)
+        for sql, data in parts:
+            if sql is not None:
+                conn.execute(sql, data)
             else:
                 conn.executemany(_INSERT, data)
         conn.execute("COMMIT")
@@ -252,14 +261,14 @@ def _parts(events: List[Any], bulk: bool) -> List[Part]:
             rows.append(_row(event))
             continue
         if rows:
-            parts.append((False, rows))
+            parts.append((None, rows))
             rows = []
         run.append(event)
         arrays.append(array)
     if run:
         parts.append(_bulk_part(run, arrays))
     if rows:
-        parts.append((False, rows))
+        parts.append((None, rows))
     return parts
 
 
@@ -267,8 +276,9 @@ def _bulk_part(records: List[Any], arrays: List[Any]) -> Part:
     """The bulk part of records of one job (as rows if a string holds a NUL: SQLite's JSON text ends there)."""
     text = _JSON.encode(arrays)
     if "\\u0000" in text:
-        return False, [_row(record) for record in records]
-    return True, _job_parameters(records[0][0]) + (text,)
+        return None, [_row(record) for record in records]
+    short = set(map(len, arrays)) == {SHORT_RECORD - 1}
+    return _BULK_SHORT if short else _BULK_INSERT, _job_parameters(records[0][0]) + (text,)
 
 
 class SqliteSink(BufferedSink):
@@ -288,7 +298,7 @@ class SqliteSink(BufferedSink):
         try:
             parts = _parts(events, writer.bulk)
         except Exception:  # dicts missing fields, objects without __dict__, values JSON cannot encode
-            parts = [(False, [_safe_row(e) for e in events])]
+            parts = [(None, [_safe_row(e) for e in events])]
         writer.insert(parts, events)
 
     def _open(self) -> None:
@@ -359,8 +369,8 @@ class _Writer:
     def insert(self, parts: List[Part], events: List[Any]) -> None:
         with self.lock:
             conn = self._current()
-            if not self.bulk and any(bulk for bulk, _ in parts):  # first write: now we know
-                parts = [(False, [_row(e) for e in events])]
+            if not self.bulk and any(sql is not None for sql, _ in parts):  # first write: now we know
+                parts = [(None, [_row(e) for e in events])]
             try:
                 try:
                     _transaction(conn, parts)
