@@ -185,6 +185,8 @@ Part = Tuple[Optional[str], Any]  # (a bulk INSERT, its parameters) or (None, ro
 
 def _transaction(conn: sqlite3.Connection, parts: List[Part]) -> None:
     """Run the parts in one transaction (rolled back on any error); one bulk part is one statement."""
+    if not parts:
+        return
     sql, data = parts[0]
     if len(parts) == 1 and sql is not None:
         conn.execute(sql, data)  # autocommit: one transaction
