@@ -377,3 +377,17 @@ def test_sqlite_without_json_functions_writes_rows(tmp_path):
     emitter.emit("node", "end", node_id="a", task_id="t")
     sink.close()
     assert [(e.node_id, e.type, e.error) for e in read_events(sink)] == [("a", "start", None), ("a", "end", False)]
+
+
+def test_emitter_fields_set_before_the_first_event_are_in_the_events(tmp_path):
+    """The job's shared fields are taken at the first event: a runner may learn the workflow id and
+    the engine after building the emitter (the Celery worker does)."""
+    from ewoks_core.events.emitter import EventEmitter
+
+    sink = JsonLinesSink(str(tmp_path / "e.jsonl"))
+    emitter = EventEmitter([sink], job_id="j")
+    emitter.workflow_id, emitter.engine = "wf", "dask"
+    emitter.emit("job", "start")
+    sink.close()
+    [event] = read_events(sink)
+    assert (event.job_id, event.workflow_id, event.engine) == ("j", "wf", "dask")

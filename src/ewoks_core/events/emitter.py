@@ -62,7 +62,7 @@ class EventEmitter:
         self.handlers_config = handlers_config or []
         # sinks writing records in bulk get the tuple (appended to their queue), the others an Event
         self._object_sinks = [sink for sink in self.sinks if not getattr(sink, "takes_records", False)]
-        self._new_job()
+        self._forks = -1  # the job's shared fields are taken at the first event (callers may set them until then)
 
     def emit(self, context: str, type: str, *, node_id: Any = None, task_id: Optional[str] = None,
              error: Optional[BaseException] = None, error_traceback: Optional[str] = None,

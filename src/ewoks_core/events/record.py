@@ -154,6 +154,11 @@ _LONG_NAMES = ("error_message", "error_traceback", "progress", "task_uri", "inpu
 _NO_TAIL = (None,) * len(_LONG_NAMES)
 
 
+def record_kind(record: Record) -> Tuple[str, str]:
+    """(context, type) of a record."""
+    return record[1], record[2]
+
+
 def record_event(record: Record) -> Event:
     """The Event of a record (its fields in declaration order, as the dataclass builds them)."""
     job, context, kind, node_id, task_id, time, error = record[:SHORT_RECORD]
