@@ -147,7 +147,9 @@ def encode_lines(events: List[Any]) -> str:
 def _encode_lines(events: List[Any]) -> str:
     lines: List[str] = []
     append = lines.append
-    job = templates = None
+    job: Any = None
+    heads: Optional[Dict[Tuple[str, str], str]] = None  # None: this job's lines are encoded generically
+    tail = ""
     esc, flag = _ESC, _JSON_FLAG
     second, second_text = -1, ""  # format_time() inlined: the text of the current second
     for event in events:
@@ -157,10 +159,10 @@ def _encode_lines(events: List[Any]) -> str:
         this_job, context, kind, node_id, task_id, time, error = event
         if this_job is not job:
             job, templates = this_job, _record_templates(this_job)
-        if templates is None:
+            heads, tail = templates if templates is not None else (None, "")
+        if heads is None:
             append(encode_event(event) + "\n")
             continue
-        heads = templates[0]
         head = heads.get((context, kind)) or _head(heads, this_job, context, kind)
         sec = int(time)
         if sec != second:
@@ -168,7 +170,7 @@ def _encode_lines(events: List[Any]) -> str:
         # the time text has no character JSON escapes
         append(f'{head}{"null" if node_id is None else esc(node_id)}, "task_id": '
                f'{"null" if task_id is None else esc(task_id)}, "time": "{second_text % ((time - sec) * 1e6)}", '
-               f'"error": {flag[error]}{templates[1]}')
+               f'"error": {flag[error]}{tail}')
     return "".join(lines)
 
 
