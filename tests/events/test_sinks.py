@@ -15,6 +15,7 @@ from ewoks_core.errors import EwoksError
 from ewoks_core.events.emitter import emitter_from_execinfo, make_sink
 from ewoks_core.events.readers import read_events
 from ewoks_core.events.record import EVENT_FIELDS, Event
+from ewoks_core.events.sinks.base import EventSink
 from ewoks_core.events.sinks.jsonl import JsonLinesSink
 from ewoks_core.events.sinks.sqlite import SqliteSink
 
@@ -298,3 +299,95 @@ def test_fast_json_line_is_the_generic_encoding():
     for event in list(memory.events) + [odd]:
         assert encode_event(event) == encode(event_dict(event))
         assert json.loads(encode_event(event)) == json.loads(encode(event_dict(event)))
+
+
+class _Objects(EventSink):
+    """Hands a sink Event objects, as relays and sinks that take no records do."""
+
+    def __init__(self, sink):
+        self.sink = sink
+
+    def emit(self, event):
+        self.sink.emit(event)
+
+
+def _rows(path):
+    with sqlite3.connect(path) as conn:
+        columns = ", ".join(f"{name}, typeof({name})" for name in EVENT_FIELDS)
+        return conn.execute(f"SELECT rowid, {columns} FROM ewoks_events ORDER BY rowid").fetchall()
+
+
+def test_records_are_written_as_their_events(tmp_path, monkeypatch):
+    """Emitters give the file and database sinks plain records: what they write is byte for byte what
+    the same events written as Event objects give (two interleaved jobs, times across a second, every
+    optional field, text SQLite's JSON cannot carry, Event objects queued between records)."""
+    from ewoks_core.events import emitter as emitter_module
+    from ewoks_core.events.emitter import EventEmitter
+
+    times = iter([1767225599.999998 + i * 0.0000013 for i in range(1000)])
+    monkeypatch.setattr(emitter_module, "clock", lambda: next(times))
+    records = [JsonLinesSink(str(tmp_path / "r.jsonl")), SqliteSink(str(tmp_path / "r.db"))]
+    objects = [JsonLinesSink(str(tmp_path / "o.jsonl")), SqliteSink(str(tmp_path / "o.db"))]
+    sinks = records + [_Objects(sink) for sink in objects]
+    assert all(sink.takes_records for sink in records)
+    first = EventEmitter(sinks, engine="sequential", workflow_id="wf'1", job_id="j\u00e9")
+    second = EventEmitter(sinks, engine=None, workflow_id=None, job_id="j2")
+    error = ValueError("bad \u2603")
+    for i, node_id in enumerate([5, ("sub", 1), "q\"\\\n", "\U0001F600", "nul\x00id", True, "x" * 300]):
+        emitter = first if i % 3 else second
+        emitter.emit("node", "start", node_id=node_id, task_id="pkg.Task")
+        emitter.emit("node", "progress", node_id=node_id, task_id="pkg.Task", progress=0.1 + 0.2)
+        emitter.emit("node", "end", node_id=node_id, task_id=None, error=error if i == 2 else None,
+                     task_uri="/tmp/a.h5::/1" if i == 3 else None, input_uris={"a": [1, "\u00e9"]} if i == 4 else None,
+                     output_uris={"b": None} if i == 4 else None)
+        if i == 5:  # an Event object queued between records (a relayed event)
+            for sink in records + objects:
+                sink.emit(Event(context="node", type="start", job_id="relayed", node_id="r", time="t"))
+        if i == 3:
+            for sink in records + objects:
+                sink.flush()
+    for sink in records + objects:
+        sink.flush()
+    for i in range(3):  # a batch of one job's plain node events (written in one go)
+        first.emit("node", "start", node_id=i, task_id="pkg.Task")
+        first.emit("node", "end", node_id=i, task_id="pkg.Task")
+    for sink in records + objects:
+        sink.flush()
+    first.emit("job", "end", error=error)
+    second.emit("job", "end")
+    for sink in records + objects:
+        sink.close()
+    assert (tmp_path / "r.jsonl").read_bytes() == (tmp_path / "o.jsonl").read_bytes()
+    rows = _rows(tmp_path / "r.db")
+    assert rows == _rows(tmp_path / "o.db")
+    assert len(rows) == 7 * 3 + 1 + 6 + 2
+    assert "nul\x00id" in {row[EVENT_FIELDS.index("node_id") * 2 + 1] for row in rows}
+
+
+def test_sqlite_without_json_functions_writes_rows(tmp_path):
+    """Without SQLite's JSON functions the records of a job are inserted as rows."""
+    from ewoks_core.events.emitter import EventEmitter
+    from ewoks_core.events.sinks import sqlite as sqlite_sink
+
+    sink = SqliteSink(str(tmp_path / "e.db"))
+    sink.check()
+    sqlite_sink._writer(sink.uri, sink.timeout).bulk = False
+    emitter = EventEmitter([sink], job_id="j")
+    emitter.emit("node", "start", node_id="a", task_id="t")
+    emitter.emit("node", "end", node_id="a", task_id="t")
+    sink.close()
+    assert [(e.node_id, e.type, e.error) for e in read_events(sink)] == [("a", "start", None), ("a", "end", False)]
+
+
+def test_emitter_fields_set_before_the_first_event_are_in_the_events(tmp_path):
+    """The job's shared fields are taken at the first event: a runner may learn the workflow id and
+    the engine after building the emitter (the Celery worker does)."""
+    from ewoks_core.events.emitter import EventEmitter
+
+    sink = JsonLinesSink(str(tmp_path / "e.jsonl"))
+    emitter = EventEmitter([sink], job_id="j")
+    emitter.workflow_id, emitter.engine = "wf", "dask"
+    emitter.emit("job", "start")
+    sink.close()
+    [event] = read_events(sink)
+    assert (event.job_id, event.workflow_id, event.engine) == ("j", "wf", "dask")

@@ -20,7 +20,8 @@ from ewoks_core.allowlist import check_graph, check_origins
 from ewoks_core.engines.lifecycle import prepare_job, run_job
 from ewoks_core.engines.registry import get_engine
 from ewoks_core.events.emitter import EventEmitter, make_sink
-from ewoks_core.events.sinks.base import EventSink
+from ewoks_core.events.record import Record, record_kind
+from ewoks_core.events.sinks.base import EventSink, RecordQueue
 from ewoks_core.policy import PolicyError, install_policy
 from ewoks_core.redact import mask_secrets
 
@@ -40,6 +41,8 @@ _SINKS_LOCK = threading.Lock()
 class _Progress(EventSink):
     """Notes which job/workflow start and end events went out (to complete them after a crash)."""
 
+    takes_records = True  # no Event object per event
+
     def __init__(self) -> None:
         self.seen: set = set()
 
@@ -47,15 +50,27 @@ class _Progress(EventSink):
         if event.context != "node":
             self.seen.add((event.context, event.type))
 
+    def emit_record(self, record: Record) -> None:
+        kind = record_kind(record)
+        if kind[0] != "node":
+            self.seen.add(kind)
+
 
 class _Tolerant(EventSink):
     """A shared sink whose flush never fails the job: unwritten events stay queued and are retried."""
 
     def __init__(self, sink: EventSink) -> None:
         self.sink = sink
+        self.takes_records = getattr(sink, "takes_records", False)  # records go to the sink's own queue
 
     def emit(self, event: Any) -> None:
         self.sink.emit(event)
+
+    def emit_record(self, record: Record) -> None:
+        self.sink.emit_record(record)
+
+    def record_queue(self) -> Optional[RecordQueue]:
+        return self.sink.record_queue() if self.takes_records else None
 
     def flush(self) -> None:
         try:

@@ -1,6 +1,9 @@
 """EventEmitter: builds events and hands them to the sinks configured in `execinfo`.
 
-With no sink configured `enabled` is False and engines skip building events at all.
+An event is a record (a plain tuple, see record.py) appended to the queues of the sinks
+that write records in bulk (files, databases); an `Event` object is built only for the
+sinks that take objects. With no sink configured `enabled` is False and engines skip
+building events at all.
 The configuration (`handlers`) is plain JSON so that worker processes rebuild
 their own emitter from it and write to the same sinks.
 """
@@ -8,13 +11,14 @@ their own emitter from it and write to the same sinks.
 from __future__ import annotations
 
 import os
+import time
 import traceback
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence
 
 from ..errors import EwoksError, name_list, node_label
 from ..redact import mask_secrets
 from .handlers import SINK_ALIASES, describe_handler, handler_list, make_sink
-from .record import Event, now_iso
+from .record import JobInfo, Record, record_event
 from .sinks.base import EventSink
 
 __all__ = ["EventEmitter", "emitter_from_execinfo", "emitter_from_config", "new_job_id", "make_sink", "SINK_ALIASES",
@@ -23,6 +27,7 @@ __all__ = ["EventEmitter", "emitter_from_execinfo", "emitter_from_config", "new_
 EVENTS_LOST_POLICIES = ("raise", "fail", "warn")  # execinfo["on_events_lost"], see docs/events.md
 
 
+clock = time.time  # the time of an event (records hold it as a number: formatted when written)
 _FORKS = [0]  # how many times this process was forked from its ancestors (event templates hold the pid)
 
 
@@ -55,51 +60,54 @@ class EventEmitter:
         self.engine = engine
         self.workflow_id = None if workflow_id is None else str(workflow_id)
         self.handlers_config = handlers_config or []
-        self._base: Optional[Dict[str, Any]] = None
-        self._forks = _FORKS[0]
+        # sinks writing records in bulk get the tuple (appended to their queue), the others an Event
+        self._object_sinks = [sink for sink in self.sinks if not getattr(sink, "takes_records", False)]
+        self._forks = -1  # the job's shared fields are taken at the first event (callers may set them until then)
 
     def emit(self, context: str, type: str, *, node_id: Any = None, task_id: Optional[str] = None,
              error: Optional[BaseException] = None, error_traceback: Optional[str] = None,
              progress: Optional[float] = None, task_uri: Optional[str] = None,
              input_uris: Optional[dict] = None, output_uris: Optional[dict] = None) -> None:
-        """Build one event and send it to every sink (no-op when disabled)."""
+        """Send one event to every sink (no-op when disabled)."""
         if not self.enabled:
             return
-        # Hot path (two events per node): fill a template dict instead of running the dataclass __init__.
-        fields = self._template()
-        fields["context"] = context
-        fields["type"] = type
-        fields["time"] = now_iso()
-        if node_id is not None:
-            fields["node_id"] = node_id if isinstance(node_id, str) else node_label(node_id)
-        if task_id is not None:
-            fields["task_id"] = task_id
-        if type == "end":
-            fields["error"] = error is not None
-        if error is not None:  # secrets (URL passwords) never reach an event
-            fields["error_message"] = mask_secrets(f"{type_name(error)}: {error}")
-            fields["error_traceback"] = mask_secrets(error_traceback if error_traceback is not None else
-                                                     "".join(traceback.format_exception(error)))
-        if progress is not None:
-            fields["progress"] = progress
-        if task_uri is not None:
-            fields["task_uri"] = task_uri
-        if input_uris is not None:
-            fields["input_uris"] = input_uris
-        if output_uris is not None:
-            fields["output_uris"] = output_uris
-        event = Event.__new__(Event)
-        event.__dict__ = fields
-        for sink in self.sinks:
-            sink.emit(event)
+        # Hot path (two events per node): one tuple per event (see record.py); an Event object only
+        # for the sinks that take objects.
+        job = self._job if self._forks == _FORKS[0] else self._new_job()
+        if node_id is not None and node_id.__class__ is not str:
+            node_id = str(node_id) if node_id.__class__ is int else node_label(node_id)
+        failed = (error is not None) if type == "end" else None
+        if error is None and progress is None and task_uri is None and input_uris is None and output_uris is None:
+            record: Record = (job, context, type, node_id, task_id, clock(), failed)
+        else:
+            message = traceback_text = None
+            if error is not None:  # secrets (URL passwords) never reach an event
+                message = mask_secrets(f"{type_name(error)}: {error}")
+                traceback_text = mask_secrets(error_traceback if error_traceback is not None else
+                                              "".join(traceback.format_exception(error)))
+            record = (job, context, type, node_id, task_id, clock(), failed, message, traceback_text, progress,
+                      task_uri, input_uris, output_uris)
+        for queue, n, ready in self._queues:
+            queue.append(record)
+            if not len(queue) % n:
+                ready()
+        for put in self._puts:
+            put(record)
+        if self._object_sinks:
+            event = record_event(record)
+            for sink in self._object_sinks:
+                sink.emit(event)
 
-    def _template(self) -> Dict[str, Any]:
-        base = self._base
-        if base is None or self._forks != _FORKS[0]:  # recomputed after fork (process_id)
-            base = self._base = Event(context="", type="", job_id=self.job_id, engine=self.engine,
-                                      workflow_id=self.workflow_id, process_id=os.getpid()).__dict__
-            self._forks = _FORKS[0]
-        return base.copy()
+    def _new_job(self) -> JobInfo:
+        """The job's shared fields in this process and the record sinks' queues (again after a fork:
+        process_id, the sinks' flusher thread)."""
+        self._job = JobInfo(self.job_id, self.engine, self.workflow_id)
+        self._forks = _FORKS[0]
+        record_sinks = [sink for sink in self.sinks if getattr(sink, "takes_records", False)]
+        queues = [sink.record_queue() for sink in record_sinks]
+        self._queues = [queue for queue in queues if queue is not None]
+        self._puts = [sink.emit_record for sink, queue in zip(record_sinks, queues, strict=True) if queue is None]
+        return self._job
 
     def flush(self) -> None:
         for sink in self.sinks:

@@ -1,4 +1,16 @@
-"""The event record: one type for every engine, with ewoks' field names."""
+"""The event record: one type for every engine, with ewoks' field names.
+
+Emitters do not build an `Event` per event: they hand sinks a *record*, a plain tuple
+
+    (job, context, type, node_id, task_id, time, error)                      # short
+    (job, context, type, node_id, task_id, time, error, error_message,
+     error_traceback, progress, task_uri, input_uris, output_uris)           # long
+
+where `job` is the `JobInfo` holding the fields every event of the job shares and `time` is
+`time.time()` (formatted by `format_time` when written). Sinks that
+write records in bulk (files, databases) take them as they are (`EventSink.takes_records`);
+`record_event()` builds the `Event` that other sinks, relays and readers see.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +19,7 @@ import os
 import time as _time
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional, Tuple
 
 EVENT_FIELDS = (
     "host_name", "process_id", "user_name", "job_id", "engine", "context", "workflow_id", "node_id",
@@ -60,20 +72,44 @@ class Event:
 
 _FIELD_NAMES = tuple(f.name for f in fields(Event))
 
-# the formatted current second (with zone) is reused within that second: [second, format with %06d]
-_SECOND: List[Any] = [-1, ""]
+def second_format(sec: int) -> str:
+    """The text of a second (ISO 8601, local zone offset) with a %06d placeholder for the microseconds."""
+    stamp = datetime.fromtimestamp(sec, timezone.utc).astimezone().isoformat()  # 'YYYY-MM-DDTHH:MM:SS+HH:MM'
+    return stamp[:19] + ".%06d" + stamp[19:]
+
+
+# the format of the last second formatted, reused within that second (one tuple: threads share it)
+_LAST: Tuple[int, str] = (-1, "")
+
+
+def format_time(t: float) -> str:
+    """ISO 8601 text of a `time.time()` value, with microseconds and the local zone offset."""
+    global _LAST
+    sec = int(t)
+    last = _LAST
+    if sec != last[0]:
+        last = _LAST = (sec, second_format(sec))
+    return last[1] % ((t - sec) * 1e6)  # %06d truncates the float
 
 
 def now_iso() -> str:
-    """The current time, ISO 8601 with microseconds and the local zone offset (fast: events are hot)."""
-    t = _time.time()
-    sec = int(t)
-    if sec != _SECOND[0]:
-        local = datetime.fromtimestamp(sec, timezone.utc).astimezone()
-        stamp = local.isoformat()  # 'YYYY-MM-DDTHH:MM:SS+HH:MM'
-        _SECOND[0], _SECOND[1] = sec, stamp[:19] + ".%06d" + stamp[19:]
-    fmt: str = _SECOND[1]
-    return fmt % ((t - sec) * 1e6)  # %06d truncates the float
+    """The current time, ISO 8601 with microseconds and the local zone offset."""
+    return format_time(_time.time())
+
+
+class SecondFormat:
+    """Formats many times (of a batch) as `format_time` does, each second's text computed once."""
+
+    __slots__ = ("sec", "fmt")
+
+    def __init__(self) -> None:
+        self.sec, self.fmt = -1, ""
+
+    def __call__(self, t: float) -> str:
+        sec = int(t)
+        if sec != self.sec:
+            self.sec, self.fmt = sec, second_format(sec)
+        return self.fmt % ((t - sec) * 1e6)
 
 
 def _user() -> str:
@@ -93,3 +129,47 @@ def _host_name() -> str:
 
 _HOST: str = _host_name()
 _USER: str = _user()
+
+
+class JobInfo:
+    """The fields every event of one job emitted by this process shares, and what sinks derive from
+    them once per job (`cache`: pre-encoded JSON, SQL parameters), keyed by the sink's name."""
+
+    __slots__ = ("job_id", "engine", "workflow_id", "host_name", "process_id", "user_name", "cache")
+
+    def __init__(self, job_id: Optional[str], engine: Optional[str], workflow_id: Optional[str],
+                 host_name: str = _HOST, process_id: Optional[int] = None, user_name: str = _USER) -> None:
+        self.job_id = job_id
+        self.engine = engine
+        self.workflow_id = workflow_id
+        self.host_name = host_name
+        self.process_id = os.getpid() if process_id is None else process_id
+        self.user_name = user_name
+        self.cache: Dict[str, Any] = {}
+
+
+Record = Tuple[Any, ...]  # see the module docstring
+SHORT_RECORD = 7  # length of a record without error message, progress, task URI and input/output URIs
+_LONG_NAMES = ("error_message", "error_traceback", "progress", "task_uri", "input_uris", "output_uris")
+_NO_TAIL = (None,) * len(_LONG_NAMES)
+
+
+def record_kind(record: Record) -> Tuple[str, str]:
+    """(context, type) of a record."""
+    return record[1], record[2]
+
+
+def record_event(record: Record) -> Event:
+    """The Event of a record (its fields in declaration order, as the dataclass builds them)."""
+    job, context, kind, node_id, task_id, time, error = record[:SHORT_RECORD]
+    tail = record[SHORT_RECORD:] or _NO_TAIL
+    fields = {"context": context, "type": kind, "job_id": job.job_id, "engine": job.engine,
+              "workflow_id": job.workflow_id, "node_id": node_id, "task_id": task_id, "time": format_time(time),
+              "error": error}
+    fields.update(zip(_LONG_NAMES, tail, strict=True))
+    fields["host_name"] = job.host_name
+    fields["process_id"] = job.process_id
+    fields["user_name"] = job.user_name
+    event = Event.__new__(Event)
+    event.__dict__ = fields
+    return event

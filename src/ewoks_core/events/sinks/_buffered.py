@@ -1,8 +1,12 @@
 """Buffered sinks: `emit()` only queues the event; batches are written elsewhere.
 
 One daemon thread per process (the *flusher*) writes the queue of every live
-sink every FLUSH_INTERVAL seconds; the emitting thread writes it when it holds
-BATCH_SIZE events. A sink's queue is also written by `flush()`/`close()`, when the sink is
+sink every FLUSH_INTERVAL seconds, and as soon as a queue holds BATCH_SIZE events
+(the emitting thread wakes it: what the writers do without the GIL, SQLite's
+inserts and the file writes, then runs beside the job); the emitting thread
+writes itself only when the flusher falls behind by HIGH_WATER events. Queues hold
+records (tuples, see events/record.py) and Event objects or dicts, in emit order.
+A sink's queue is also written by `flush()`/`close()`, when the sink is
 garbage collected, at interpreter exit (atexit) and when a multiprocessing
 worker ends (multiprocessing.util.Finalize, which also runs in forked workers
 that skip atexit). After os.fork() the child starts with empty queues (the
@@ -17,23 +21,24 @@ import logging
 import os
 import sys
 import threading
-import time
 import weakref
 from typing import Any, Callable, Deque, Dict, List, Optional
 
 from ...redact import mask_secrets
-from .._typing import EventLike
-from .base import EventSink
+from ..record import Record
+from .base import EventSink, RecordQueue
 
 logger = logging.getLogger("ewoks_core.events")
 
 FLUSH_INTERVAL = 0.2  # seconds an event may wait in memory
-BATCH_SIZE = 1000  # queue length at which the emitting thread writes the batch
+BATCH_SIZE = 500  # queue length at which the emitting thread wakes the flusher
+HIGH_WATER = 20_000  # queue length at which the emitting thread writes the queue itself
 MAX_WRITE = 5000  # events per write/transaction
 MAX_PENDING = 500_000  # events kept while the destination fails; older ones are dropped
 
 _LIVE: "weakref.WeakSet[BufferedSink]" = weakref.WeakSet()
 _START_LOCK = threading.Lock()
+_WAKE = threading.Event()  # set: the flusher writes now
 _RUNNING = False  # the flusher thread runs in this process
 _FINALIZER_PID = -1
 
@@ -41,14 +46,17 @@ _FINALIZER_PID = -1
 class BufferedSink(EventSink):
     """Base of the file/database sinks: thread-safe, cheap `emit`, batched writes.
 
-    Subclasses implement `_write(events)` (one batch, in emit order; raise on
-    failure and the batch is kept), `_release()` (close the file/connection)
-    and `_forget()` (drop, without closing, what was inherited through fork).
+    Subclasses implement `_write(events)` (one batch, in emit order, of records,
+    Event objects or dicts; raise on failure and the batch is kept), `_release()`
+    (close the file/connection) and `_forget()` (drop, without closing, what was
+    inherited through fork).
     """
+
+    takes_records = True
 
     def __init__(self, **init_args: Any) -> None:
         self._init_args: Dict[str, Any] = init_args
-        self._queue: Deque[EventLike] = collections.deque()
+        self._queue: Deque[Any] = collections.deque()
         self._lock = threading.Lock()
         self._failing = False
         self._dropped = 0
@@ -56,16 +64,32 @@ class BufferedSink(EventSink):
         self.on_write_error: Optional[Callable[[BaseException], None]] = None
         _LIVE.add(self)
 
-    def emit(self, event: EventLike) -> None:
-        """Queue one event (thread-safe). It is written within FLUSH_INTERVAL by the flusher
-        thread, or right away by this thread when BATCH_SIZE events are queued."""
+    def emit(self, event: Any) -> None:
+        """Queue one event or record (thread-safe). The flusher thread writes it within
+        FLUSH_INTERVAL, at once when BATCH_SIZE events are queued."""
         queue = self._queue
         queue.append(event)
-        if len(queue) >= BATCH_SIZE:
-            # Writing here, not in the flusher, avoids a GIL convoy between the two threads.
-            self._try_flush()
+        if not len(queue) % BATCH_SIZE:
+            self._batch_ready()
         if not _RUNNING:
             _start_flusher()
+
+    def emit_record(self, record: Record) -> None:
+        """Queue one record (emitters append to `record_queue()` themselves)."""
+        self.emit(record)
+
+    def record_queue(self) -> RecordQueue:
+        """The queue emitters append records to (see EventSink.record_queue); starts the flusher."""
+        if not _RUNNING:
+            _start_flusher()
+        return self._queue, BATCH_SIZE, self._batch_ready
+
+    def _batch_ready(self) -> None:
+        """BATCH_SIZE more events are queued: wake the flusher (write here when it falls far behind)."""
+        if len(self._queue) >= HIGH_WATER:  # the flusher does not keep up (or the destination fails)
+            self._try_flush()
+        else:
+            _WAKE.set()
 
     def _try_flush(self) -> None:
         if self._failing:
@@ -141,7 +165,7 @@ class BufferedSink(EventSink):
                 pass
 
     # --- subclass API
-    def _write(self, events: List[EventLike]) -> None:
+    def _write(self, events: List[Any]) -> None:
         raise NotImplementedError
 
     def _open(self) -> None:
@@ -163,7 +187,7 @@ def _rebuild(cls: type, init_args: Dict[str, Any]) -> BufferedSink:
     return cls(**init_args)
 
 
-def _take(queue: Deque[EventLike], n: int) -> List[EventLike]:
+def _take(queue: Deque[Any], n: int) -> List[Any]:
     batch = []
     popleft = queue.popleft
     try:
@@ -174,7 +198,7 @@ def _take(queue: Deque[EventLike], n: int) -> List[EventLike]:
     return batch
 
 
-def _trim(queue: Deque[EventLike]) -> int:
+def _trim(queue: Deque[Any]) -> int:
     """Drop the oldest events above MAX_PENDING; their number."""
     excess = len(queue) - MAX_PENDING
     if excess > 0:
@@ -204,7 +228,8 @@ def _start_flusher() -> None:
 
 def _flusher_loop() -> None:
     while True:
-        time.sleep(FLUSH_INTERVAL)
+        _WAKE.wait(FLUSH_INTERVAL)
+        _WAKE.clear()  # before writing: a batch queued meanwhile wakes the next round
         _flush_live()
 
 
@@ -231,9 +256,10 @@ def close_all() -> None:
 
 
 def _after_fork_in_child() -> None:
-    global _RUNNING, _START_LOCK
+    global _RUNNING, _START_LOCK, _WAKE
     _RUNNING = False
     _START_LOCK = threading.Lock()
+    _WAKE = threading.Event()
     for sink in list(_LIVE):
         sink._after_fork()
 

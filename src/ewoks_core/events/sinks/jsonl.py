@@ -14,7 +14,7 @@ import os
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from ...errors import EwoksError
-from ..record import EVENT_FIELDS, Event
+from ..record import EVENT_FIELDS, SHORT_RECORD, Event, JobInfo, record_event, second_format
 from ._buffered import BufferedSink
 
 try:
@@ -29,11 +29,13 @@ _OPEN_FLAGS = os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os
 
 
 def event_dict(event: Any) -> Dict[str, Any]:
-    """The EVENT_FIELDS of an Event (or dict) as a dict, without copying values.
+    """The EVENT_FIELDS of an Event, record (see events/record.py) or dict as a dict, without copying values.
 
     For an Event this is its `__dict__` (fields in declaration order): do not modify it."""
     if type(event) is Event:
         return vars(event)
+    if type(event) is tuple:
+        return vars(record_event(event))
     if isinstance(event, dict):
         return {k: event.get(k) for k in EVENT_FIELDS}
     return {k: getattr(event, k, None) for k in EVENT_FIELDS}
@@ -53,6 +55,8 @@ def encode(data: Any) -> str:
 def encode_event(event: Any) -> str:
     """The JSON line of an event: `encode(event_dict(event))`, faster for the common node and job
     events (the fields that are the same for every event of a job are encoded once)."""
+    if type(event) is tuple:
+        event = record_event(event)
     if type(event) is Event:
         line = _fast_line(vars(event))
         if line is not None:
@@ -105,6 +109,71 @@ def _fast_line(d: Dict[str, Any]) -> Optional[str]:
             f', "time": {_ESC(time)}, "error": {"null" if error is None else "true" if error else "false"}{parts[1]}')
 
 
+_JSON_FLAG = {None: "null", True: "true", False: "false"}
+
+
+def _record_templates(job: JobInfo) -> Optional[Tuple[Dict[Tuple[str, str], str], str]]:
+    """({(context, type): line head up to "node_id": }, line end after the error field) of a job's
+    short records; None when its shared fields are not plain text (the generic encoder writes them)."""
+    cached = job.cache.get("jsonl", False)
+    if cached is False:
+        parts = _job_parts((job.job_id, job.engine, job.workflow_id, job.host_name, job.process_id,
+                            job.user_name))
+        cached = job.cache["jsonl"] = None if parts is None else ({}, parts[1] + "\n")
+    return cached
+
+
+def _head(heads: Dict[Tuple[str, str], str], job: JobInfo, context: str, kind: str) -> str:
+    key = (context, kind)
+    head = heads.get(key)
+    if head is None:
+        middle = _job_parts((job.job_id, job.engine, job.workflow_id, job.host_name, job.process_id,
+                             job.user_name))
+        assert middle is not None
+        head = heads[key] = f'{{"context": {_ESC(context)}, "type": {_ESC(kind)}{middle[0]}, "node_id": '
+    return head
+
+
+def encode_lines(events: List[Any]) -> str:
+    """The JSON lines (each ended by a newline) of a batch of records, Event objects or dicts: short records
+    (most node, workflow and job events) fill templates holding the fields every event of their job
+    shares, encoded once per job and (context, type); the rest goes through `encode_event`."""
+    try:
+        return _encode_lines(events)
+    except (TypeError, KeyError, AttributeError):  # values of unexpected types: the generic encoder judges
+        return "".join([encode_event(e) + "\n" for e in events])
+
+
+def _encode_lines(events: List[Any]) -> str:
+    lines: List[str] = []
+    append = lines.append
+    job: Any = None
+    heads: Optional[Dict[Tuple[str, str], str]] = None  # None: this job's lines are encoded generically
+    tail = ""
+    esc, flag = _ESC, _JSON_FLAG
+    second, second_text = -1, ""  # format_time() inlined: the text of the current second
+    for event in events:
+        if type(event) is not tuple or len(event) != SHORT_RECORD:
+            append(encode_event(event) + "\n")
+            continue
+        this_job, context, kind, node_id, task_id, time, error = event
+        if this_job is not job:
+            job, templates = this_job, _record_templates(this_job)
+            heads, tail = templates if templates is not None else (None, "")
+        if heads is None:
+            append(encode_event(event) + "\n")
+            continue
+        head = heads.get((context, kind)) or _head(heads, this_job, context, kind)
+        sec = int(time)
+        if sec != second:
+            second, second_text = sec, second_format(sec)
+        # the time text has no character JSON escapes
+        append(f'{head}{"null" if node_id is None else esc(node_id)}, "task_id": '
+               f'{"null" if task_id is None else esc(task_id)}, "time": "{second_text % ((time - sec) * 1e6)}", '
+               f'"error": {flag[error]}{tail}')
+    return "".join(lines)
+
+
 def _str(value: Any) -> str:
     try:
         return str(value)
@@ -130,7 +199,7 @@ class JsonLinesSink(BufferedSink):
         super().__init__(path=self.path)
 
     def _write(self, events: List[Any]) -> None:
-        data = "".join([encode_event(e) + "\n" for e in events]).encode()
+        data = encode_lines(events).encode()
         if self._fd is not None and file_id(self.path) != file_id(self.path, self._fd):
             self._release()  # deleted, moved or rotated: write to the file at `path`
         self._open()
