@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List
 
-from conftest import WORKFLOWS, make_config, wait_job, workflow_doc
+from _server_support import WORKFLOWS, make_config, wait_job, workflow_doc
 from fastapi.testclient import TestClient
 
 from ewoks_server.app import create_app

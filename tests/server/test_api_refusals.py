@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Dict
 
 import pytest
-from conftest import workflow_doc
+from _server_support import workflow_doc
 from fastapi.testclient import TestClient
 
 DEMO = workflow_doc("demo.yaml")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import make_config, workflow_doc
+from _server_support import make_config, workflow_doc
 from fastapi.testclient import TestClient
 
 from ewoks_server.app import create_app

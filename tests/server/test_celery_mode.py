@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from conftest import make_config, wait_job, workflow_doc
+from _server_support import make_config, wait_job, workflow_doc
 from fastapi.testclient import TestClient
 from test_api_jobs import FAILING, SLEEP
 

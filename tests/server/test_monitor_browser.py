@@ -7,7 +7,7 @@ import re
 from typing import Any, Iterator
 
 import pytest
-from conftest import make_config, workflow_doc
+from _server_support import make_config, workflow_doc
 from test_api_jobs import SLEEP
 
 from ewoks_server.testing import serve_in_thread

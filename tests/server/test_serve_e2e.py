@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 import pytest
-from conftest import workflow_doc
+from _server_support import workflow_doc
 
 from ewoks_server.testing import free_port
 

@@ -17,7 +17,7 @@ except ImportError:  # not installed: use the source tree
 pytest.importorskip("pyFAI", reason="ewoks_xrpd needs pyFAI (pip install 'ewoks_core[xrpd]')")
 pytest.importorskip("fabio", reason="ewoks_xrpd needs fabio (pip install 'ewoks_core[xrpd]')")
 
-NFRAMES = 6
+from _xrpd_support import NFRAMES  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -59,8 +59,3 @@ def frames_and_monitor(demo: Dict[str, str]) -> Any:
 
     with h5py.File(demo["scan_file"], "r") as f:
         return f["/1.1/measurement/pilatus"][()], f["/1.1/measurement/mon"][()]
-
-
-def list_files(folder: Path) -> list:
-    """Every file under `folder` (hidden temporary files included)."""
-    return sorted(str(p.relative_to(folder)) for p in Path(folder).rglob("*") if p.is_file())

@@ -6,7 +6,7 @@ import os
 
 import h5py
 import numpy as np
-from conftest import NFRAMES
+from _xrpd_support import NFRAMES
 
 
 def test_scan_layout(demo):

@@ -8,7 +8,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from conftest import NFRAMES, list_files
+from _xrpd_support import NFRAMES, list_files
 
 from ewoks_core.errors import TaskInputError
 

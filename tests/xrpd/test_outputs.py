@@ -7,7 +7,7 @@ import json
 import h5py
 import numpy as np
 import pytest
-from conftest import NFRAMES, list_files
+from _xrpd_support import NFRAMES, list_files
 
 
 @pytest.fixture(scope="module")

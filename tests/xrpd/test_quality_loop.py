@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import NFRAMES
+from _xrpd_support import NFRAMES
 
 from ewoks_core import execute_graph
 from ewoks_core.testing.builders import graph, link, node
