@@ -6,9 +6,12 @@
    from its write (flushed, time recorded by the writer) to its pattern (the stream's progress event of
    that item). Online throughput: frames / (last pattern - first frame written). Baseline, same run and
    same frames: offline integration of the complete file (IntegrateScan1D, frames/s).
-2. Memory: the online integration (ZeroMQ source, sender at full speed) of --memory frames, each in a
-   fresh process: peak RSS, against the same process integrating 20 frames offline (imports, pyFAI
-   integrator). Frames in flight are bounded; the patterns kept for the result grow ~8 KB per frame.
+2. Memory: the online integration (ZeroMQ source, sender at full speed) of 1,000 and 10,000 frames
+   (--memory), each in a fresh process: peak RSS, against the same process integrating 20 frames offline
+   (imports, pyFAI integrator). The frames are Pilatus100k-sized (--memory-detector: 10,000 Pilatus1M
+   frames would take ~10 min here); frames in flight are bounded by max_in_flight whatever the size.
+   Two rows per length: the stream alone (no reducer: each pattern is dropped once made) must be flat;
+   with the reducer, the result holds every pattern (npt x 2 arrays per frame, printed), as offline.
 No assertions: it prints tables.
 
     python benchmarks/bench_stream.py --quick
@@ -28,7 +31,7 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 _ROOT = Path(__file__).resolve().parents[1]
 try:
@@ -96,10 +99,14 @@ def offline_fps(paths: Dict[str, str], folder: Path, nframes: int) -> float:
     return nframes / (time.perf_counter() - t0)
 
 
-def _memory_child(paths: Dict[str, str], nframes: int, queue: Any) -> None:
-    """In a fresh process: integrate `nframes` streamed over ZeroMQ (0: 20 frames offline); peak RSS in MB."""
+def _memory_child(paths: Dict[str, str], nframes: int, reduce: bool, engine: Optional[str],
+                  options: Dict[str, Any], queue: Any) -> None:
+    """In a fresh process: integrate `nframes` streamed over ZeroMQ (0: the 20 frames offline); puts
+    (peak RSS in MB, MB of the patterns the result holds). `reduce`: with the reducer (StackPatterns: the
+    result holds every pattern); without it, each item's pattern is dropped once made (the stream alone)."""
     from ewoks_core.api import execute_graph
 
+    result_mb = 0.0
     if nframes == 0:
         from ewoks_xrpd.tasks.scan import IntegrateScan1D
 
@@ -115,64 +122,98 @@ def _memory_child(paths: Dict[str, str], nframes: int, queue: Any) -> None:
                                kwargs={"nframes": nframes}, daemon=True)
         sender.start()
         doc = json.loads(ONLINE.read_text())
-        integrate = next(n for n in doc["nodes"] if n["id"] == "integrate")
-        integrate = copy.deepcopy(integrate)
+        integrate = copy.deepcopy(next(n for n in doc["nodes"] if n["id"] == "integrate"))
         integrate["default_inputs"] += [{"name": "poni", "value": paths["poni_path"]},
                                         {"name": "mask", "value": paths["mask_path"]}]
         source = {"id": "frames", "task_type": "class", "task_identifier": "ewoks_core.stream.zmq.ZmqFrameSource",
                   "default_inputs": [{"name": "address", "value": address}]}
-        doc["nodes"] = [source, integrate,
-                        next(n for n in doc["nodes"] if n["id"] == "stack")]
-        doc["links"] = [lk for lk in doc["links"] if lk["source"] in ("frames", "integrate")]
-        result = execute_graph(doc)
-        assert result["nframes"] == nframes
+        keep = ("frames", "integrate") if reduce else ("frames",)
+        doc["nodes"] = [source, integrate] + ([next(n for n in doc["nodes"] if n["id"] == "stack")] if reduce else [])
+        doc["links"] = [lk for lk in doc["links"] if lk["source"] in keep]
+        if not reduce:
+            doc["graph"]["stream"].pop("reducer")
+        result = execute_graph(doc, engine=engine, outputs=[{"all": True}], merge_outputs=False, **options)
+        if reduce:
+            stack = result["stack"]
+            assert stack["nframes"] == nframes
+            result_mb = sum(a.nbytes for a in (stack["intensity"], stack["sigma"]) if a is not None) / 2**20
+        else:
+            assert result["frames"]["nitems"] == nframes
         sender.join(30)
-    queue.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    queue.put((peak_rss_mb(), result_mb))
 
 
-def peak_memory(paths: Dict[str, str], nframes: int) -> float:
+def peak_rss_mb() -> float:
+    """This process's peak RSS in MB: VmHWM, which starts again at exec. Not getrusage's ru_maxrss: Linux
+    carries into it the RSS of the process that forked this one (a spawned child of a big parent would
+    report at least the parent's size)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def peak_memory(paths: Dict[str, str], nframes: int, reduce: bool = True, engine: Optional[str] = None,
+                options: Optional[Dict[str, Any]] = None) -> Tuple[float, float]:
+    """(peak RSS MB, patterns in the result MB) of one run in a fresh process (see _memory_child)."""
     queue = SPAWN.Queue()
-    child = SPAWN.Process(target=_memory_child, args=(paths, nframes, queue))
+    child = SPAWN.Process(target=_memory_child, args=(paths, nframes, reduce, engine, options or {}, queue))
     child.start()
     value = queue.get(timeout=3600)
     child.join()
-    return float(value)
+    return float(value[0]), float(value[1])
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     """Run the benchmark and print the tables."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer frames (60 per rate; 200 vs 2,000 for memory)")
+    parser.add_argument("--quick", action="store_true", help="fewer frames per rate (60)")
     parser.add_argument("--frames", type=int, default=300, help="frames per rate (default 300)")
-    parser.add_argument("--rates", default="20,50,100", help="writer frame rates (default 20,50,100)")
-    parser.add_argument("--memory", default="1000,10000", help="scan lengths of the memory test")
+    parser.add_argument("--rates", default="20,50,100", help="writer frame rates (default 20,50,100; '': none)")
+    parser.add_argument("--memory", default="1000,10000",
+                        help="scan lengths of the memory test (default 1000,10000; '': none)")
+    parser.add_argument("--memory-detector", default="Pilatus100k",
+                        help="detector of the memory test's frames (default Pilatus100k, 195 x 487: 10,000 frames "
+                             "in about a minute)")
     parser.add_argument("--engine", default=None, help="engine (default sequential)")
     parser.add_argument("--scheduler", default=None, help="dask scheduler (with --engine dask)")
     args = parser.parse_args(argv)
     frames = 60 if args.quick else args.frames
-    lengths = [200, 2000] if args.quick else [int(n) for n in args.memory.split(",")]
+    lengths = [int(n) for n in args.memory.split(",") if n]
     options = {"scheduler": args.scheduler} if args.scheduler else {}
     from ewoks_xrpd.demo_data import generate_scan
 
     with tempfile.TemporaryDirectory(prefix="bench_stream_") as tmp:
         folder = Path(tmp)
         paths = generate_scan(folder / "src" / "demo_scan.h5", nframes=20)
-        base = offline_fps(paths, folder, frames)
-        print(f"engine {args.engine or 'sequential'} {options or ''}; {frames} Pilatus1M frames per rate; "
-              f"offline integration of the same frames: {base:.1f} frames/s")
-        print(f"{'writer fps':>10} {'written fps':>12} {'median lat s':>13} {'p99 lat s':>10} {'online fps':>11} "
-              f"{'offline fps':>12} {'online/bound':>13}")
-        for rate in (float(r) for r in args.rates.split(",")):
-            r = online_run(paths, folder, rate, frames, args.engine, options)
-            print(f"{rate:>10g} {r['written']:>12.1f} {r['median']:>13.3f} {r['p99']:>10.3f} {r['fps']:>11.1f} "
-                  f"{base:>12.1f} {r['fps'] / min(r['written'], base):>12.2f}x")
-        print("(written fps: the rate the writer achieved; online/bound: online fps over the lower of written fps "
-              "and offline fps)")
-        baseline = peak_memory(paths, 0)
-        print(f"\n{'frames':>8} {'peak RSS MB':>12}   (baseline: 20 frames offline in a fresh process: "
-              f"{baseline:.0f} MB)")
-        for n in lengths:
-            print(f"{n:>8} {peak_memory(paths, n):>12.0f}")
+        if args.rates:  # '': the memory rows only
+            base = offline_fps(paths, folder, frames)
+            print(f"engine {args.engine or 'sequential'} {options or ''}; {frames} Pilatus1M frames per rate; "
+                  f"offline integration of the same frames: {base:.1f} frames/s")
+            print(f"{'writer fps':>10} {'written fps':>12} {'median lat s':>13} {'p99 lat s':>10} {'online fps':>11} "
+                  f"{'offline fps':>12} {'online/bound':>13}")
+            for rate in (float(r) for r in args.rates.split(",")):
+                r = online_run(paths, folder, rate, frames, args.engine, options)
+                print(f"{rate:>10g} {r['written']:>12.1f} {r['median']:>13.3f} {r['p99']:>10.3f} {r['fps']:>11.1f} "
+                      f"{base:>12.1f} {r['fps'] / min(r['written'], base):>12.2f}x")
+            print("(written fps: the rate the writer achieved; online/bound: online fps over the lower of written fps "
+                  "and offline fps)")
+        if lengths:  # '': the latency rows only
+            small = generate_scan(folder / "small" / "demo_scan.h5", nframes=20, detector=args.memory_detector)
+            baseline, _ = peak_memory(small, 0)
+            print(f"\npeak memory against scan length: {args.memory_detector} frames sent over ZeroMQ at full speed, "
+                  f"each run in a fresh process (baseline: 20 frames offline, {baseline:.0f} MB)")
+            print(f"{'frames':>8} {'stream alone MB':>16} {'with reducer MB':>16} {'patterns in result MB':>22}")
+            for n in lengths:
+                alone, _ = peak_memory(small, n, False, args.engine, options)
+                reduced, patterns = peak_memory(small, n, True, args.engine, options)
+                print(f"{n:>8} {alone:>16.0f} {reduced:>16.0f} {patterns:>22.1f}")
+            print("(stream alone: no reducer, each pattern dropped once made; with reducer: StackPatterns, whose "
+                  "result holds every pattern, as the offline integration's does)")
 
 
 if __name__ == "__main__":

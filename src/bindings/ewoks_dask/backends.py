@@ -26,6 +26,7 @@ from ewoks_core.execution import NodeRun
 from ewoks_core.execution.flags import JobFlags, raise_flags_async
 from ewoks_core.execution.plan import PlannedNode, run_planned
 from ewoks_core.execution.remote import RemoteRuns, run_in_worker
+from ewoks_core.execution.startmarks import StartMarks
 
 from .clients import close_all, open_client
 from .options import DaskOptions
@@ -57,8 +58,13 @@ class DistributedBackend(Backend):
         self.remote = RemoteRuns(job.graph, job.ctx, self.flags.worker())
         self.done: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
         self.futures: Dict[str, Any] = {}  # key -> future, until its result is taken
+        # start marks (execution.startmarks) when the workers see this machine's files: a run that dask
+        # runs again after its worker died ends the lost attempt's events (a remote worker cannot write them)
+        self.marks = StartMarks() if job.ctx.emitter.enabled and local_workers(client) else None
 
     def submit(self, run: NodeRun) -> None:
+        if self.marks is not None:
+            self.marks.assign(run)
         key = f"{node_label(run.node_id)}-{uuid.uuid4().hex}"
         future = self.client.submit(run_in_worker, *self.remote.args(run), key=key, pure=False)
         self.futures[key] = future
@@ -140,3 +146,21 @@ class DistributedBackend(Backend):
                 self.client.cancel(list(self.futures.values()))
         self.futures.clear()
         close_all(self.closers)
+        if self.marks is not None:
+            self.marks.close()
+
+
+def local_workers(client: Any) -> bool:
+    """Every worker of the client's cluster runs on this machine (it shares this machine's files)."""
+    import socket
+    from urllib.parse import urlparse
+
+    try:
+        workers = client.scheduler_info().get("workers", {})
+        here = {"127.0.0.1", "::1", "localhost", socket.gethostname()}
+        with contextlib.suppress(OSError):
+            here.add(socket.gethostbyname(socket.gethostname()))
+    except Exception:  # a scheduler that does not answer: say no
+        return False
+    hosts = {urlparse(address).hostname for address in workers}
+    return bool(hosts) and hosts <= here

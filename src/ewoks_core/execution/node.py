@@ -24,6 +24,8 @@ def run_node(node: Node, run: NodeRun, ctx: RunContext, flush_start: bool = Fals
     events = emitter.enabled
     task_id = node.task_identifier or node.task_type
     if events:
+        if flush_start and run_started(run):  # an earlier attempt started, and its worker died before it ended
+            _end_lost_attempt(node, run, emitter, task_id)
         emitter.emit("node", "start", node_id=node.id, task_id=task_id, input_uris=run.input_uris)
         if flush_start:
             emitter.flush()
@@ -42,6 +44,15 @@ def run_node(node: Node, run: NodeRun, ctx: RunContext, flush_start: bool = Fals
                      error_traceback=outcome.error_traceback, task_uri=outcome.task_uri,
                      input_uris=run.input_uris, output_uris=outcome.output_uris)
     return outcome
+
+
+def _end_lost_attempt(node: Node, run: NodeRun, emitter: EventEmitter, task_id: str) -> None:
+    """The end event of an earlier attempt of this run that started in a worker which then died: the
+    scheduler (dask distributed reschedules the tasks of a lost worker) runs it again here."""
+    error = WorkerLostError(f"the worker running node {node_label(node.id)!r} was lost; the scheduler runs it "
+                            "again on another worker")
+    emitter.emit("node", "end", node_id=node.id, task_id=task_id, error=error, error_traceback="",
+                 input_uris=run.input_uris)
 
 
 def _execute(node: Node, run: NodeRun, ctx: RunContext, task_id: str) -> NodeOutcome:

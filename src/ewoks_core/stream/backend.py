@@ -76,6 +76,8 @@ class StreamBackend(Backend):
         self._tick()
         driver = self.driver
         assert driver is not None
+        if not driver.inflight:  # the tick ended the job: the source was its last node (no reducer)
+            return []
         if self.held is not None and len(driver.inflight) <= 1:  # only the source is live
             reader = self.schedule.reader
             if reader is not None:

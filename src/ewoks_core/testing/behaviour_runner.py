@@ -85,8 +85,8 @@ def _stopper(behaviour: Behaviour, events: Path, options: Dict[str, Any]) -> Cal
             cancel.set()
     elif behaviour.stop == "kill_worker":
         def act() -> None:
-            pid = next(e["process_id"] for e in _read(events) if e["context"] == "node" and e["type"] == "start")
-            assert pid != os.getpid(), "the node runs in the calling process: no worker to kill"
+            pid = _worker_pid(events)
+            assert pid is not None, "no node started in a worker process: no worker to kill"
             os.kill(pid, signal.SIGKILL)
     else:
         raise ValueError(f"unknown stop {behaviour.stop!r}")
@@ -188,6 +188,19 @@ def _wait_started(events: Path, proc: Optional[subprocess.Popen] = None) -> None
             raise AssertionError(f"ewoks execute ended before a node started: {proc.communicate()}")
         assert time.monotonic() < deadline, "no node started"
         time.sleep(0.05)
+
+
+def _worker_pid(events: Path) -> Optional[int]:
+    """The process of the first node started outside this process (a stream's source runs here: its
+    items go to the workers), waited for up to WAIT_START."""
+    deadline = time.monotonic() + WAIT_START
+    while time.monotonic() < deadline:
+        pids = [e["process_id"] for e in _read(events) if e["context"] == "node" and e["type"] == "start"
+                and e["process_id"] != os.getpid()]
+        if pids:
+            return int(pids[0])
+        time.sleep(0.05)
+    return None
 
 
 def _wait_gone(alive: Callable[[], Union[Set[int], bool]], name: str, timeout: float = 20.0) -> None:

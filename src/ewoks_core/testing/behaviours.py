@@ -58,7 +58,19 @@ def busy_loop() -> dict:
                  [link("A", "A", {"x": "x"}, conditions=cond(below_limit=True))])
 
 
+def stream_sleeps(n: int = 3, seconds: float = SLEEP) -> dict:
+    """A stream (extension 'stream' 1.0) of n items that each sleep, one at a time; its reducer, then a
+    node that needs the reducer. The source runs in the calling process, the items on the workers."""
+    nodes = [node("src", "ewoks_core.stream.IterableSource", {"iterable": list(range(n))}),
+             node("sq", "Sleep", {"seconds": seconds}), node("red", "Collect"), node("after", "Noop")]
+    return graph("stream_sleeps", nodes,
+                 [link("src", "sq", {"item": "value"}), link("sq", "red", {"value": "values"}), link("red", "after")],
+                 extensions={"stream": "1.0"},
+                 stream={"source": "src", "item_nodes": ["sq"], "reducer": "red", "max_in_flight": 1})
+
+
 AFTER = frozenset({"after"})
+AFTER_STREAM = frozenset({"red", "after"})
 CANCELLED, FAILED = "WorkflowCancelled", "TaskFailedError"
 EXIT_INTERRUPTED, EXIT_FAILED = "130", "1"  # `ewoks execute`: Ctrl-C, a failed (or cancelled) workflow
 
@@ -79,6 +91,11 @@ BEHAVIOURS: List[Behaviour] = [
               {"timeout": 0.3, "kill_timeout": 0.3}, never_started=AFTER, needs=frozenset({"abandons"}),
               within=2.5),
     Behaviour("killed_worker", parallel_sleeps(), "kill_worker", FAILED, "lost", never_started=AFTER,
+              needs=frozenset({"worker_processes"})),
+    Behaviour("stream_cancel", stream_sleeps(), "cancel_event", CANCELLED, "cancelled", never_started=AFTER_STREAM),
+    Behaviour("stream_timeout", stream_sleeps(), "timeout", CANCELLED, r"timed out after 1 s", {"timeout": 1.0},
+              never_started=AFTER_STREAM),
+    Behaviour("stream_killed_worker", stream_sleeps(), "kill_worker", FAILED, "lost", never_started=AFTER_STREAM,
               needs=frozenset({"worker_processes"})),
 ]
 

@@ -41,6 +41,13 @@ STREAM_CASES: List[Case] = [
                [link("gen", "src", {"x": "iterable"}), link("src", "sq", {"item": "fail", "index": "a"}),
                 link("sq", "red", {"result": "values"})], **_stream(max_in_flight=1)),
          {}, {}, {"gen": OK, "src": FAILED, "sq": OK * 2 + FAILED}, error_node="sq"),
+    Case("stream_without_reducer",  # the source is the job's last node: the job ends when its items ended
+         graph("stream_without_reducer",
+               [node("gen", "Echo", {"x": _VALUES}), node("src", SOURCE), node("sq", "SlowSquare")],
+               [link("gen", "src", {"x": "iterable"}), link("src", "sq", {"item": "x", "index": "index"})],
+               **_stream(reducer=False)),
+         {}, {"gen": {"x": _VALUES}, "src": {"nitems": 6}},  # its end node is an item node: no job result
+         {"gen": OK, "src": OK, "sq": OK * 6}, overlapping={"sq"}),
     Case("stream_empty",
          graph("stream_empty",
                [node("gen", "Echo", {"x": []}), node("src", SOURCE), node("sq", "SumTask"), node("red", "Collect")],

@@ -155,6 +155,24 @@ class SlowSquare(Task, input_names=["x"], optional_input_names=["index"], output
         self.outputs.result = self.inputs.x * self.inputs.x
 
 
+class KillOnce(Task, input_names=["x", "marker"], optional_input_names=["index", "kill_index", "always"],
+               output_names=["result"]):
+    """result = x * x; the run of item `kill_index` first SIGKILLs its own process (a worker dies) unless the
+    file `marker` exists (always=True: every time). The marker holds the killed process id."""
+
+    def run(self) -> None:
+        import os
+        import signal
+        from pathlib import Path
+
+        marker = Path(self.inputs.marker)
+        if self.inputs.index == self.inputs.kill_index and (self.inputs.always or not marker.exists()):
+            marker.write_text(str(os.getpid()))
+            os.kill(os.getpid(), signal.SIGKILL)
+            time.sleep(10)
+        self.outputs.result = self.inputs.x * self.inputs.x
+
+
 class Collect(Task, input_names=["values"], output_names=["values", "total"]):
     """A stream's reducer: the per-item values (a list, in item order) and their sum."""
 
