@@ -6,13 +6,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 from ..errors import GraphFormatError
 from ..nesting import MAX_NESTING, too_deep, where
 from . import io
 from .copying import NestedTooDeep, copy_document
 from .schema import CURRENT_VERSION, upgrade_document
+from .specs import LinkSpec, NodeSpec
 from .validate import normalize_id, validate_document
 
 NodeId = Any  # str | int | tuple
@@ -21,8 +22,9 @@ NodeId = Any  # str | int | tuple
 class WorkflowGraph:
     """A workflow as loaded from a document: graph attributes, nodes and links.
 
-    Nodes keep every attribute of the document (unknown keys included) so that
-    saving writes back what was read. Sub-graphs stay unflattened here;
+    Nodes and links are typed, immutable specs (graph/specs.py) built once from the validated
+    document; each keeps its document entry (unknown keys included) so that saving writes back
+    what was read. Sub-graphs stay unflattened here;
     `ewoks_core.graph.compile_graph` flattens them for execution.
     """
 
@@ -36,24 +38,20 @@ class WorkflowGraph:
         self.multigraph = bool(doc.get("multigraph", False))
         self.graph: Dict[str, Any] = dict(doc.get("graph", {}))
         self.extra = {k: v for k, v in doc.items() if k not in ("directed", "multigraph", "graph", "nodes", "links")}
-        self.nodes: Dict[NodeId, dict] = {}
-        for node in doc["nodes"]:
-            attrs = dict(node)
-            node_id = normalize_id(attrs.pop("id"))
-            self.nodes[node_id] = attrs
-        self.links: List[dict] = []
-        index: Dict[Tuple[NodeId, NodeId], dict] = {}
+        self.nodes: Mapping[NodeId, NodeSpec] = {  # read-only: build a new graph to change it
+            spec.id: spec for spec in (NodeSpec.from_dict(normalize_id(node["id"]), node) for node in doc["nodes"])}
+        links: Dict[Tuple[NodeId, NodeId], dict] = {}
         for link in doc["links"]:
             link = dict(link)
             link["source"] = normalize_id(link["source"])
             link["target"] = normalize_id(link["target"])
             key = (link["source"], link["target"])
-            previous = index.get(key)
+            previous = links.get(key)
             if previous is None:
-                index[key] = link
-                self.links.append(link)
+                links[key] = link
             else:
                 _merge_parallel_links(previous, link)
+        self.links: Tuple[LinkSpec, ...] = tuple(LinkSpec.from_dict(link) for link in links.values())
 
     @property
     def id(self) -> Any:
@@ -65,9 +63,10 @@ class WorkflowGraph:
     def label(self) -> str:
         return self.graph.get("label") or str(self.id)
 
-    def iter_links(self, source: Any = None, target: Any = None) -> Iterator[dict]:
+    def iter_links(self, source: Any = None, target: Any = None) -> Iterator[LinkSpec]:
+        """The links from `source` and/or to `target` (all links when neither is given)."""
         for link in self.links:
-            if (source is None or link["source"] == source) and (target is None or link["target"] == target):
+            if (source is None or link.source == source) and (target is None or link.target == target):
                 yield link
 
     def to_dict(self) -> dict:
@@ -75,12 +74,13 @@ class WorkflowGraph:
         graph = dict(self.graph)
         graph.setdefault("schema_version", CURRENT_VERSION)
         doc = {"directed": self.directed, "multigraph": False, "graph": graph,
-               "nodes": [{"id": node_id, **attrs} for node_id, attrs in self.nodes.items()],
-               "links": [dict(link) for link in self.links]}
+               "nodes": [{"id": node_id, **spec.document} for node_id, spec in self.nodes.items()],
+               "links": [{"source": link.source, "target": link.target, **link.document} for link in self.links]}
         doc.update(self.extra)
         return copy_document(doc)
 
     def copy(self) -> "WorkflowGraph":
+        """An independent copy (specs are immutable: this only matters for the graph attributes)."""
         return WorkflowGraph(self.to_dict(), self.source, self.base_dir, root_dir=self.root_dir,
                              root_module=self.root_module)
 

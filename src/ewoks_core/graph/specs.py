@@ -1,0 +1,199 @@
+"""NodeSpec and LinkSpec: the typed, immutable nodes and links of a validated workflow.
+
+They are built once from entries the models (graph/models.py) or their fast path (graph/fastcheck.py)
+accepted, without validating again. Every default of the document format is stated here, in
+`NodeSpec.from_dict` and `LinkSpec.from_dict`: code that runs, shows or analyses a workflow reads the
+typed fields and never a raw dict with `.get(key, default)`. Each spec also keeps its document entry
+(`document`, read-only) so that saving writes back exactly what was read, unknown keys included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, Optional, Tuple
+
+from .copying import copy_document
+
+__all__ = ["FrozenDict", "NodeSpec", "LinkSpec", "merge_attributes", "NODE_FIELDS", "LINK_FIELDS"]
+
+NodeId = Any  # str | int | tuple
+
+NODE_FIELDS: FrozenSet[str] = frozenset((
+    "id", "label", "task_type", "task_identifier", "task_generator", "default_inputs", "force_start_node",
+    "conditions_else_value", "default_error_node", "default_error_attributes", "varinfo"))
+LINK_FIELDS: FrozenSet[str] = frozenset((
+    "source", "target", "sub_source", "sub_target", "sub_target_attributes", "data_mapping", "map_all_data",
+    "conditions", "on_error", "required", "cache_if_optional", "cache_if_not_required"))
+
+
+class FrozenDict(Mapping):
+    """A read-only mapping (picklable, unlike types.MappingProxyType, so specs cross process boundaries)."""
+
+    __slots__ = ("_data",)
+    _data: Dict[Any, Any]
+
+    def __init__(self, data: Optional[Mapping] = None) -> None:
+        object.__setattr__(self, "_data", dict(data or ()))
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("FrozenDict is read-only")
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (FrozenDict, (self._data,))
+
+    def __repr__(self) -> str:
+        return f"FrozenDict({self._data!r})"
+
+    @classmethod
+    def own(cls, data: dict) -> "FrozenDict":
+        """Wrap `data` without copying it: the caller gives it up."""
+        frozen = cls.__new__(cls)
+        object.__setattr__(frozen, "_data", data)
+        return frozen
+
+    def to_dict(self) -> dict:
+        """A plain dict (shallow: nested values are shared, copy them before changing them)."""
+        return dict(self._data)
+
+
+def _frozen_or_none(value: Any) -> Optional[FrozenDict]:
+    return None if value is None else FrozenDict(value)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSpec:
+    """One node of a validated workflow: its typed attributes and its document entry (without `id`)."""
+
+    id: NodeId
+    task_type: str
+    task_identifier: Any  # an import path or file name; for a 'graph' node, also a sub-workflow itself
+    label: Optional[str]  # its own label (None: none given)
+    default_inputs: Tuple[Tuple[Any, Any], ...]  # (name, value) in document order
+    task_generator: Optional[str]
+    force_start_node: bool
+    conditions_else_value: Any
+    default_error_node: bool
+    default_error_attributes: Optional[FrozenDict]
+    varinfo: Optional[FrozenDict]
+    document: FrozenDict  # the entry as read, written back by to_dict(); read the fields above instead
+
+    @classmethod
+    def from_dict(cls, node_id: NodeId, attrs: Mapping) -> "NodeSpec":
+        """The spec of a validated node entry `attrs` (any `id` key in it is ignored: `node_id` is the id)."""
+        document = FrozenDict.own({k: v for k, v in attrs.items() if k != "id"})
+        get = document.get
+        return cls(node_id, get("task_type") or "class", get("task_identifier"), get("label") or None,
+                   tuple((d["name"], d.get("value")) for d in get("default_inputs") or ()),
+                   get("task_generator"), bool(get("force_start_node", False)), get("conditions_else_value"),
+                   bool(get("default_error_node", False)), _frozen_or_none(get("default_error_attributes")),
+                   _frozen_or_none(get("varinfo")), document)
+
+    @property
+    def extra(self) -> Dict[str, Any]:
+        """The attributes the document format does not define (kept for saving, and for extensions)."""
+        return {k: v for k, v in self.document.items() if k not in NODE_FIELDS}
+
+    def to_dict(self) -> dict:
+        """The document entry {"id": ..., **attributes} (a deep copy)."""
+        return copy_document({"id": self.id, **self.document.to_dict()})
+
+    def with_id(self, node_id: NodeId) -> "NodeSpec":
+        """The same node under another id (a sub-graph node once flattened)."""
+        return replace(self, id=node_id)
+
+    def with_attributes(self, **attrs: Any) -> "NodeSpec":
+        """A new spec with these document attributes replaced (or added)."""
+        return NodeSpec.from_dict(self.id, {**self.document.to_dict(), **attrs})
+
+    def without(self, keys: Iterable[str]) -> "NodeSpec":
+        """A new spec without these document attributes (their defaults apply)."""
+        drop = frozenset(keys)
+        return NodeSpec.from_dict(self.id, {k: v for k, v in self.document.items() if k not in drop})
+
+    def merged(self, attrs: Mapping) -> "NodeSpec":
+        """A new spec with `attrs` merged in as ewoks' dict_merge does (mappings recursively)."""
+        return NodeSpec.from_dict(self.id, merge_attributes(self.document, attrs))
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSpec:
+    """One link of a validated workflow: its typed attributes and its document entry (without its ends)."""
+
+    source: NodeId
+    target: NodeId
+    data_mapping: Tuple[Tuple[Any, Any], ...]  # (source_output or None for the whole output, target_input)
+    conditions: Tuple[Tuple[Any, Any], ...]  # (source_output, value)
+    on_error: bool
+    map_all_data: bool
+    required: Optional[bool]  # None: decided by the graph (conditional or downstream of a conditional link)
+    cache: bool  # cache_if_optional, or ewoks 1.2's name for it, cache_if_not_required
+    sub_source: Any
+    sub_target: Any
+    sub_target_attributes: Optional[FrozenDict]
+    document: FrozenDict  # the entry as read (without source/target), written back by to_dict()
+
+    @classmethod
+    def from_dict(cls, attrs: Mapping) -> "LinkSpec":
+        """The spec of a validated link entry (`source` and `target` already normalized)."""
+        document = FrozenDict.own({k: v for k, v in attrs.items() if k != "source" and k != "target"})
+        get = document.get
+        required = get("required")
+        return cls(attrs["source"], attrs["target"],
+                   tuple((m.get("source_output"), m["target_input"]) for m in get("data_mapping") or ()),
+                   tuple((c["source_output"], c["value"]) for c in get("conditions") or ()),
+                   bool(get("on_error", False)), bool(get("map_all_data", False)),
+                   None if required is None else bool(required),
+                   bool(get("cache_if_optional") or get("cache_if_not_required")),
+                   get("sub_source"), get("sub_target"), _frozen_or_none(get("sub_target_attributes")), document)
+
+    @property
+    def extra(self) -> Dict[str, Any]:
+        """The attributes the document format does not define (kept for saving, and for extensions)."""
+        return {k: v for k, v in self.document.items() if k not in LINK_FIELDS}
+
+    def to_dict(self) -> dict:
+        """The document entry {"source": ..., "target": ..., **attributes} (a deep copy)."""
+        return copy_document({"source": self.source, "target": self.target, **self.document.to_dict()})
+
+    def between(self, source: NodeId, target: NodeId) -> "LinkSpec":
+        """The same link between other nodes (flattened sub-graph ids)."""
+        return replace(self, source=source, target=target)
+
+    def with_attributes(self, **attrs: Any) -> "LinkSpec":
+        """A new spec with these attributes replaced or added (`source`/`target` included)."""
+        return LinkSpec.from_dict({"source": self.source, "target": self.target, **self.document.to_dict(), **attrs})
+
+    def without(self, keys: Iterable[str]) -> "LinkSpec":
+        """A new spec without these document attributes (their defaults apply)."""
+        drop = frozenset(keys)
+        return LinkSpec.from_dict({"source": self.source, "target": self.target,
+                                   **{k: v for k, v in self.document.items() if k not in drop}})
+
+
+def merge_attributes(destination: Mapping, source: Mapping) -> dict:
+    """ewoks' dict_merge(overwrite=True) without changing either side: mappings merge recursively, any
+    other value of `source` replaces (copied)."""
+    merged = dict(destination)
+    for key, value in source.items():
+        current = merged.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            merged[key] = merge_attributes(current, value)
+        else:
+            merged[key] = copy_document(value)
+    return merged
