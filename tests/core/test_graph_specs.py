@@ -7,6 +7,7 @@ import pickle
 import pytest
 
 from ewoks_core import execute_graph, load_graph, save_graph
+from ewoks_core.errors import GraphFormatError
 from ewoks_core.graph import compile_graph
 from ewoks_core.graph.specs import FrozenDict, LinkSpec, NodeSpec
 from ewoks_core.testing.builders import graph, link, node
@@ -53,7 +54,8 @@ def test_specs_are_immutable():
 def test_saving_writes_back_what_was_read():
     doc = _outer()
     saved = save_graph(load_graph(doc))
-    assert saved == {"directed": True, "multigraph": False, **doc}  # unknown keys, a default input's alias id, sub_* link keys: all kept
+    # unknown keys, a default input's alias id, sub_* link keys: all kept
+    assert saved == {"directed": True, "multigraph": False, **doc}
 
 
 def test_compiling_changes_neither_the_graph_nor_the_document():
@@ -94,3 +96,17 @@ def test_workflow_runs_with_specs():
     doc = graph("run", [node("a", "SumTask", {"a": 1, "b": 2}), node("b", "SumTask", {"b": 3})],
                 [link("a", "b", {"result": "a"}, required=True)])
     assert execute_graph(doc, inputs=[{"id": "a", "name": "b", "value": 5}]) == {"result": 9}
+
+
+def test_graph_edits_make_new_graphs():
+    g = load_graph(_outer())
+    before = g.to_dict()
+    edited = g.with_node({"id": "a", "task_identifier": "ewoks_core.testing.tasks.Echo", "label": "A"})
+    assert edited.nodes["a"].label == "A" and list(edited.nodes) == ["a", "sub", "err"]
+    added = g.with_node({"id": "z", "task_identifier": "ewoks_core.testing.tasks.Echo"})
+    assert list(added.nodes)[-1] == "z" and added.nodes["z"].task_type == "class"
+    removed = g.without_node("err")
+    assert "err" not in removed.nodes and all("err" not in (lk.source, lk.target) for lk in removed.links)
+    assert g.to_dict() == before
+    with pytest.raises(GraphFormatError, match="default_inputs"):
+        g.with_node({"id": "a", "task_identifier": "mod.Task", "default_inputs": [{"value": 1}]})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Dict, FrozenSet, Iterable, Iterator, Optional, Tuple
+from typing import Any, Dict, FrozenSet, ItemsView, Iterable, Iterator, KeysView, Optional, Tuple, ValuesView
 
 from .copying import copy_document
 
@@ -50,6 +50,16 @@ class FrozenDict(Mapping):
 
     def get(self, key: Any, default: Any = None) -> Any:
         return self._data.get(key, default)
+
+    # the dict's own (read-only) views: Mapping's would call __getitem__ once per key
+    def keys(self) -> KeysView[Any]:
+        return self._data.keys()
+
+    def values(self) -> ValuesView[Any]:
+        return self._data.values()
+
+    def items(self) -> ItemsView[Any, Any]:
+        return self._data.items()
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("FrozenDict is read-only")

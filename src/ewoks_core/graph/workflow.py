@@ -13,7 +13,7 @@ from ..nesting import MAX_NESTING, too_deep, where
 from . import io
 from .copying import NestedTooDeep, copy_document
 from .schema import CURRENT_VERSION, upgrade_document
-from .specs import LinkSpec, NodeSpec
+from .specs import FrozenDict, LinkSpec, NodeSpec
 from .validate import normalize_id, validate_document
 
 NodeId = Any  # str | int | tuple
@@ -38,8 +38,8 @@ class WorkflowGraph:
         self.multigraph = bool(doc.get("multigraph", False))
         self.graph: Dict[str, Any] = dict(doc.get("graph", {}))
         self.extra = {k: v for k, v in doc.items() if k not in ("directed", "multigraph", "graph", "nodes", "links")}
-        self.nodes: Mapping[NodeId, NodeSpec] = {  # read-only: build a new graph to change it
-            spec.id: spec for spec in (NodeSpec.from_dict(normalize_id(node["id"]), node) for node in doc["nodes"])}
+        self.nodes: Mapping[NodeId, NodeSpec] = FrozenDict.own({
+            spec.id: spec for spec in (NodeSpec.from_dict(normalize_id(node["id"]), node) for node in doc["nodes"])})
         links: Dict[Tuple[NodeId, NodeId], dict] = {}
         for link in doc["links"]:
             link = dict(link)
@@ -83,6 +83,34 @@ class WorkflowGraph:
         """An independent copy (specs are immutable: this only matters for the graph attributes)."""
         return WorkflowGraph(self.to_dict(), self.source, self.base_dir, root_dir=self.root_dir,
                              root_module=self.root_module)
+
+    def with_node(self, entry: Mapping[str, Any]) -> "WorkflowGraph":
+        """A new graph where the node entry {"id": ..., "task_identifier": ..., ...} replaces the node of
+        its id (in place) or is added last; checked as loading checks it. This graph is unchanged."""
+        doc = self.to_dict()
+        node_id = normalize_id(entry.get("id"))
+        entry = copy_document(dict(entry))
+        nodes = doc["nodes"]
+        at = next((i for i, node in enumerate(nodes) if node["id"] == node_id), None)
+        if at is None:
+            nodes.append(entry)
+        else:
+            nodes[at] = entry
+        return self._validated(doc)
+
+    def without_node(self, node_id: NodeId) -> "WorkflowGraph":
+        """A new graph without this node and its links. This graph is unchanged."""
+        node_id = normalize_id(node_id)
+        if node_id not in self.nodes:
+            raise GraphFormatError(f"no node {node_id!r} to remove", source=self.source, node_id=node_id)
+        doc = self.to_dict()
+        doc["nodes"] = [node for node in doc["nodes"] if node["id"] != node_id]
+        doc["links"] = [link for link in doc["links"] if node_id not in (link["source"], link["target"])]
+        return self._validated(doc)
+
+    def _validated(self, doc: dict) -> "WorkflowGraph":
+        validate_document(doc, self.source)
+        return WorkflowGraph(doc, self.source, self.base_dir, root_dir=self.root_dir, root_module=self.root_module)
 
     def __repr__(self) -> str:
         return f"WorkflowGraph(id={self.id!r}, nodes={len(self.nodes)}, links={len(self.links)})"
