@@ -38,20 +38,18 @@ class WorkflowGraph:
         self.multigraph = bool(doc.get("multigraph", False))
         self.graph: Dict[str, Any] = dict(doc.get("graph", {}))
         self.extra = {k: v for k, v in doc.items() if k not in ("directed", "multigraph", "graph", "nodes", "links")}
-        self.nodes: Mapping[NodeId, NodeSpec] = FrozenDict.own({
-            spec.id: spec for spec in (NodeSpec.from_dict(normalize_id(node["id"]), node) for node in doc["nodes"])})
-        links: Dict[Tuple[NodeId, NodeId], dict] = {}
+        nodes: Dict[NodeId, NodeSpec] = {}
+        for node in doc["nodes"]:
+            node_id = normalize_id(node["id"])
+            nodes[node_id] = NodeSpec.from_dict(node_id, node)
+        self.nodes: Mapping[NodeId, NodeSpec] = FrozenDict(nodes)
+        links: Dict[Tuple[NodeId, NodeId], Mapping] = {}
         for link in doc["links"]:
-            link = dict(link)
-            link["source"] = normalize_id(link["source"])
-            link["target"] = normalize_id(link["target"])
-            key = (link["source"], link["target"])
+            key = (normalize_id(link["source"]), normalize_id(link["target"]))
             previous = links.get(key)
-            if previous is None:
-                links[key] = link
-            else:
-                _merge_parallel_links(previous, link)
-        self.links: Tuple[LinkSpec, ...] = tuple(LinkSpec.from_dict(link) for link in links.values())
+            links[key] = link if previous is None else _merge_parallel_links(previous, link)
+        self.links: Tuple[LinkSpec, ...] = tuple(LinkSpec.between_nodes(source, target, link)
+                                                 for (source, target), link in links.items())
 
     @property
     def id(self) -> Any:
@@ -116,14 +114,16 @@ class WorkflowGraph:
         return f"WorkflowGraph(id={self.id!r}, nodes={len(self.nodes)}, links={len(self.links)})"
 
 
-def _merge_parallel_links(into: dict, link: dict) -> None:
-    """Merge a parallel link (multigraph documents) into the first one between the same nodes."""
+def _merge_parallel_links(first: Mapping, link: Mapping) -> dict:
+    """A parallel link (multigraph documents) merged into the first one between the same nodes."""
+    into = dict(first)
     for key in ("data_mapping", "conditions"):
         if link.get(key):
             into[key] = list(into.get(key, [])) + list(link[key])
     for key, value in link.items():
         if key not in ("data_mapping", "conditions", "source", "target"):
             into[key] = value
+    return into
 
 
 def read_source(source: Any, root_dir: Optional[str] = None,
