@@ -8,7 +8,9 @@ typed fields and never a raw dict with `.get(key, default)`. Each spec also keep
 
 Specs are typed named tuples rather than frozen dataclasses: as immutable, typed and slot-free, but a
 frozen dataclass' __init__ (one object.__setattr__ per field) made loading a 10,000-node workflow
-three times slower; a tuple is built in one step. Specs are never used as tuples.
+three times slower; a tuple is built in one step. Specs are never used as tuples. For the same reason
+the pairs of default_inputs, data_mapping and conditions are properties (computed when read, which
+compile_graph does once per node and link) rather than tuples built for every entry at load.
 """
 
 from __future__ import annotations
@@ -62,11 +64,10 @@ class FrozenDict(dict):
         return dict(self)
 
 
-_new = tuple.__new__  # a spec without the keyword handling of its generated __new__: a third of the cost
-
-
-def _frozen_or_none(value: Any) -> Optional[FrozenDict]:
-    return None if value is None else FrozenDict(value)
+# specs are built for every node and link of every workflow loaded: these skip a named tuple's generated
+# __new__ (keyword handling: a third of the cost) and FrozenDict's read-only guard while it is being built
+_new = tuple.__new__
+_pop = dict.pop
 
 
 class NodeSpec(NamedTuple):
@@ -76,7 +77,6 @@ class NodeSpec(NamedTuple):
     task_type: str
     task_identifier: Any  # an import path or file name; for a 'graph' node, also a sub-workflow itself
     label: Optional[str]  # its own label (None: none given)
-    default_inputs: Tuple[Tuple[Any, Any], ...]  # (name, value) in document order
     task_generator: Optional[str]
     force_start_node: bool
     conditions_else_value: Any
@@ -89,14 +89,20 @@ class NodeSpec(NamedTuple):
     def from_dict(cls, node_id: NodeId, attrs: Mapping) -> "NodeSpec":
         """The spec of a validated node entry `attrs` (any `id` key in it is ignored: `node_id` is the id)."""
         data = FrozenDict(attrs)
-        if "id" in data:
-            dict.__delitem__(data, "id")  # still ours: not yet read-only for anyone
+        _pop(data, "id", None)  # still ours: not yet read-only for anyone
         get = data.get
+        error_attributes, varinfo = get("default_error_attributes"), get("varinfo")
         return _new(cls, (node_id, get("task_type") or "class", get("task_identifier"), get("label") or None,
-                   tuple([(d["name"], d.get("value")) for d in get("default_inputs") or ()]),
-                   get("task_generator"), bool(get("force_start_node", False)), get("conditions_else_value"),
-                   bool(get("default_error_node", False)), _frozen_or_none(get("default_error_attributes")),
-                   _frozen_or_none(get("varinfo")), data))
+                          get("task_generator"), bool(get("force_start_node")), get("conditions_else_value"),
+                          bool(get("default_error_node")),
+                          None if error_attributes is None else FrozenDict(error_attributes),
+                          None if varinfo is None else FrozenDict(varinfo), data))
+
+    @property
+    def default_inputs(self) -> Tuple[Tuple[Any, Any], ...]:
+        """(name, value) of its default inputs, in document order."""
+        inputs = self.document.get("default_inputs")
+        return tuple([(d["name"], d.get("value")) for d in inputs]) if inputs else ()
 
     @property
     def extra(self) -> Dict[str, Any]:
@@ -130,8 +136,6 @@ class LinkSpec(NamedTuple):
 
     source: NodeId
     target: NodeId
-    data_mapping: Tuple[Tuple[Any, Any], ...]  # (source_output or None for the whole output, target_input)
-    conditions: Tuple[Tuple[Any, Any], ...]  # (source_output, value)
     on_error: bool
     map_all_data: bool
     required: Optional[bool]  # None: decided by the graph (conditional or downstream of a conditional link)
@@ -151,19 +155,27 @@ class LinkSpec(NamedTuple):
         """The spec of a validated link entry from `source` to `target` (normalized ids; any source and
         target keys of `attrs` are ignored)."""
         data = FrozenDict(attrs)
-        if "source" in data:
-            dict.__delitem__(data, "source")  # still ours: not yet read-only for anyone
-        if "target" in data:
-            dict.__delitem__(data, "target")
+        _pop(data, "source", None)  # still ours: not yet read-only for anyone
+        _pop(data, "target", None)
         get = data.get
-        required = get("required")
-        return _new(cls, (source, target,
-                   tuple([(m.get("source_output"), m["target_input"]) for m in get("data_mapping") or ()]),
-                   tuple([(c["source_output"], c["value"]) for c in get("conditions") or ()]),
-                   bool(get("on_error", False)), bool(get("map_all_data", False)),
-                   None if required is None else bool(required),
-                   bool(get("cache_if_optional") or get("cache_if_not_required")),
-                   get("sub_source"), get("sub_target"), _frozen_or_none(get("sub_target_attributes")), data))
+        required, target_attributes = get("required"), get("sub_target_attributes")
+        return _new(cls, (source, target, bool(get("on_error")), bool(get("map_all_data")),
+                          None if required is None else bool(required),
+                          bool(get("cache_if_optional") or get("cache_if_not_required")), get("sub_source"),
+                          get("sub_target"), None if target_attributes is None else FrozenDict(target_attributes),
+                          data))
+
+    @property
+    def data_mapping(self) -> Tuple[Tuple[Any, Any], ...]:
+        """(source_output, target_input) pairs; a None source_output passes the whole output."""
+        mapping = self.document.get("data_mapping")
+        return tuple([(m.get("source_output"), m["target_input"]) for m in mapping]) if mapping else ()
+
+    @property
+    def conditions(self) -> Tuple[Tuple[Any, Any], ...]:
+        """(source_output, value) pairs: the link fires when every output equals its value."""
+        conditions = self.document.get("conditions")
+        return tuple([(c["source_output"], c["value"]) for c in conditions]) if conditions else ()
 
     @property
     def extra(self) -> Dict[str, Any]:
