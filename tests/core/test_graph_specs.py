@@ -44,12 +44,16 @@ def test_specs_are_immutable():
         spec.label = "changed"  # type: ignore[misc]
     with pytest.raises(AttributeError):
         spec.other = 1  # type: ignore[attr-defined]
-    for change in (lambda d: d.__setitem__("label", "x"), lambda d: d.update(label="x"), lambda d: d.pop("task_type"),
-                   lambda d: d.setdefault("x", 1), lambda d: d.clear()):
-        with pytest.raises(TypeError, match="read-only"):
-            change(spec.document)
-    assert spec.document["task_type"] == "class"
-    assert copy.deepcopy(spec.document) == spec.document and type(copy.deepcopy(spec.document)) is dict
+    inner = compile_graph(g).nodes[("sub", "x")].spec
+    for frozen in (g.nodes, inner.varinfo):  # read-only mappings; `document` is typed as a Mapping
+        for change in (lambda d: d.__setitem__("label", "x"), lambda d: d.update(label="x"), lambda d: d.pop("k"),
+                       lambda d: d.setdefault("x", 1), lambda d: d.clear()):
+            with pytest.raises(TypeError, match="read-only"):
+                change(frozen)
+        assert copy.deepcopy(frozen) == frozen and type(copy.deepcopy(frozen)) is dict
+    entry = spec.to_dict()
+    entry["default_inputs"][0]["value"] = 99  # a copy: the spec is unchanged
+    assert spec.default_inputs == (("a", 1), ("b", 2))
     assert spec.default_inputs == (("a", 1), ("b", 2)) and spec.extra == {"my_key": {"kept": [1]}}
     assert g.links[0].extra == {"custom": {"deep": [1, 2]}} and g.links[1].cache
 
