@@ -47,7 +47,7 @@ class Link:
         self.cache = spec.cache
         # (source_output, value, covered values or None); covered values set for else-conditions
         self.conditions: Tuple[Tuple[Any, Any, Optional[tuple]], ...] = tuple(
-            [(name, value, None) for name, value in spec.conditions]) if "conditions" in spec.document else ()
+            [(name, value, None) for name, value in spec.conditions])
         self.required = False
         self.internal = False
         self.ppf_source = False  # conditions test the keys inside the source's _ppfdict output

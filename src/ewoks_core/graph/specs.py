@@ -7,14 +7,13 @@ typed fields and never a raw dict with `.get(key, default)`. Each spec also keep
 (`document`, a Mapping: read-only to type-checked code) so that saving writes back exactly what was
 read, unknown keys included.
 
-Specs are typed named tuples rather than frozen dataclasses: as immutable, typed and slot-free, but a
-frozen dataclass' __init__ (one object.__setattr__ per field) made loading a 10,000-node workflow
-three times slower; a tuple is built in one step. `document` is a plain dict typed as a Mapping, not a
-FrozenDict: CPython's collector skips a plain dict of plain values (most entries) and the tuple holding
-it, but scans every dict subclass instance, which made each collection during a 10,000-node run
-slower (about +10 % on the fan-out benchmark). Specs are never used as tuples. For the same reason
-the pairs of default_inputs, data_mapping and conditions are properties (computed when read, which
-compile_graph does once per node and link) rather than tuples built for every entry at load.
+Specs are typed named tuples rather than frozen dataclasses: as immutable and typed, but a frozen
+dataclass' __init__ (one object.__setattr__ per field) made loading a 10,000-node workflow three
+times slower, where a tuple is built in one step (specs are never used as tuples). For the same
+reason `document` is a plain dict typed as a Mapping rather than a FrozenDict (CPython's collector
+stops scanning a plain dict of plain values, most node entries, but scans every dict subclass
+instance at every collection of a run), and the pairs of default_inputs, data_mapping and conditions
+are properties, computed when read (compile_graph reads them once per node and link).
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ LINK_FIELDS: FrozenSet[str] = frozenset((
 
 
 class FrozenDict(dict):
-    """A read-only dict: a node's document entry, varinfo, ... as specs keep them. A dict subclass so
+    """A read-only dict (a graph's node table, a spec's varinfo...). A dict subclass so
     that reading is a dict's speed and anything taking a dict (json, yaml, task generators) takes it;
     picklable (specs cross process boundaries), unlike types.MappingProxyType."""
 
@@ -56,8 +55,6 @@ class FrozenDict(dict):
         return self
 
     def __deepcopy__(self, memo: Dict[int, Any]) -> dict:
-        from .copying import copy_document
-
         return copy_document(dict(self))  # a copy is for changing: a plain dict
 
     def __repr__(self) -> str:
