@@ -100,8 +100,9 @@ Profiles taken with cProfile on `execute_graph` and `timeit` on single calls (2 
   validating node and link entries through the pydantic models (~30 % of `execute_graph` for
   trivial nodes). Plain entries now skip them (`ewoks_core/graph/fastcheck.py`, a strict subset of
   what the models accept; the models still judge everything else and word every error). Left per
-  node: the copy of the caller's document (never modified), `compile_graph` (Node and Link
-  objects, cycles, requiredness), `JobState` bookkeeping and one Task object per run: each a few
+  node: the copy of the caller's document (never modified), one typed NodeSpec/LinkSpec per entry
+  (graph/specs.py; compile_graph reuses them instead of copying dicts), `compile_graph` (Node and
+  Link objects, cycles, requiredness), `JobState` bookkeeping and one Task object per run: each a few
   microseconds, none dominant. Per-node cost is not flat from 1k to 100k nodes, for ewoks and for
   `dask.get` alike: CPython's cyclic garbage collector scans the objects that stay alive during
   the run (the graph, its compiled form, outputs). Measured on a 100,000-node chain: 86 us/node

@@ -22,12 +22,13 @@ def module_allowed(module: str, allowed: Sequence[str]) -> bool:
     return any(prefix == "*" or module == prefix or module.startswith(prefix + ".") for prefix in allowed)
 
 
-def task_imports(task_type: str, identifier: Optional[str], attrs: dict) -> Iterator[Tuple[str, str]]:
+def task_imports(task_type: str, identifier: Optional[str],
+                 task_generator: Optional[str] = None) -> Iterator[Tuple[str, str]]:
     """(field, identifier) of what resolving this node imports."""
     if task_type in _IMPORTING_TYPES and identifier:
         yield "task_identifier", identifier
     elif task_type == "generated":
-        yield "task_generator", attrs.get("task_generator") or identifier or ""
+        yield "task_generator", task_generator or identifier or ""
 
 
 def worker_hint(module: str) -> str:
@@ -54,7 +55,7 @@ def check_graph(graph: CompiledGraph, allowed: Sequence[str], allow_scripts: boo
                                       f"disabled{why}",
                                       node_id=node.id, field="task_type",
                                       hint=scripts_hint)
-        for field, identifier in task_imports(node.task_type, node.task_identifier, node.attrs):
+        for field, identifier in task_imports(node.task_type, node.task_identifier, node.spec.task_generator):
             module = identifier.rpartition(".")[0] or identifier
             if not module_allowed(module, allowed):
                 raise TaskNotAllowedError(
@@ -73,11 +74,11 @@ def check_origins(graph: CompiledGraph, allowed: Sequence[str], owner: str = "wo
 
     listed = ", ".join(allowed) or "empty"
     for node in graph.nodes.values():
-        for field, identifier in task_imports(node.task_type, node.task_identifier, node.attrs):
+        for field, identifier in task_imports(node.task_type, node.task_identifier, node.spec.task_generator):
             if node.task_type == "generated":
                 target = _generator(identifier, node.id)
             else:
-                cls = resolve_task_class(node.task_type, node.task_identifier, node.id, node.attrs)
+                cls = resolve_task_class(node.task_type, node.task_identifier, node.id, node.spec.document)
                 target = cls.__dict__.get("_FUNCTION", cls)
                 target = getattr(target, "__func__", target)  # staticmethod
             origin = getattr(target, "__module__", None)

@@ -141,11 +141,8 @@ class ExecutionPolicy:
             return
         self.check_varinfo(varinfo)
         for node in graph.nodes.values():
-            own = node.attrs.get("varinfo")
+            own = node.spec.varinfo
             if own:
-                if not isinstance(own, Mapping):
-                    raise PolicyError(f"node varinfo must be a mapping, got {type(own).__name__}",
-                                      node_id=node.id, field="varinfo")
                 self.check_varinfo({**(varinfo or {}), **own}, "varinfo", node.id)
 
     def check_engine_options(self, options: Any) -> None:

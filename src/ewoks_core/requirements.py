@@ -62,7 +62,7 @@ def task_requirements(graph: Any) -> Tuple[List[str], List[str]]:
     problems: List[str] = []
     for node_id, node in compile_graph(graph).nodes.items():
         task_type = node.task_type
-        identifier = node.attrs.get("task_generator") if task_type == "generated" else node.task_identifier
+        identifier = node.spec.task_generator if task_type == "generated" else node.task_identifier
         if task_type == "notebook":
             found = [NOTEBOOK_REQUIREMENT]
         elif task_type == "script" or not identifier:

@@ -148,7 +148,7 @@ def test_documents_nested_beyond_the_limit_are_refused_everywhere(tmp_path, caps
         else:
             assert code == 2 and "nested deeper than 100 levels" in one_line(err), argv
     if fits:
-        assert load_graph(str(tmp_path / "out.yaml")).nodes["echo"]["default_inputs"][0]["value"] == _nested(depth)
+        assert load_graph(str(tmp_path / "out.yaml")).nodes["echo"].default_inputs[0][1] == _nested(depth)
     with pytest.raises(GraphFormatError, match="nested deeper than 100 levels"):
         load_graph(_echo_doc(_nested(200)))  # a dict from Python, not a file
 

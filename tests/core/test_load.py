@@ -21,7 +21,7 @@ def test_sources_are_equivalent(tmp_path):
     for source in (path, str(path), yaml_path, DOC, json.dumps(DOC), yaml_path.read_text(), load_graph(DOC)):
         g = load_graph(source)
         assert list(g.nodes) == ["a", "b"]
-        assert g.links[0]["data_mapping"] == [{"source_output": "result", "target_input": "a"}]
+        assert g.links[0].data_mapping == (("result", "a"),)
 
 
 def test_unknown_keys_round_trip(tmp_path):
@@ -55,7 +55,7 @@ def test_multigraph_links_are_merged():
                 [link("a", "b", {"a": "a"}), link("a", "b", {"b": "b"})])
     doc["multigraph"] = True
     g = load_graph(doc)
-    assert len(g.links) == 1 and len(g.links[0]["data_mapping"]) == 2
+    assert len(g.links) == 1 and g.links[0].data_mapping == (("a", "a"), ("b", "b"))
     from ewoks_core import execute_graph
 
     assert execute_graph(doc) == {"result": 3}

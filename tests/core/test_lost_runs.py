@@ -10,6 +10,7 @@ from ewoks_core.execution import NodeRun, RunContext
 from ewoks_core.execution.node import WorkerLostError, report_lost
 from ewoks_core.execution.startmarks import StartMarks, clear_mark, mark_started, run_started
 from ewoks_core.graph.compiled import Node
+from ewoks_core.graph.specs import NodeSpec
 
 
 class _Owned(MemorySink):
@@ -21,7 +22,7 @@ class _Owned(MemorySink):
 def _setup(tmp_path):
     owned, local = _Owned(), MemorySink()
     ctx = RunContext("wf", EventEmitter([owned, local], job_id="j"))
-    node = Node("n", {"task_type": "class", "task_identifier": "mod.Task"}, 0)
+    node = Node(NodeSpec.from_dict("n", {"task_type": "class", "task_identifier": "mod.Task"}), 0)
     marks = StartMarks(str(tmp_path))
     return ctx, node, marks, owned, local
 

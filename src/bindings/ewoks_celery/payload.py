@@ -83,9 +83,9 @@ def flat_document(flat: FlatGraph, graph_id: Any) -> dict:
         if key in attrs:
             attrs[key] = [{"id": alias, "node": node_id, **({"link_attributes": extra} if extra else {})}
                           for alias, entries in table.items() for node_id, extra in entries]
-    nodes = [{"id": node_id, **node_attrs} for node_id, node_attrs in flat.nodes.items()]
-    return copy.deepcopy({"directed": True, "multigraph": False, "graph": attrs, "nodes": nodes,
-                          "links": flat.links})
+    nodes = [{"id": node_id, **spec.document} for node_id, spec in flat.nodes.items()]
+    links = [{"source": link.source, "target": link.target, **link.document} for link in flat.links]
+    return copy.deepcopy({"directed": True, "multigraph": False, "graph": attrs, "nodes": nodes, "links": links})
 
 
 def check_handlers(handlers: Sequence[Any]) -> List[dict]:

@@ -166,7 +166,7 @@ def cmd_show(args) -> int:
     classes, errors = {}, []
     for nid, n in compiled.nodes.items():
         try:
-            classes[nid] = resolve_task_class(n.task_type, n.task_identifier, nid, n.attrs)
+            classes[nid] = resolve_task_class(n.task_type, n.task_identifier, nid, n.spec.document)
         except EwoksError as e:
             errors.append(str(e))
     print()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from ..events.emitter import EventEmitter, emitter_from_config
 from ..policy import ExecutionPolicy, current_policy, install_policy
@@ -25,7 +25,7 @@ class RunContext:
     def job_id(self) -> str:
         return self.emitter.job_id
 
-    def store_for(self, node_varinfo: Optional[dict]) -> Any:
+    def store_for(self, node_varinfo: Optional[Mapping[str, Any]]) -> Any:
         """The result store for a node (job varinfo updated by the node's own varinfo), or None."""
         varinfo = self.varinfo
         if node_varinfo:

@@ -80,7 +80,7 @@ def error_outputs(node: Any, error: BaseException, traceback_text: Optional[str]
     if traceback_text is None:
         traceback_text = "".join(traceback.format_exception(error))
     message = str(getattr(error, "original_message", None) or error)
-    label = node.attrs.get("label") or ewoks_node_name(node.id)
+    label = node.spec.label or ewoks_node_name(node.id)
     task = "" if node.task_type == "ppfport" and not node.task_identifier else node.task_identifier
     outputs = dict(link_inputs or {})
     outputs["WorkflowException"] = {

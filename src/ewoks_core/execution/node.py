@@ -6,11 +6,12 @@ schedules the node; nothing else executes tasks.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 from ..errors import PersistenceError, node_label
 from ..events.emitter import EventEmitter
 from ..graph.compiled import Node
+from ..graph.specs import NodeSpec
 from ..task.discovery import resolve_task_class
 from .context import RunContext, context_from_config
 from .outcome import NodeOutcome, NodeRun
@@ -56,8 +57,8 @@ def _end_lost_attempt(node: Node, run: NodeRun, emitter: EventEmitter, task_id: 
 
 
 def _execute(node: Node, run: NodeRun, ctx: RunContext, task_id: str) -> NodeOutcome:
-    cls = resolve_task_class(node.task_type, node.task_identifier, node.id, node.attrs)
-    node_varinfo = node.attrs.get("varinfo")
+    cls = resolve_task_class(node.task_type, node.task_identifier, node.id, node.spec.document)
+    node_varinfo = node.spec.varinfo
     try:
         store = ctx.store_for(node_varinfo) if (ctx.varinfo or node_varinfo) else None
     except OSError as e:
@@ -78,7 +79,7 @@ def _execute(node: Node, run: NodeRun, ctx: RunContext, task_id: str) -> NodeOut
         def progress(value: float) -> None:
             emitter.emit("node", "progress", node_id=node.id, task_id=task_id, progress=value)
 
-    task = cls(run.inputs, node_id=node.id, node_attrs=node.attrs, progress_callback=progress,
+    task = cls(run.inputs, node_id=node.id, node_attrs=node.spec.document, progress_callback=progress,
                cancel_event=ctx.cancel_event)
     outputs = task.execute()
     if store is None:
@@ -93,10 +94,10 @@ def _execute(node: Node, run: NodeRun, ctx: RunContext, task_id: str) -> NodeOut
     return NodeOutcome(outputs=outputs, task_uri=stored.task_uri, output_uris=stored.output_uris)
 
 
-def run_node_remote(node_spec: Dict[str, Any], run: NodeRun, ctx_config: dict,
+def run_node_remote(spec: NodeSpec, run: NodeRun, ctx_config: dict,
                     cancel_event: Optional[Any] = None) -> NodeOutcome:
     """Entry point in a worker process: rebuild node and context from plain data, run, flush events."""
-    node = Node(node_spec["id"], node_spec["attrs"], 0)
+    node = Node(spec, 0)
     ctx = context_from_config(ctx_config, cancel_event)
     try:
         return run_node(node, run, ctx, flush_start=True)  # a worker killed mid-task leaves its start
@@ -105,9 +106,10 @@ def run_node_remote(node_spec: Dict[str, Any], run: NodeRun, ctx_config: dict,
         clear_mark(run)
 
 
-def node_spec(node: Node) -> Dict[str, Any]:
-    """Plain data describing a node, to send to a worker process."""
-    return {"id": node.id, "attrs": node.attrs}
+def node_spec(node: Node) -> NodeSpec:
+    """What describes a node to a worker process: its spec (picklable; the workflow inputs of this run
+    arrive with each NodeRun's inputs)."""
+    return node.spec
 
 
 class WorkerLostError(RuntimeError):

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from ..graph.compiled import CompiledGraph, Link
+from ..graph.specs import NodeSpec
 from ..task.missing import MISSING
 from .flags import WorkerFlags
 from .outcome import NodeOutcome, NodeRun
@@ -45,7 +46,7 @@ def static_plan(graph: CompiledGraph, varinfo: Optional[dict] = None) -> Optiona
             return None
     starts = set(graph.start_nodes)
     for node in graph.nodes.values():
-        if node.has_error_handler or node.attrs.get("varinfo") or (node.id in starts) != (not node.incoming):
+        if node.has_error_handler or node.spec.varinfo or (node.id in starts) != (not node.incoming):
             return None
     order = sorted(graph.nodes.values(), key=lambda n: n.scc)  # SCCs are numbered topologically
     return [PlannedNode(node.id, tuple(link.source for link in node.incoming), tuple(_link_spec(link)
@@ -74,7 +75,7 @@ def planned_inputs(planned: PlannedNode, outputs: List[Dict[str, Any]]) -> Dict[
     return inputs
 
 
-def run_planned(spec: Dict[str, Any], planned: PlannedNode, ctx_config: dict, flags: WorkerFlags,
+def run_planned(spec: NodeSpec, planned: PlannedNode, ctx_config: dict, flags: WorkerFlags,
                 relay_events: bool, *upstream: Optional[NodeOutcome]) -> Optional[NodeOutcome]:
     """Worker side: the node's run from its sources' outcomes (None: a source did not succeed, or
     its outputs lack a mapped name; the JobState fails the job there and this node never starts)."""

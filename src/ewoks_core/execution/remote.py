@@ -15,15 +15,16 @@ Keep this module light: worker processes import it.
 from __future__ import annotations
 
 import signal
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from ..events.relay import EVENTS_KEY, local_sinks, relay, take_events, worker_config
+from ..graph.specs import NodeSpec
 from .flags import WorkerCancel, WorkerFlags
 from .node import node_spec, run_node_remote
 from .outcome import NodeOutcome, NodeRun
 
 
-def run_in_worker(spec: Dict[str, Any], run: NodeRun, ctx_config: dict, flags: WorkerFlags,
+def run_in_worker(spec: NodeSpec, run: NodeRun, ctx_config: dict, flags: WorkerFlags,
                   relay_events: bool = False) -> Optional[NodeOutcome]:
     """Worker entry point: the run's outcome, or None when the job halted before the run started.
     Never raises (what escapes a task, e.g. SystemExit, fails its node)."""
@@ -80,14 +81,10 @@ class RemoteRuns:
         config = ctx.to_config()
         self.config = worker_config(config) if self.sinks else config
         self.flags = flags
-        self._specs: Dict[Any, dict] = {}
 
     def args(self, run: NodeRun) -> Tuple[Any, ...]:
         """Positional arguments of run_in_worker for `run`."""
-        spec = self._specs.get(run.node_id)
-        if spec is None:
-            spec = self._specs[run.node_id] = node_spec(self.nodes[run.node_id])
-        return spec, run, self.config, self.flags, bool(self.sinks)
+        return node_spec(self.nodes[run.node_id]), run, self.config, self.flags, bool(self.sinks)
 
     def received(self, outcome: Optional[NodeOutcome]) -> None:
         """An outcome came back: its node events go to the local sinks (before anything follows)."""

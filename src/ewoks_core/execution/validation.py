@@ -23,7 +23,7 @@ def resolve_all_tasks(graph: CompiledGraph) -> Dict[Any, Type[Task]]:
     classes: Dict[Any, Type[Task]] = {}
     for nid, node in graph.nodes.items():
         try:
-            classes[nid] = resolve_task_class(node.task_type, node.task_identifier, nid, node.attrs)
+            classes[nid] = resolve_task_class(node.task_type, node.task_identifier, nid, node.spec.document)
         except EwoksError as e:
             if e.source is None:
                 e.source = graph.source
@@ -119,7 +119,7 @@ def undeclared_default_inputs(graph: CompiledGraph, classes: Dict[Any, Type[Task
         if cls.accepts_undeclared_inputs():
             continue
         declared = cls.input_names()
-        given = [d.get("name") for d in node.attrs.get("default_inputs") or () if isinstance(d, dict)]
+        given = [name for name, _ in node.spec.default_inputs]
         unknown = [name for name in given if isinstance(name, str) and name not in declared]
         if unknown:
             where = f"{graph.source}: " if graph.source else ""

@@ -19,6 +19,7 @@ from .selectors import (  # node_selector, apply_workflow_inputs, ewoks_node_nam
     node_selector,
     tuple_tail_matches,
 )
+from .specs import LinkSpec, NodeSpec
 from .subgraph import FlatGraph, flatten
 from .workflow import NodeId, WorkflowGraph
 
@@ -30,25 +31,23 @@ PPF_DICT = "_ppfdict"
 
 
 class Link:
-    """One link with everything the execution needs, precomputed."""
+    """One link with everything the execution needs: its spec's fields, and the analysis results."""
 
-    __slots__ = ("index", "source", "target", "required", "on_error", "conditions", "map_all_data",
-                 "data_mapping", "cache", "internal", "attrs", "ppf_source")
+    __slots__ = ("index", "spec", "source", "target", "required", "on_error", "conditions", "map_all_data",
+                 "data_mapping", "cache", "internal", "ppf_source")
 
-    def __init__(self, index: int, attrs: dict) -> None:
+    def __init__(self, index: int, spec: LinkSpec) -> None:
         self.index = index
-        self.attrs = attrs
-        self.source = attrs["source"]
-        self.target = attrs["target"]
-        self.on_error = bool(attrs.get("on_error", False))
-        self.map_all_data = bool(attrs.get("map_all_data", False))
-        self.data_mapping: Tuple[Tuple[Any, Any], ...] = tuple(
-            (m.get("source_output"), m["target_input"]) for m in attrs.get("data_mapping") or ())
-        # ewoks 1.2 files say cache_if_not_required; DESIGN.md names it cache_if_optional: same meaning
-        self.cache = bool(attrs.get("cache_if_optional") or attrs.get("cache_if_not_required"))
+        self.spec = spec
+        self.source = spec.source
+        self.target = spec.target
+        self.on_error = spec.on_error
+        self.map_all_data = spec.map_all_data
+        self.data_mapping = spec.data_mapping
+        self.cache = spec.cache
         # (source_output, value, covered values or None); covered values set for else-conditions
         self.conditions: Tuple[Tuple[Any, Any, Optional[tuple]], ...] = tuple(
-            (c["source_output"], c["value"], None) for c in attrs.get("conditions") or ())
+            [(name, value, None) for name, value in spec.conditions])
         self.required = False
         self.internal = False
         self.ppf_source = False  # conditions test the keys inside the source's _ppfdict output
@@ -62,24 +61,25 @@ class Link:
 
 
 class Node:
-    """A node with its links and analysis results."""
+    """A node of a compiled graph: its spec, its links and the analysis results. `default_inputs`
+    starts as the spec's and takes the workflow inputs of this run."""
 
-    __slots__ = ("id", "attrs", "order", "incoming", "outgoing", "scc", "is_start", "task_type",
+    __slots__ = ("id", "spec", "order", "incoming", "outgoing", "scc", "is_start", "task_type",
                  "task_identifier", "default_inputs", "has_error_handler", "label")
 
-    def __init__(self, node_id: NodeId, attrs: dict, order: int) -> None:
-        self.id = node_id
-        self.attrs = attrs
+    def __init__(self, spec: NodeSpec, order: int) -> None:
+        self.id = spec.id
+        self.spec = spec
         self.order = order
         self.incoming: List[Link] = []
         self.outgoing: List[Link] = []
         self.scc = -1
         self.is_start = False
-        self.task_type = attrs.get("task_type", "class")
-        self.task_identifier = attrs.get("task_identifier")
-        self.default_inputs: Dict[Any, Any] = {d["name"]: d.get("value") for d in attrs.get("default_inputs") or ()}
+        self.task_type = spec.task_type
+        self.task_identifier = spec.task_identifier
+        self.default_inputs: Dict[Any, Any] = dict(spec.default_inputs)
         self.has_error_handler = False
-        self.label = attrs.get("label") or node_label(node_id)
+        self.label = spec.label or node_label(spec.id)
 
 
 class CompiledGraph:
@@ -90,10 +90,10 @@ class CompiledGraph:
         self.label = flat.graph.get("label") or str(graph_id)
         self.source = flat.source
         self.graph_attrs = flat.graph
-        self.nodes: Dict[NodeId, Node] = {nid: Node(nid, attrs, i) for i, (nid, attrs) in enumerate(flat.nodes.items())}
+        self.nodes: Dict[NodeId, Node] = {nid: Node(spec, i) for i, (nid, spec) in enumerate(flat.nodes.items())}
         self.links: List[Link] = []
-        for index, attrs in enumerate(flat.links):
-            link = Link(index, attrs)
+        for index, spec in enumerate(flat.links):
+            link = Link(index, spec)
             self.links.append(link)
             link.ppf_source = self.nodes[link.source].task_type in PPF_TASK_TYPES
             self.nodes[link.source].outgoing.append(link)
@@ -121,7 +121,7 @@ class CompiledGraph:
         for node in self.nodes.values():
             if not node.outgoing or not any(link.conditions for link in node.outgoing):
                 continue
-            else_value = node.attrs.get("conditions_else_value")
+            else_value = node.spec.conditions_else_value
             covered: Dict[Any, list] = {}
             for link in node.outgoing:
                 for name, value, _ in link.conditions:
@@ -191,7 +191,7 @@ class CompiledGraph:
         tainted: Set[NodeId] = set()
         stack: List[NodeId] = []
         for link in self.links:
-            explicit = link.attrs.get("required")
+            explicit = link.spec.required
             if explicit is False or (explicit is None and link.conditional):
                 if link.target not in tainted:
                     tainted.add(link.target)
@@ -202,9 +202,9 @@ class CompiledGraph:
                     tainted.add(link.target)
                     stack.append(link.target)
         for link in self.links:
-            explicit = link.attrs.get("required")
+            explicit = link.spec.required
             if explicit is not None:
-                link.required = bool(explicit)
+                link.required = explicit
             else:
                 link.required = not link.conditional and link.source not in tainted
 
@@ -212,7 +212,7 @@ class CompiledGraph:
         """Nodes without predecessors and force_start_node ones. When every node has a predecessor,
         ewoks' rule: the class tasks whose required inputs are all static (default or workflow
         inputs) and that have no required incoming link."""
-        starts = [nid for nid, n in self.nodes.items() if n.attrs.get("force_start_node") or not n.incoming]
+        starts = [nid for nid, n in self.nodes.items() if n.spec.force_start_node or not n.incoming]
         self.start_from_static_inputs = not starts
         if not starts:
             starts = [nid for nid, n in self.nodes.items()
@@ -296,7 +296,7 @@ def _has_uncovered_conditions(node: Node) -> bool:
     """ewoks' node_has_noncovered_conditions, to the letter (it decides the end nodes of graphs where
     every node has a successor): a condition value holds no other branch when the else value is not
     among the values tested on that output; a True/False value never counts as covered."""
-    else_value = node.attrs.get("conditions_else_value")
+    else_value = node.spec.conditions_else_value
     values: Dict[Any, list] = {}
     for link in node.outgoing:
         for name, value, _ in link.conditions:
@@ -314,7 +314,7 @@ def _has_static_required_inputs(node: Node) -> bool:
         return False
     from ..task.discovery import resolve_task_class
 
-    cls = resolve_task_class(node.task_type, node.task_identifier, node.id, node.attrs)
+    cls = resolve_task_class(node.task_type, node.task_identifier, node.id, node.spec.document)
     return set(cls.required_input_names()) <= set(node.default_inputs)
 
 

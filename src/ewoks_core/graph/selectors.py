@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def label_matches(nid: Any, node: "Node", label: Any) -> bool:
     """ewoks' label selector: the node's label, or its id when it has none ('g:n' or 'g/n' in a sub-graph)."""
-    own = node.attrs.get("label")
+    own = node.spec.label
     if own:
         return own == label
     return label in (node_label(nid), ewoks_node_name(nid))
@@ -61,7 +61,7 @@ def apply_workflow_inputs(compiled: "CompiledGraph", inputs: Sequence[dict]) -> 
                 if what == "id":
                     names = [node_label(n) for n in compiled.nodes]
                 else:
-                    names = [str(n.attrs.get(what)) for n in compiled.nodes.values()]
+                    names = [str(getattr(n.spec, what)) for n in compiled.nodes.values()]
                 raise GraphFormatError(f"workflow input {item['name']!r}: no node with {what} {value!r}."
                                        f"{did_you_mean(str(value), names)}", field="inputs")
         elif item.get("all"):

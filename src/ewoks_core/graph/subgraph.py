@@ -16,9 +16,10 @@ from typing import Any, Dict, List, Optional, Tuple
 from ..errors import GraphFormatError, name_list, node_label
 from .error_handlers import connect_default_error_handlers
 from .schema import upgrade_document
+from .specs import LinkSpec, NodeSpec
 from .subgraph_sources import inline_graph_objects, read_subgraph
 from .validate import normalize_id, validate_document
-from .workflow import NodeId, WorkflowGraph, copy_document
+from .workflow import NodeId, WorkflowGraph
 
 __all__ = ["FlatGraph", "flatten", "connect_default_error_handlers", "MAX_NESTING"]
 
@@ -33,8 +34,8 @@ Alias = List[Tuple[NodeId, dict]]  # the flattened nodes an alias stands for, wi
 class FlatGraph:
     """Nodes and links after sub-graph flattening, with the alias tables of the graph."""
 
-    def __init__(self, graph_attrs: dict, nodes: Dict[NodeId, dict], links: List[dict], source: Optional[str],
-                 subgraphs: Optional[Dict[NodeId, "FlatGraph"]] = None):
+    def __init__(self, graph_attrs: dict, nodes: Dict[NodeId, NodeSpec], links: List[LinkSpec],
+                 source: Optional[str], subgraphs: Optional[Dict[NodeId, "FlatGraph"]] = None):
         self.graph = graph_attrs
         self.nodes = nodes
         self.links = links
@@ -46,7 +47,7 @@ class FlatGraph:
                                            "output_nodes")
 
 
-def _alias_table(aliases: List[dict], nodes: Dict[NodeId, dict], subgraphs: Dict[NodeId, "FlatGraph"], source,
+def _alias_table(aliases: List[dict], nodes: Dict[NodeId, NodeSpec], subgraphs: Dict[NodeId, "FlatGraph"], source,
                  field: str) -> Dict[Any, Alias]:
     """alias id -> [(flattened node id, link attributes)]: an id may be given more than once; `sub_node`
     (or a [graph node, inner] node id) names an alias or node of a nested sub-graph node."""
@@ -98,35 +99,35 @@ def flatten(graph: WorkflowGraph, root_dir: Optional[str] = None, root_module: O
                                source=graph.source)
     root_dir = root_dir or graph.root_dir
     root_module = root_module or graph.root_module
-    nodes: Dict[NodeId, dict] = {}
-    links: List[dict] = []
+    nodes: Dict[NodeId, NodeSpec] = {}
+    links: List[LinkSpec] = []
     subgraphs: Dict[NodeId, FlatGraph] = {}
-    for node_id, attrs in graph.nodes.items():
-        if attrs.get("task_type") != "graph":
-            nodes[node_id] = dict(attrs)
+    for node_id, spec in graph.nodes.items():
+        if spec.task_type != "graph":
+            nodes[node_id] = spec
             continue
-        sub = _load_subgraph(node_id, attrs, graph, root_dir, root_module, _depth)
+        sub = _load_subgraph(node_id, spec, graph, root_dir, root_module, _depth)
         subgraphs[node_id] = sub
-        for sub_id, sub_attrs in sub.nodes.items():
-            nodes[(node_id, sub_id)] = sub_attrs
+        for sub_id, sub_spec in sub.nodes.items():
+            nodes[(node_id, sub_id)] = sub_spec.with_id((node_id, sub_id))
         for link in sub.links:
-            links.append({**link, "source": (node_id, link["source"]), "target": (node_id, link["target"])})
-        _transfer_graph_node_attributes(node_id, attrs, sub, nodes, graph.source)
+            links.append(link.between((node_id, link.source), (node_id, link.target)))
+        _transfer_graph_node_attributes(node_id, spec, sub, nodes, graph.source)
 
     for index, link in enumerate(graph.links):
-        if link["source"] in subgraphs or link["target"] in subgraphs or not _SUB_KEYS.isdisjoint(link):
-            links.extend(_relink(dict(link), index, subgraphs, nodes, graph.source))
+        if link.source in subgraphs or link.target in subgraphs or not _SUB_KEYS.isdisjoint(link.document):
+            links.extend(_relink(link, index, subgraphs, nodes, graph.source))
         else:
-            links.append(dict(link))
+            links.append(link)
     flat = FlatGraph(dict(graph.graph), nodes, links, graph.source, subgraphs)
     if _depth:
         connect_default_error_handlers(flat)  # ewoks connects them when it loads the sub-graph
     return flat
 
 
-def _load_subgraph(node_id: NodeId, attrs: dict, parent: WorkflowGraph, root_dir: Optional[str],
+def _load_subgraph(node_id: NodeId, spec: NodeSpec, parent: WorkflowGraph, root_dir: Optional[str],
                    root_module: Optional[str], depth: int) -> FlatGraph:
-    doc, name, base_dir = read_subgraph(attrs.get("task_identifier"), node_id, parent.source, parent.base_dir,
+    doc, name, base_dir = read_subgraph(spec.task_identifier, node_id, parent.source, parent.base_dir,
                                         root_dir, root_module)
     if not isinstance(doc, dict):
         raise GraphFormatError("a sub-graph must be a mapping with 'graph', 'nodes' and 'links'", source=name)
@@ -136,13 +137,12 @@ def _load_subgraph(node_id: NodeId, attrs: dict, parent: WorkflowGraph, root_dir
     return flatten(WorkflowGraph(doc, name, base_dir), root_dir, root_module, depth + 1)
 
 
-def _relink(link: dict, index: int, subgraphs: Dict[NodeId, FlatGraph], nodes: Dict[NodeId, dict],
-            source: Optional[str]) -> List[dict]:
+def _relink(link: LinkSpec, index: int, subgraphs: Dict[NodeId, FlatGraph], nodes: Dict[NodeId, NodeSpec],
+            source: Optional[str]) -> List[LinkSpec]:
     """A link of this graph, made between flattened nodes: one per inner source/target pair."""
-    sub_source = link.pop("sub_source", None)
-    sub_target = link.pop("sub_target", None)
-    target_attributes = link.pop("sub_target_attributes", None)
-    src, dst = link["source"], link["target"]
+    sub_source, sub_target, target_attributes = link.sub_source, link.sub_target, link.sub_target_attributes
+    attrs = {k: v for k, v in link.document.items() if k not in _SUB_KEYS}
+    src, dst = link.source, link.target
     if src in subgraphs:
         sources = [((src, n), a) for n, a in _resolve(subgraphs[src], sub_source, src, True, source,
                                                         f"links[{index}].sub_source")]
@@ -164,16 +164,18 @@ def _relink(link: dict, index: int, subgraphs: Dict[NodeId, FlatGraph], nodes: D
     for new_source, source_attrs in sources:
         for new_target, target_attrs in targets:
             if target_attributes:
-                dict_merge(nodes[new_target], target_attributes)
-            made.append({**source_attrs, **target_attrs, **link, "source": new_source, "target": new_target})
+                nodes[new_target] = nodes[new_target].merged(target_attributes)
+            made.append(LinkSpec.from_dict({**source_attrs, **target_attrs, **attrs, "source": new_source,
+                                            "target": new_target}))
     return made
 
 
-def _transfer_graph_node_attributes(node_id: NodeId, attrs: dict, sub: FlatGraph, nodes: Dict[NodeId, dict],
+def _transfer_graph_node_attributes(node_id: NodeId, spec: NodeSpec, sub: FlatGraph, nodes: Dict[NodeId, NodeSpec],
                                     source: Optional[str]) -> None:
     """ewoks gives a graph node's default_inputs, force_start_node, conditions_else_value and
     default_error_node to every input-alias node of its sub-graph, replacing theirs. A default input
     with an `id` (an alias or inner node id) goes to that node only, merged by name."""
+    attrs = spec.document  # the attributes given, not their defaults: only those are transferred
     transfer = {k: attrs[k] for k in TRANSFERRED if k in attrs}
     targeted = []
     if "default_inputs" in transfer:
@@ -185,7 +187,8 @@ def _transfer_graph_node_attributes(node_id: NodeId, attrs: dict, sub: FlatGraph
     if transfer:
         for inner_ids in sub.input_aliases.values():
             for inner_id, _ in inner_ids:
-                dict_merge(nodes[(node_id, inner_id)], transfer)
+                key = (node_id, inner_id)
+                nodes[key] = nodes[key].merged(transfer)
     for item in targeted:
         alias = normalize_id(item["id"])
         if alias in sub.input_aliases:
@@ -197,14 +200,6 @@ def _transfer_graph_node_attributes(node_id: NodeId, attrs: dict, sub: FlatGraph
                                    source=source, node_id=node_id, field="default_inputs")
         for target in inner:
             flat = nodes[(node_id, target)]
-            flat["default_inputs"] = [d for d in flat.get("default_inputs") or [] if d["name"] != item["name"]] + [
-                {"name": item["name"], "value": item.get("value")}]
-
-
-def dict_merge(destination: dict, source: dict) -> None:
-    """ewoks' dict_merge(overwrite=True): mappings merge recursively, any other value replaces."""
-    for key, value in source.items():
-        if isinstance(destination.get(key), dict) and isinstance(value, dict):
-            dict_merge(destination[key], value)
-        else:
-            destination[key] = copy_document(value)
+            kept = [d for d in flat.document.get("default_inputs") or [] if d["name"] != item["name"]]
+            nodes[(node_id, target)] = flat.with_attributes(
+                default_inputs=kept + [{"name": item["name"], "value": item.get("value")}])

@@ -6,13 +6,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 from ..errors import GraphFormatError
 from ..nesting import MAX_NESTING, too_deep, where
 from . import io
 from .copying import NestedTooDeep, copy_document
 from .schema import CURRENT_VERSION, upgrade_document
+from .specs import FrozenDict, LinkSpec, NodeSpec
 from .validate import normalize_id, validate_document
 
 NodeId = Any  # str | int | tuple
@@ -21,8 +22,9 @@ NodeId = Any  # str | int | tuple
 class WorkflowGraph:
     """A workflow as loaded from a document: graph attributes, nodes and links.
 
-    Nodes keep every attribute of the document (unknown keys included) so that
-    saving writes back what was read. Sub-graphs stay unflattened here;
+    Nodes and links are typed, immutable specs (graph/specs.py) built once from the validated
+    document; each keeps its document entry (unknown keys included) so that saving writes back
+    what was read. Sub-graphs stay unflattened here;
     `ewoks_core.graph.compile_graph` flattens them for execution.
     """
 
@@ -36,24 +38,18 @@ class WorkflowGraph:
         self.multigraph = bool(doc.get("multigraph", False))
         self.graph: Dict[str, Any] = dict(doc.get("graph", {}))
         self.extra = {k: v for k, v in doc.items() if k not in ("directed", "multigraph", "graph", "nodes", "links")}
-        self.nodes: Dict[NodeId, dict] = {}
+        nodes: Dict[NodeId, NodeSpec] = {}
         for node in doc["nodes"]:
-            attrs = dict(node)
-            node_id = normalize_id(attrs.pop("id"))
-            self.nodes[node_id] = attrs
-        self.links: List[dict] = []
-        index: Dict[Tuple[NodeId, NodeId], dict] = {}
+            node_id = normalize_id(node["id"])
+            nodes[node_id] = NodeSpec.from_dict(node_id, node)
+        self.nodes: Mapping[NodeId, NodeSpec] = FrozenDict(nodes)
+        links: Dict[Tuple[NodeId, NodeId], Mapping] = {}
         for link in doc["links"]:
-            link = dict(link)
-            link["source"] = normalize_id(link["source"])
-            link["target"] = normalize_id(link["target"])
-            key = (link["source"], link["target"])
-            previous = index.get(key)
-            if previous is None:
-                index[key] = link
-                self.links.append(link)
-            else:
-                _merge_parallel_links(previous, link)
+            key = (normalize_id(link["source"]), normalize_id(link["target"]))
+            previous = links.get(key)
+            links[key] = link if previous is None else _merge_parallel_links(previous, link)
+        self.links: Tuple[LinkSpec, ...] = tuple(LinkSpec.between_nodes(source, target, link)
+                                                 for (source, target), link in links.items())
 
     @property
     def id(self) -> Any:
@@ -65,9 +61,10 @@ class WorkflowGraph:
     def label(self) -> str:
         return self.graph.get("label") or str(self.id)
 
-    def iter_links(self, source: Any = None, target: Any = None) -> Iterator[dict]:
+    def iter_links(self, source: Any = None, target: Any = None) -> Iterator[LinkSpec]:
+        """The links from `source` and/or to `target` (all links when neither is given)."""
         for link in self.links:
-            if (source is None or link["source"] == source) and (target is None or link["target"] == target):
+            if (source is None or link.source == source) and (target is None or link.target == target):
                 yield link
 
     def to_dict(self) -> dict:
@@ -75,27 +72,58 @@ class WorkflowGraph:
         graph = dict(self.graph)
         graph.setdefault("schema_version", CURRENT_VERSION)
         doc = {"directed": self.directed, "multigraph": False, "graph": graph,
-               "nodes": [{"id": node_id, **attrs} for node_id, attrs in self.nodes.items()],
-               "links": [dict(link) for link in self.links]}
+               "nodes": [{"id": node_id, **spec.document} for node_id, spec in self.nodes.items()],
+               "links": [{"source": link.source, "target": link.target, **link.document} for link in self.links]}
         doc.update(self.extra)
         return copy_document(doc)
 
     def copy(self) -> "WorkflowGraph":
+        """An independent copy (specs are immutable: this only matters for the graph attributes)."""
         return WorkflowGraph(self.to_dict(), self.source, self.base_dir, root_dir=self.root_dir,
                              root_module=self.root_module)
+
+    def with_node(self, entry: Mapping[str, Any]) -> "WorkflowGraph":
+        """A new graph where the node entry {"id": ..., "task_identifier": ..., ...} replaces the node of
+        its id (in place) or is added last; checked as loading checks it. This graph is unchanged."""
+        doc = self.to_dict()
+        node_id = normalize_id(entry.get("id"))
+        entry = copy_document(dict(entry))
+        nodes = doc["nodes"]
+        at = next((i for i, node in enumerate(nodes) if node["id"] == node_id), None)
+        if at is None:
+            nodes.append(entry)
+        else:
+            nodes[at] = entry
+        return self._validated(doc)
+
+    def without_node(self, node_id: NodeId) -> "WorkflowGraph":
+        """A new graph without this node and its links. This graph is unchanged."""
+        node_id = normalize_id(node_id)
+        if node_id not in self.nodes:
+            raise GraphFormatError(f"no node {node_id!r} to remove", source=self.source, node_id=node_id)
+        doc = self.to_dict()
+        doc["nodes"] = [node for node in doc["nodes"] if node["id"] != node_id]
+        doc["links"] = [link for link in doc["links"] if node_id not in (link["source"], link["target"])]
+        return self._validated(doc)
+
+    def _validated(self, doc: dict) -> "WorkflowGraph":
+        validate_document(doc, self.source)
+        return WorkflowGraph(doc, self.source, self.base_dir, root_dir=self.root_dir, root_module=self.root_module)
 
     def __repr__(self) -> str:
         return f"WorkflowGraph(id={self.id!r}, nodes={len(self.nodes)}, links={len(self.links)})"
 
 
-def _merge_parallel_links(into: dict, link: dict) -> None:
-    """Merge a parallel link (multigraph documents) into the first one between the same nodes."""
+def _merge_parallel_links(first: Mapping, link: Mapping) -> dict:
+    """A parallel link (multigraph documents) merged into the first one between the same nodes."""
+    into = dict(first)
     for key in ("data_mapping", "conditions"):
         if link.get(key):
             into[key] = list(into.get(key, [])) + list(link[key])
     for key, value in link.items():
         if key not in ("data_mapping", "conditions", "source", "target"):
             into[key] = value
+    return into
 
 
 def read_source(source: Any, root_dir: Optional[str] = None,

@@ -19,7 +19,6 @@ Anything else (an item node feeding another outer node, a link back to the sourc
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -27,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import GraphFormatError, did_you_mean, node_label
 from ..graph.compiled import CompiledGraph, Link
+from ..graph.specs import LinkSpec, NodeSpec
 from ..graph.subgraph import FlatGraph
 from ..graph.validate import normalize_id
 
@@ -99,17 +99,17 @@ def build_plan(graph: CompiledGraph) -> StreamPlan:
     if source in item_set or reducer in item_set or reducer == source:
         raise GraphFormatError("the stream source, the item nodes and the reducer must be different nodes",
                                source=where, field="graph.stream")
-    outer_links: List[dict] = []
-    inner_links: List[dict] = []
+    outer_links: List[LinkSpec] = []
+    inner_links: List[LinkSpec] = []
     item_links: List[Link] = []
     consts: Dict[str, Tuple[Any, Any]] = {}
     reduced: Dict[str, Tuple[Any, Any, str]] = {}
     for link in graph.links:
         s_in, t_in = link.source in item_set, link.target in item_set
         what = f"link {node_label(link.source)!r} -> {node_label(link.target)!r}"
-        attrs = copy.copy(link.attrs)
+        spec = link.spec
         if s_in and t_in:
-            inner_links.append(attrs)
+            inner_links.append(spec)
         elif t_in and link.source == source:
             item_links.append(link)
         elif t_in:  # outer node -> item node: its data goes to every item, through the source node
@@ -123,8 +123,7 @@ def build_plan(graph: CompiledGraph) -> StreamPlan:
                 key = f"{CONST}{link.index}_{j}"
                 consts[key] = (link.target, target)
                 mapping.append({"source_output": out, "target_input": key})
-            attrs.pop("map_all_data", None)
-            outer_links.append(dict(attrs, target=source, data_mapping=mapping))
+            outer_links.append(spec.without(("map_all_data",)).with_attributes(target=source, data_mapping=mapping))
         elif s_in:
             if link.target != reducer:
                 raise GraphFormatError(f"{what}: an item node can only feed item nodes or the stream's reducer "
@@ -136,7 +135,7 @@ def build_plan(graph: CompiledGraph) -> StreamPlan:
                                        "receives the list of the per-item values); no map_all_data, conditions or "
                                        "on_error", source=where, field=f"links[{link.index}]")
             mapping = []
-            modes = attrs.pop("stream_reduce", None) or {}
+            modes = spec.extra.get("stream_reduce") or {}
             for j, (out, target) in enumerate(link.data_mapping):
                 mode = modes if isinstance(modes, str) else modes.get(str(target), "list") \
                     if isinstance(modes, dict) else None
@@ -147,25 +146,25 @@ def build_plan(graph: CompiledGraph) -> StreamPlan:
                 key = f"{REDUCE}{link.index}_{j}"
                 reduced[key] = (link.source, out, mode)
                 mapping.append({"source_output": key, "target_input": target})
-            outer_links.append(dict(attrs, source=source, data_mapping=mapping))
+            outer_links.append(spec.without(("stream_reduce",)).with_attributes(source=source, data_mapping=mapping))
         elif link.target == source and link.source in item_set:
             raise GraphFormatError(f"{what}: an item node cannot feed the source", source=where,
                                    field=f"links[{link.index}]")
         else:
-            outer_links.append(attrs)
+            outer_links.append(spec)
     if not item_links:
         raise GraphFormatError(f"no link from the stream source {node_label(source)!r} to an item node: the items "
                                "would reach no node", source=where, field="graph.stream.item_nodes")
-    outer_nodes = {nid: n.attrs for nid, n in graph.nodes.items() if nid not in item_set}
+    outer_nodes = {nid: n.spec for nid, n in graph.nodes.items() if nid not in item_set}
     outer = _compile(graph, outer_nodes, outer_links, f"{graph.id}")
-    inner = _compile(graph, {nid: graph.nodes[nid].attrs for nid in items}, inner_links, f"{graph.id}/items")
+    inner = _compile(graph, {nid: graph.nodes[nid].spec for nid in items}, inner_links, f"{graph.id}/items")
     if outer.is_cyclic and outer.nodes[source].scc in outer.cyclic_sccs:
         raise GraphFormatError(f"the stream source {node_label(source)!r} is in a loop: it runs once",
                                source=where, field="graph.stream.source")
     return StreamPlan(section, source, items, outer, inner, item_links, consts, reduced)
 
 
-def _compile(graph: CompiledGraph, nodes: Dict[Any, dict], links: List[dict], graph_id: str) -> CompiledGraph:
+def _compile(graph: CompiledGraph, nodes: Dict[Any, NodeSpec], links: List[LinkSpec], graph_id: str) -> CompiledGraph:
     """A CompiledGraph of part of `graph`, keeping the default inputs (workflow inputs applied) of its nodes."""
     attrs = {k: v for k, v in graph.graph_attrs.items() if k not in ("input_nodes", "output_nodes")}
     part = CompiledGraph(FlatGraph(attrs, dict(nodes), links, graph.source), graph_id)

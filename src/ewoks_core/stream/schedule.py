@@ -177,12 +177,12 @@ class StreamSchedule:
         self.ctx.emitter.emit("node", "start", node_id=node.id, task_id=self.source_task_id, input_uris=run.input_uris)
         flag = StopFlag(self.ctx.cancel_event)
         try:
-            cls = resolve_task_class(node.task_type, node.task_identifier, node.id, node.attrs)
+            cls = resolve_task_class(node.task_type, node.task_identifier, node.id, node.spec.document)
             if not (isinstance(cls, type) and issubclass(cls, StreamSource)):
                 raise GraphFormatError(f"the stream source's task {self.source_task_id!r} is not a StreamSource "
                                        "(ewoks_core.stream.StreamSource: a task with an items() generator)",
                                        node_id=node.id, field="task_identifier")
-            task = cls(inputs, node_id=node.id, node_attrs=node.attrs, cancel_event=flag)
+            task = cls(inputs, node_id=node.id, node_attrs=node.spec.document, cancel_event=flag)
             self.source_task = task
             self.reader = SourceReader(task.items(), self.plan.max_in_flight, flag, node_label(node.id))
         except Exception as exc:  # missing inputs, not a source: the source node fails

@@ -158,7 +158,7 @@ class Task:
         inputs: Optional[Mapping[Any, Any]] = None,
         *,
         node_id: Any = None,
-        node_attrs: Optional[dict] = None,
+        node_attrs: Optional[Mapping[str, Any]] = None,
         progress_callback: Optional[Callable[[float], None]] = None,
         cancel_event: Any = None,
     ) -> None:

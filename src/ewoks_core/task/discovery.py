@@ -7,7 +7,7 @@ import inspect
 import os
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple, Type
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Type
 
 from ..errors import TaskImportError, TaskNotFoundError, did_you_mean
 from .base import Task
@@ -65,8 +65,9 @@ def _main_module_hint(module: Any) -> Optional[str]:
 
 
 def resolve_task_class(task_type: str, identifier: Optional[str], node_id: Any = None,
-                       node_attrs: Optional[dict] = None) -> Type[Task]:
-    """The Task class for a node (cached per process)."""
+                       node_attrs: Optional[Mapping[str, Any]] = None) -> Type[Task]:
+    """The Task class for a node (cached per process; `node_attrs`: the node's document attributes, given
+    to a task generator)."""
     key = (task_type, identifier or "")
     cls = _CACHE.get(key)
     if cls is not None:
@@ -85,7 +86,7 @@ def _required(identifier: Optional[str], node_id: Any, field: str = "task_identi
     return identifier
 
 
-def _resolve(task_type: str, identifier: Optional[str], node_id: Any, node_attrs: dict) -> Type[Task]:
+def _resolve(task_type: str, identifier: Optional[str], node_id: Any, node_attrs: Mapping[str, Any]) -> Type[Task]:
     if task_type == "class":
         identifier = _required(identifier, node_id)
         module, name = _split(identifier, node_id)
@@ -117,7 +118,7 @@ def _resolve(task_type: str, identifier: Optional[str], node_id: Any, node_attrs
         generator = _required(node_attrs.get("task_generator") or identifier, node_id, "task_generator")
         module, name = _split(generator, node_id)
         func = _attribute(import_module(module, node_id, generator), name, generator, node_id, "callable")
-        cls = func(identifier, node_attrs)
+        cls = func(identifier, dict(node_attrs))  # ewoks gives generators a dict of their own
         if not (inspect.isclass(cls) and issubclass(cls, Task)):
             raise TaskNotFoundError(f"task generator {generator!r} did not return a Task class", node_id=node_id,
                                     field="task_generator")

@@ -112,7 +112,7 @@ def graph_summary(compiled: CompiledGraph) -> Dict[str, Any]:
     for nid, node in compiled.nodes.items():
         parts = list(nid) if isinstance(nid, tuple) else [nid]
         groups = [node_label(tuple(parts[:i])) for i in range(1, len(parts))]
-        nodes.append({"id": node_label(nid), "label": str(node.attrs.get("label") or parts[-1]),
+        nodes.append({"id": node_label(nid), "label": str(node.spec.label or parts[-1]),
                       "task": node.task_identifier or node.task_type, "groups": groups,
                       "start": bool(node.is_start), "end": nid in compiled.end_nodes})
     links = []
