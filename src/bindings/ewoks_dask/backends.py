@@ -126,7 +126,8 @@ class DistributedBackend(Backend):
 
     def _results(self, futures: List[Any]) -> List[Any]:
         # One gather for every result that is ready (a round trip each, however many results it carries:
-        # batching beats fetching each result concurrently on a busy scheduler).
+        # batching beats fetching each result concurrently on a busy scheduler); planned runs' results
+        # come from the workers' outboxes, and only those missing there are gathered.
         ready = [f for f in futures if f.status == "finished"]
         values: Dict[str, Any] = {}
         if ready:
