@@ -6,15 +6,22 @@ submitted with `Client.submit` (key `<node>-<uuid>`: the dashboard groups tasks 
 futures' done-callbacks (in distributed's event-loop thread) only queue them, and the driver
 thread fetches the results that are ready in one `gather`. Workers run
 `ewoks_core.execution.remote.run_in_worker`; a stop reaches them as a message (`Client.run`).
+
+A plan (workflows decided up front, ewoks_core.execution.plan) goes to the scheduler as one graph
+(planned.py). Nothing is submitted after that, so its results are only needed for the events of
+local sinks, the job's results and noticing a failure: they are taken from the workers' outboxes
+(planned.py) in batches, at most every BATCH_INTERVAL s while the job runs (each batch is a round
+trip through the scheduler, which on a chain of small tasks competes with the scheduling itself),
+and at once when the last run finished or the job stops.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import queue
 import threading
+import time
 import uuid
 from typing import Any, Callable, Dict, List, Optional
 
@@ -24,7 +31,7 @@ from ewoks_core.engines.driver import Backend, Finished, Lost
 from ewoks_core.errors import node_label
 from ewoks_core.execution import NodeRun
 from ewoks_core.execution.flags import JobFlags, raise_flags_async
-from ewoks_core.execution.plan import PlannedNode, run_planned
+from ewoks_core.execution.plan import PlannedNode
 from ewoks_core.execution.remote import RemoteRuns, run_in_worker
 from ewoks_core.execution.startmarks import StartMarks
 
@@ -32,6 +39,7 @@ from .clients import close_all, open_client
 from .options import DaskOptions
 
 LOST = (Exception, asyncio.CancelledError)  # what a future raises for a lost run (not KeyboardInterrupt)
+BATCH_INTERVAL = 0.2  # s: least time between two fetches of planned runs' results (see the module docstring)
 
 
 def open_backend(job: Job, options: DaskOptions) -> Backend:
@@ -61,6 +69,11 @@ class DistributedBackend(Backend):
         # start marks (execution.startmarks) when the workers see this machine's files: a run that dask
         # runs again after its worker died ends the lost attempt's events (a remote worker cannot write them)
         self.marks = StartMarks() if job.ctx.emitter.enabled and local_workers(client) else None
+        self.held: List[Any] = []  # (run, future) of finished planned runs, until the next batch
+        self.planned = 0  # planned runs whose results were not fetched yet
+        self.next_fetch = 0.0  # time.monotonic() before which planned results are held
+        self.halted = False
+        self.outbox: Optional[Dict[str, Any]] = None  # planned runs: outcomes taken from the workers, by key
 
     def submit(self, run: NodeRun) -> None:
         if self.marks is not None:
@@ -72,44 +85,67 @@ class DistributedBackend(Backend):
 
     def submit_many(self, plan: List[PlannedNode], runs: List[NodeRun]) -> None:
         """Every planned run in one dask graph (one client call, no round trip per node): each task
-        takes its sources' outcomes (execution.plan.run_planned)."""
-        keys = {planned.node_id: f"{node_label(planned.node_id)}-{uuid.uuid4().hex}" for planned in plan}
-        _, _, config, flags, relay = self.remote.args(runs[0])
-        dsk: Dict[str, Any] = {}
-        for planned, run in zip(plan, runs, strict=True):
-            spec = self.remote.args(run)[0]
-            # a partial: dask must not look inside the arguments (tuples and strings that could look like keys)
-            dsk[keys[planned.node_id]] = (functools.partial(run_planned, spec, planned, config, flags, relay),
-                                          *[keys[source] for source in planned.sources])
-        futures = self.client.get(dsk, [keys[planned.node_id] for planned in plan], sync=False)
+        takes its sources' outcomes (planned.py)."""
+        from .planned import plan_graph
+
+        assert self.flags.token is not None
+        dsk, keys = plan_graph(plan, runs, self.remote, self.flags.token)
+        futures = self.client.get(dsk, keys, sync=False)
+        self.planned, self.outbox = len(runs), {}
         for run, future in zip(runs, futures, strict=True):
             self.futures[future.key] = future
             future.add_done_callback(lambda f, run=run: self.done.put((run, f)))
 
     def wait(self, timeout: float) -> Finished:
-        try:
-            items = [self.done.get(timeout=timeout)]
-        except queue.Empty:
+        items = self._finished(timeout)
+        if not items:
             return []
-        while True:
-            try:
-                items.append(self.done.get_nowait())
-            except queue.Empty:
-                break
         finished: Finished = []
         for (run, _), result in zip(items, self._results([f for _, f in items]), strict=True):
             self.remote.received(result if not isinstance(result, Lost) else None)
             finished.append((run, result))
         return finished
 
+    def _finished(self, timeout: float) -> List[Any]:
+        """(run, future) of the runs that finished, within `timeout` s; those of a plan in batches."""
+        done, held = self.done, self.held
+        if not held:
+            try:
+                held.append(done.get(timeout=timeout))
+            except queue.Empty:
+                return []
+        _drain(done, held)
+        if self.planned and not self.halted:  # a plan runs: its results are held until the next fetch
+            end = min(self.next_fetch, time.monotonic() + timeout)
+            while len(held) < self.planned:
+                left = end - time.monotonic()
+                if left <= 0:
+                    break
+                with contextlib.suppress(queue.Empty):
+                    held.append(done.get(timeout=left))
+                    _drain(done, held)
+            if len(held) < self.planned and time.monotonic() < self.next_fetch:
+                return []
+            self.planned = max(0, self.planned - len(held))
+        self.held = []
+        return held
+
     def _results(self, futures: List[Any]) -> List[Any]:
         # One gather for every result that is ready (a round trip each, however many results it carries:
-        # batching beats fetching each result concurrently on a busy scheduler).
+        # batching beats fetching each result concurrently on a busy scheduler); planned runs' results
+        # come from the workers' outboxes, and only those missing there are gathered.
         ready = [f for f in futures if f.status == "finished"]
         values: Dict[str, Any] = {}
         if ready:
-            with contextlib.suppress(*LOST):  # a worker holding one of them died meanwhile: one by one
-                values = dict(zip([f.key for f in ready], self.client.gather(ready), strict=True))
+            start = time.monotonic()
+            if self.outbox is not None:
+                values = self._from_outboxes([f.key for f in ready])
+                ready = [f for f in ready if f.key not in values]
+            if ready:
+                with contextlib.suppress(*LOST):  # a worker holding one of them died meanwhile: one by one
+                    values.update(zip([f.key for f in ready], self.client.gather(ready), strict=True))
+            now = time.monotonic()  # large results: fetching takes at most about half of the time
+            self.next_fetch = now + max(BATCH_INTERVAL, now - start)
         results: List[Any] = []
         for future in futures:
             self.futures.pop(future.key, None)
@@ -124,16 +160,32 @@ class DistributedBackend(Backend):
             future.release()
         return results
 
+    def _from_outboxes(self, keys: List[str]) -> Dict[str, Any]:
+        """The outcomes of `keys` that the workers' outboxes hold (one message to every worker)."""
+        outbox = self.outbox
+        assert outbox is not None
+        if any(key not in outbox for key in keys):
+            from .planned import take_outcomes
+
+            with contextlib.suppress(*LOST):
+                for reply in self.client.run(take_outcomes, self.flags.token, on_error="return").values():
+                    if isinstance(reply, list):  # else: that worker's error (the runs it held are gathered)
+                        outbox.update(reply)
+        return {key: outbox.pop(key) for key in keys if key in outbox}
+
     def stop(self, cancel: bool) -> None:
+        self.halted = True  # held results go to the driver at once from now on
         self.flags.raise_flags(cancel)
-        token = self.flags.token
+        self._tell_workers(raise_flags_async, self.flags.token, cancel)
 
+    def _tell_workers(self, function: Callable[..., Any], *args: Any) -> None:
+        """Run the coroutine function on every worker without waiting for it."""
         # In a thread: Client.run waits for the scheduler, which may be the thing that just died.
-        def tell_workers() -> None:
+        def tell() -> None:
             with contextlib.suppress(Exception):
-                self.client.run(raise_flags_async, token, cancel, wait=False)
+                self.client.run(function, *args, wait=False)
 
-        threading.Thread(target=tell_workers, name="ewoks-dask-stop", daemon=True).start()
+        threading.Thread(target=tell, name="ewoks-dask-tell", daemon=True).start()
 
     def check(self) -> Optional[BaseException]:
         if self.client.status in ("closed", "closing", "failed"):
@@ -144,6 +196,10 @@ class DistributedBackend(Backend):
         if abort and self.futures:
             with contextlib.suppress(Exception):
                 self.client.cancel(list(self.futures.values()))
+            if self.outbox is not None:  # outcomes of runs abandoned or never fetched: not kept on the workers
+                from .planned import take_outcomes
+
+                self._tell_workers(take_outcomes, self.flags.token)
         self.futures.clear()
         close_all(self.closers)
         if self.marks is not None:
@@ -164,3 +220,12 @@ def local_workers(client: Any) -> bool:
         return False
     hosts = {urlparse(address).hostname for address in workers}
     return bool(hosts) and hosts <= here
+
+
+def _drain(source: "queue.SimpleQueue[Any]", into: List[Any]) -> None:
+    """Move what is queued in `source` to `into` without waiting."""
+    while True:
+        try:
+            into.append(source.get_nowait())
+        except queue.Empty:
+            return

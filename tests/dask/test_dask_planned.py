@@ -1,0 +1,75 @@
+"""Workflows decided up front on a running cluster: one graph; the client takes the outcomes from the
+workers' outboxes (ewoks_dask.planned), and gathers the runs an outbox does not hold."""
+
+from __future__ import annotations
+
+from typing import Any, List
+
+from ewoks_core import execute_graph
+from ewoks_core.engines.driver import drive
+from ewoks_core.testing.builders import graph, link, node
+from ewoks_dask import planned
+from ewoks_dask.backends import DistributedBackend
+from ewoks_dask.engine import DaskEngine
+
+N = 12  # a chain: each node adds 1 to its source's result, so the result proves every link carried data
+CHAIN = graph("planned_chain", [node(i, "SumTask", {"a": 0, "b": 1} if i == 0 else {"b": 1}) for i in range(N)],
+              [link(i, i + 1, {"result": "a"}) for i in range(N - 1)])
+
+
+class CountingClient:
+    """The real client; remembers the keys it was asked to gather."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.gathered: List[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+    def gather(self, futures: List[Any], *args: Any, **kwargs: Any) -> Any:
+        self.gathered += [future.key for future in futures]
+        return self.client.gather(futures, *args, **kwargs)
+
+
+class EmptiedOutboxes(DistributedBackend):
+    """Empties the job's outboxes on every worker before each batch is taken (as if their workers died)."""
+
+    def _from_outboxes(self, keys: List[str]) -> Any:
+        self.client.run(planned.take_outcomes, self.flags.token)
+        return super()._from_outboxes(keys)
+
+
+class RecordingEngine(DaskEngine):
+    """The dask engine on a given client, with a chosen DistributedBackend class; keeps the backend."""
+
+    def __init__(self, backend_class: type = DistributedBackend) -> None:
+        self.backend_class = backend_class
+        self.backend: Any = None
+
+    def run(self, job: Any, options: Any) -> None:
+        self.backend = self.backend_class(job, CountingClient(options.scheduler), [])
+        drive(job, options, self.backend)
+
+
+def outbox_tokens(client: Any) -> set:
+    """Tokens of the jobs whose outboxes hold outcomes, on any worker."""
+    boxes = client.run(lambda: list(planned._OUTBOX))
+    return {token for tokens in boxes.values() for token in tokens}
+
+
+def test_outcomes_come_from_the_outboxes(dask_client):
+    engine = RecordingEngine()
+    assert execute_graph(CHAIN, engine=engine, scheduler=dask_client) == {"result": N}
+    backend = engine.backend
+    assert backend.outbox is not None, "a plan was not submitted as one graph"
+    assert backend.client.gathered == []
+    assert backend.flags.token not in outbox_tokens(dask_client), "outcomes left behind on a worker"
+
+
+def test_runs_missing_from_the_outboxes_are_gathered(dask_client):
+    engine = RecordingEngine(EmptiedOutboxes)
+    assert execute_graph(CHAIN, engine=engine, scheduler=dask_client) == {"result": N}
+    # the first node ended before the first batch was taken, so its outcome was emptied (later ones may
+    # have ended between the emptying and the taking)
+    assert "0" in {key.split("-")[0] for key in engine.backend.client.gathered}
