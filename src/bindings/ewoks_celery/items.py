@@ -62,7 +62,7 @@ class ItemTasks(Backend):
         self.sent: Dict[str, _Sent] = {}  # item task id -> what was sent
         self.local: Deque[NodeRun] = deque()  # runs this process runs (no free worker)
         self.local_only = False
-        self.halted = False
+        self.halted = self.cancelling = False
         self.start_within = 2 * config.heartbeat_interval
         self.next_alive_check = 0.0
 
@@ -122,6 +122,8 @@ class ItemTasks(Backend):
                             self.ctx.job_id, task_id, self.start_within, self.queue)
                 return self._run_here(task_id, sent.run)
             sent.started = True  # a worker has it
+            if self.cancelling:  # it started after the cancel was sent to the running items
+                self.store.request_cancel(task_id)
         elif sent.started and check_alive and not self.store.alive(task_id):
             record = self.store.get(task_id)
             if record is not None and record.state == STARTED:
@@ -138,6 +140,7 @@ class ItemTasks(Backend):
         reply = result.result
         try:
             result.forget()  # item results are read once, by this job
+            result.backend.remove_pending_result(result)
         except Exception:  # kept until they expire
             pass
         if state == "REVOKED":
@@ -152,6 +155,7 @@ class ItemTasks(Backend):
     def stop(self, cancel: bool) -> None:
         self.halted = True
         if cancel:
+            self.cancelling = True
             for task_id in self.sent:
                 record = self.store.get(task_id)
                 if record is not None and record.state not in FINAL_STATES and record.state != PENDING:
