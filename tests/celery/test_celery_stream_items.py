@@ -6,15 +6,18 @@ import os
 import signal
 from types import SimpleNamespace
 
+import numpy
 import pytest
 import yaml
 from _celery_support import ALLOWED, wait_until
 
 from ewoks_celery import load_config, submit_graph
 from ewoks_celery.client import client_for
+from ewoks_core.api import execute_graph
 from ewoks_core.errors import EwoksError, TaskFailedError, WorkflowCancelled
 from ewoks_core.testing import CASES_BY_NAME
 from ewoks_core.testing.behaviours import stream_sleeps
+from ewoks_core.testing.builders import graph, link, node
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +62,23 @@ def test_items_run_as_tasks_in_other_processes_with_the_offline_results(setup) -
     assert pids and job_pid(setup, future) not in pids
     assert pids <= set(setup.worker.pool_pids())
     assert_events_complete(future)
+
+
+def test_frames_travel_as_arrays_and_give_the_offline_result(setup) -> None:
+    frames = [numpy.arange(256, dtype=numpy.int32).reshape(16, 16) * i for i in range(5)]
+    doc = graph("frames", [node("gen", "Echo", {"x": frames}), node("src", "ewoks_core.stream.IterableSource"),
+                           node("frame", "Echo"), node("red", "Collect")],
+                [link("gen", "src", {"x": "iterable"}), link("src", "frame", {"item": "x"}),
+                 link("frame", "red", {"x": "values"})],
+                extensions={"stream": "1.0"}, stream={"source": "src", "item_nodes": ["frame"], "reducer": "red",
+                                                      "max_in_flight": 2})
+    future = submit_graph(doc, config=setup.config)
+    remote, offline = future.result(timeout=60), execute_graph(doc)
+    assert len(remote["values"]) == 5 and remote["values"][3].dtype == numpy.int32
+    for got, expected in zip(remote["values"], offline["values"], strict=True):
+        numpy.testing.assert_array_equal(got, expected)
+    numpy.testing.assert_array_equal(remote["total"], offline["total"])
+    assert job_pid(setup, future) not in {e.process_id for e in starts(future, "frame")}
 
 
 def test_a_worker_of_concurrency_one_runs_the_items_in_the_job(setup) -> None:
