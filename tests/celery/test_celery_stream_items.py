@@ -99,6 +99,8 @@ def test_a_cancel_stops_the_source_and_the_running_item(setup) -> None:
     with pytest.raises(WorkflowCancelled):
         future.result(timeout=20)
     assert len(starts(future, "sq")) == 1 and not starts(future, "red")
+    ends = [e for e in future.events(context="node", type="end") if e.node_id == "sq"]
+    assert [e.process_id for e in ends] == [starts(future, "sq")[0].process_id]  # it stopped, not abandoned
     assert_events_complete(future)
 
 
@@ -108,7 +110,7 @@ def test_a_killed_item_process_fails_the_job_naming_the_item_node(setup) -> None
     pid = starts(future, "sq")[0].process_id
     assert pid in setup.worker.pool_pids() and pid != job_pid(setup, future)
     os.kill(pid, signal.SIGKILL)
-    with pytest.raises(TaskFailedError, match="lost") as info:
+    with pytest.raises(TaskFailedError, match="Celery item worker running node 'sq' was lost") as info:
         future.result(timeout=30)
     assert info.value.node_id == "sq"
     assert not starts(future, "red")

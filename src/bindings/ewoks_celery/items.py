@@ -23,7 +23,7 @@ import logging
 import os
 import time
 from collections import deque
-from typing import Any, Deque, Dict, List, Optional
+from typing import Any, Deque, Dict, List, Optional, Tuple
 
 from ewoks_core.engines.driver import Backend, Finished, Lost, Result
 from ewoks_core.errors import node_label
@@ -151,6 +151,10 @@ class ItemTasks(Backend):
         if reply.get("skipped"):
             return None
         return decode_outcome(reply, self.ctx.job_id)
+
+    def place(self, run: NodeRun) -> Tuple[str, bool]:
+        # the item's worker wrote its start event to the job's own stores (the sinks here): not remote
+        return self.name, False
 
     def stop(self, cancel: bool) -> None:
         self.halted = True

@@ -15,7 +15,7 @@ either kind, and the in-flight limit and item order stay in the StreamSchedule.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Set, Union
+from typing import Any, Optional, Set, Tuple, Union
 
 from ..engines.driver import PROCESSED, Backend, Driver, Finished
 from ..execution.outcome import NodeOutcome, NodeRun
@@ -78,8 +78,8 @@ class StreamBackend(Backend):
         assert driver is not None and not isinstance(finished, str)
         view = _DriverView(driver, self)
         for run, result in finished:
+            following = view.report(run, result)  # still in `sent`: a lost run names the item backend
             self.sent.discard(id(run))
-            following = view.report(run, result)
             if following is not None:
                 self.submit(following)
 
@@ -135,6 +135,11 @@ class StreamBackend(Backend):
         if self.items is not None and id(run) in self.sent:
             return self.items.started(run)
         return self.inner.started(run)
+
+    def place(self, run: NodeRun) -> Tuple[str, bool]:
+        if self.items is not None and id(run) in self.sent:
+            return self.items.place(run)
+        return self.inner.place(run)
 
     def check(self) -> Optional[BaseException]:
         problem = self.items.check() if self.items is not None and self.sent else None
