@@ -1,10 +1,10 @@
-"""A workflow with a stream submitted to a Celery worker: the worker's local engine runs its items."""
+"""A workflow with a stream submitted to a Celery worker (embedded broker): its items run as item tasks."""
 
 from __future__ import annotations
 
 import pytest
 
-from ewoks_celery import load_config, submit_graph
+from ewoks_celery import list_jobs, load_config, submit_graph
 from ewoks_core.errors import TaskFailedError
 from ewoks_core.testing import CASES_BY_NAME
 
@@ -26,3 +26,11 @@ def test_a_failing_item_fails_the_celery_job_naming_the_node(worker) -> None:
     with pytest.raises(TaskFailedError) as info:
         submit_graph(CASES_BY_NAME["stream_item_fails"].graph).result(timeout=120)
     assert info.value.node_id == "sq"
+
+
+def test_the_records_of_item_tasks_are_not_listed_as_jobs(worker) -> None:
+    case = CASES_BY_NAME["stream_in_order"]
+    future = submit_graph(case.graph)
+    assert future.result(timeout=120) == case.results
+    ids = [job["job_id"] for job in list_jobs()]
+    assert future.job_id in ids and not [i for i in ids if ":item:" in i]

@@ -1,7 +1,8 @@
-"""The Celery application of a configuration: JSON only, late acknowledgement, two tasks.
+"""The Celery application of a configuration: JSON only, late acknowledgement, three tasks.
 
-Tasks: TASK_NAME runs one workflow job (see runner.py); PING_NAME returns its
-argument (readiness checks and the bare-Celery baseline of the benchmark).
+Tasks: TASK_NAME runs one workflow job (see runner.py); ITEM_NAME runs one node run of a
+stream item of a job (items.py, item_task.py); PING_NAME returns its argument (readiness
+checks and the bare-Celery baseline of the benchmark).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from ewoks_core.errors import EwoksError
 
 from . import liveness, transport_fs
 from .backend_sqlite import CLASS_PATH as SQLITE_BACKEND
-from .config import PING_NAME, TASK_NAME, CeleryConfig
+from .config import ITEM_NAME, PING_NAME, TASK_NAME, CeleryConfig
 
 _APPS: Dict[CeleryConfig, Celery] = {}
 _LOCK = threading.Lock()
@@ -94,10 +95,12 @@ def make_app(config: CeleryConfig) -> Celery:
     app.ewoks_config = config
 
     from .errors import RemoteJobError
+    from .item_task import execute_item_task
     from .runner import execute_graph_task
 
     # RemoteJobError is the expected way a job fails: logged without a Celery traceback
     app.task(name=TASK_NAME, bind=True, throws=(RemoteJobError,), Request=liveness.JobRequest)(execute_graph_task)
+    app.task(name=ITEM_NAME, bind=True)(execute_item_task)
     app.task(name=PING_NAME)(_ping)
     return app
 

@@ -27,6 +27,8 @@ DATA_DIR_ENV_VAR = "EWOKS_DATA_DIR"
 DEFAULT_ALLOWED = ("ewoks_core.testing", "ewoks_xrpd", "ewoks_xas")
 EMBEDDED_TRANSPORT = "ewoksfs"
 TASK_NAME = "ewoks.execute_graph"  # the Celery task that runs one job (runner.py)
+ITEM_NAME = "ewoks.item"  # the Celery task that runs one node run of a stream item (items.py)
+STREAM_ITEMS = ("tasks", "inline")
 PING_NAME = "ewoks.ping"
 _REDIS = ("redis://", "rediss://", "unix://")
 
@@ -48,6 +50,8 @@ class CeleryConfig:
     visibility_timeout: float = 3600.0  # Redis: an unacknowledged message is redelivered after this (s)
     heartbeat_interval: float = 1.0  # a worker's main process proves its running jobs alive this often (s)
     lost_after: float = 4.0  # a running job without heartbeat for this long is failed (worker lost)
+    # stream items of jobs on the default engine: "tasks" (item tasks on the job's queue) | "inline" (in the job)
+    stream_items: str = "tasks"
     result_expires: float = 7 * 24 * 3600.0  # results, job records and events are kept this long (s)
     celery: Tuple[Tuple[str, str], ...] = ()  # extra Celery settings (name, JSON text of the value): hashable
     source: str = field(default="defaults", compare=False)  # where the configuration came from
@@ -182,6 +186,9 @@ def _parse(values: Mapping[str, Any], source: str) -> Dict[str, Any]:
         except (TypeError, ValueError) as e:
             raise EwoksError(f"invalid value {value!r} for {raw_name!r}: {e}", source=source) from None
         parsed[name] = value
+    if parsed.get("stream_items", "tasks") not in STREAM_ITEMS:
+        raise EwoksError(f"invalid value {parsed['stream_items']!r} for 'stream_items'", source=source,
+                         field="stream_items", hint=f"Use one of: {', '.join(STREAM_ITEMS)}.")
     if "lost_after" in parsed or "heartbeat_interval" in parsed:
         beat = parsed.get("heartbeat_interval", _FIELDS["heartbeat_interval"].default)
         lost = parsed.get("lost_after", _FIELDS["lost_after"].default)

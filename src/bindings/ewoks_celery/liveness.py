@@ -6,7 +6,8 @@
   is steady even when every pool process is busy (a task holding the GIL for minutes in C
   code delays nothing here): `lost_after` can be a few seconds without false alarms. When the
   whole worker is killed (SIGKILL, machine lost), the beat stops and the jobs are failed by
-  the first process that looks at them, `lost_after` seconds later.
+  the first process that looks at them, `lost_after` seconds later. The stream items it runs
+  (items.py) are beaten too: their job notices an item whose beat stopped.
 - A pool process killed mid-job: Celery reports WorkerLostError after `worker_lost_wait`
   (1 s here, 10 s by default); the main process then fails the job right away (JobLostError,
   with the end events of its running node, workflow and job), without waiting for a client.
@@ -49,16 +50,19 @@ class WorkerBeat:
     def stop(self) -> None:
         self.stopped.set()
 
-    def running_jobs(self) -> List[Tuple[str, Optional[int]]]:
-        """(job id, pool process id) of the ewoks jobs this worker runs now."""
+    def running_jobs(self, name: Optional[str] = None) -> List[Tuple[str, Optional[int]]]:
+        """(job id, pool process id) of the ewoks jobs (`name`: of the tasks of that name) this worker runs now."""
         from celery.worker import state
 
         from .config import TASK_NAME
 
+        name = name or TASK_NAME
         return [(request.id, request.worker_pid) for request in list(state.active_requests)
-                if request.name == TASK_NAME]
+                if request.name == name]
 
     def _run(self) -> None:
+        from .config import ITEM_NAME
+
         while not self.stopped.wait(self.config.heartbeat_interval):
             try:
                 alive = []
@@ -68,6 +72,9 @@ class WorkerBeat:
                         alive.append(job_id)
                     else:  # Celery's pool may notice only at its next maintenance (every 5 s)
                         _fail_lost(self.app, job_id, f"its pool process (pid {pid}) {death}")
+                # stream items (items.py) are beaten here too; one whose process died is left to its job
+                alive += [item_id for item_id, pid in self.running_jobs(ITEM_NAME)
+                          if not (pid and pid != os.getpid() and process_death(pid))]
                 if alive:
                     self.store.beat(alive)
             except Exception as e:  # the store restarts: the next beat will do

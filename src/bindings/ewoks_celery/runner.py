@@ -106,7 +106,8 @@ def execute_graph_task(task: Any, job: Dict[str, Any]) -> Dict[str, Any]:
     with guard:
         try:
             request = JobRequest.from_message(job)
-            results = run_request(request, config, cancel_event)
+            queue = (task.request.delivery_info or {}).get("routing_key") or config.queue
+            results = run_request(request, config, cancel_event, items=(task.app, store, queue))
             reply = {"results": codec.encode(results, what="workflow result")}
         except BaseException as exc:
             cancelled = guard.cancel_requested or _cancel_flag(store, job_id)
@@ -154,8 +155,11 @@ def _checked_handlers(handlers: List[dict], config: CeleryConfig) -> Tuple[List[
     return allowed, refused
 
 
-def run_request(request: JobRequest, config: CeleryConfig, cancel_event: threading.Event) -> Any:
+def run_request(request: JobRequest, config: CeleryConfig, cancel_event: threading.Event,
+                items: Optional[Tuple[Any, JobStore, str]] = None) -> Any:
     """Check (policy, allow-list) and run the job on its local engine; the job's events are always complete.
+    `items`: (app, job store, queue) where the stream items of a job on the default engine go as tasks
+    (when the worker's `stream_items` is "tasks"; an engine named by the job schedules its items itself).
 
     Nothing the submitter names is trusted: event files and stores, result roots (job and node
     varinfo) and scheduler addresses go through the worker's ExecutionPolicy before any node runs;
@@ -180,10 +184,20 @@ def run_request(request: JobRequest, config: CeleryConfig, cancel_event: threadi
                                               engine_options=args.engine_options_dict(), emitter=emitter,
                                               cancel_event=cancel_event)
         config.policy.check_engine_options(options)
+        if items is not None and config.stream_items == "tasks" and engine.name == "sequential":
+            job.ctx.item_backend = _item_backend(items, config, handlers)
         return run_job(engine, job, options, selection, merge_outputs=args.merge_outputs)
     except BaseException as exc:
         _complete_events(emitter, progress, exc)
         raise
+
+
+def _item_backend(items: Tuple[Any, JobStore, str], config: CeleryConfig, handlers: List[dict]) -> Any:
+    """The factory of the job's item backend (RunContext.item_backend)."""
+    from .items import ItemTasks
+
+    app, store, queue = items
+    return lambda graph, ctx: ItemTasks(app, config, store, queue, graph.nodes, ctx, handlers)
 
 
 def _complete_events(emitter: EventEmitter, progress: _Progress, error: BaseException) -> None:

@@ -110,6 +110,10 @@ class Backend:
         """For a run abandoned after a stop: did it start? (None: unknown, the start marks decide)."""
         return None
 
+    def place(self, run: NodeRun) -> Tuple[str, bool]:
+        """Where `run` was sent, for the error of a lost run: (name, whether in another process)."""
+        return self.name, not self.in_process
+
     def check(self) -> Optional[BaseException]:
         """Called when a wait returned nothing: an error when the workers are gone for good."""
         return None
@@ -290,8 +294,8 @@ class Driver:
             return []
         if type(result) is Lost:
             node = self.job.graph.nodes[run.node_id]
-            outcome = report_lost(node, run, self.job.ctx, self.backend.name, result.error,
-                                  remote=not self.backend.in_process)
+            where, remote = self.backend.place(run)
+            outcome = report_lost(node, run, self.job.ctx, where, result.error, remote=remote)
         else:
             outcome = result  # type: ignore[assignment]
         if not self.cancelled and self.cancel.is_set():  # first: a task told to stop fails because of the cancel

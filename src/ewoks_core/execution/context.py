@@ -19,6 +19,9 @@ class RunContext:
     emitter: EventEmitter
     varinfo: Optional[dict] = None
     cancel_event: Any = field(default_factory=threading.Event)
+    # a binding's factory (item graph, context) -> Backend that runs the node runs of stream items
+    # elsewhere (e.g. Celery: as tasks on the job's queue); None: the engine's backend runs them
+    item_backend: Any = None
     _stores: Dict[str, Any] = field(default_factory=dict)
 
     @property

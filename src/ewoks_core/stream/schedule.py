@@ -89,10 +89,16 @@ class StreamSchedule:
         return self.outer.node_runs(node_id)
 
     def wrap_backend(self, backend: Any) -> Any:
-        """The backend the driver uses for this job: the engine's, wrapped so that new items wake the driver."""
+        """The backend the driver uses for this job: the engine's, wrapped so that new items wake the driver;
+        item runs go to the context's item backend when a binding supplied one (RunContext.item_backend)."""
         from .backend import StreamBackend
 
-        return StreamBackend(backend, self)
+        factory = self.ctx.item_backend
+        return StreamBackend(backend, self, items=factory(self.plan.items, self.ctx) if factory is not None else None)
+
+    def owns(self, run: NodeRun) -> bool:
+        """The run belongs to an item (not to the outer graph)."""
+        return id(run) in self.owner
 
     def is_pump(self, run: NodeRun) -> bool:
         """The run standing for the live source (held by the StreamBackend, never executed)."""

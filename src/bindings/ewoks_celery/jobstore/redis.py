@@ -129,7 +129,8 @@ class RedisJobStore(JobStore):
     def wait_cancel(self, job_ids: List[str], timeout: float, wake: threading.Event) -> List[str]:
         # BLPOP waits for the next beat and wakes up at once when a cancel is requested
         popped = self._client(blocking=True).blpop([f"{self.prefix}:cancel:{j}" for j in job_ids], timeout=timeout)
-        return [] if popped is None else [popped[0].rpartition(":")[2]]
+        # the key names the job: ids may hold ":" (the items of a stream job, "<job>:item:<n>")
+        return [] if popped is None else [popped[0][len(f"{self.prefix}:cancel:"):]]
 
     def finish(self, job_id: str, state: str, message: str = "", only_if_started: bool = False,
                only_if_pending: bool = False) -> bool:

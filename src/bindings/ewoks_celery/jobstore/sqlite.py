@@ -52,7 +52,9 @@ class SqliteJobStore(JobStore):
         return None if row is None else _record(row)
 
     def recent(self, limit: int = 50) -> List[JobRecord]:
-        rows = self.db.execute(f"{_SELECT} ORDER BY submitted DESC LIMIT ?", (int(limit),)).fetchall()
+        # the records of stream items (claimed under "<job>:item:<n>", never added) are not jobs
+        rows = self.db.execute(f"{_SELECT} WHERE job_id NOT LIKE '%:item:%' ORDER BY submitted DESC LIMIT ?",
+                               (int(limit),)).fetchall()
         return [_record(row) for row in rows]
 
     def claim(self, job_id: str, worker: str) -> str:
