@@ -20,6 +20,7 @@ from ewoks_core.allowlist import check_graph, check_origins
 from ewoks_core.execution.node import run_node_remote
 from ewoks_core.execution.outcome import NodeOutcome, NodeRun
 from ewoks_core.graph.compiled import Node
+from ewoks_core.graph.specs import NodeSpec
 from ewoks_core.policy import install_policy
 
 from . import codec
@@ -54,8 +55,8 @@ def execute_item_task(task: Any, message: Any) -> Dict[str, Any]:
 
 def run_item(item: Dict[str, Any], config: CeleryConfig, cancel_event: threading.Event) -> NodeOutcome:
     """Check the item's node, handlers and varinfo with the worker's policy, then run it."""
-    spec = item["node"]
-    node = Node(spec["id"], spec["attrs"], 0)
+    spec = NodeSpec.from_dict(item["node"]["id"], item["node"]["attrs"])  # the worker builds it: a JSON message
+    node = Node(spec, 0)
     graph = SimpleNamespace(nodes={node.id: node})
     check_graph(graph, config.allowed_tasks, config.allow_scripts)  # type: ignore[arg-type]
     check_origins(graph, config.allowed_tasks)  # type: ignore[arg-type]

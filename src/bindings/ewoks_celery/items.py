@@ -72,7 +72,8 @@ class ItemTasks(Backend):
             return
         task_id = f"{self.ctx.job_id}:item:{self.count}"
         self.count += 1
-        message = dict(self.message, node=node_spec(self.nodes[run.node_id]), node_id=run.node_id,
+        spec = node_spec(self.nodes[run.node_id])
+        message = dict(self.message, node={"id": spec.id, "attrs": dict(spec.document)}, node_id=run.node_id,
                        inputs=run.inputs, run_index=run.run_index, input_uris=run.input_uris)
         encoded = codec.encode(message, what=f"the item message of node {node_label(run.node_id)!r}")
         result = self.app.send_task(ITEM_NAME, args=[encoded], task_id=task_id, queue=self.queue)
