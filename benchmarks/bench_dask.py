@@ -17,6 +17,7 @@ Rows compare three ways of running the same workflow on the same dask scheduler:
 from __future__ import annotations
 
 import os
+from functools import partial
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # CPU-bound tasks must use one core each
@@ -81,14 +82,14 @@ def raw_cpu(n: int, seconds: float) -> Tuple[dict, Any]:
 
 
 # -- the static-graph design (prototype) ----------------------------------------------------
-def _static_node(spec: dict, incoming: list, defaults: dict, *upstream: Any) -> Any:
+def _static_node(spec: Any, incoming: list, defaults: dict, *upstream: Any) -> Any:
     """One graph task: inputs from upstream outcomes (unconditional links only), then run_node_remote."""
     inputs = dict(defaults)
     for (lnk, _), outcome in zip(incoming, upstream, strict=True):
         inputs.update(link_data(lnk, outcome.outputs or {}))
     from ewoks_core.execution import NodeRun
 
-    return run_node_remote(spec, NodeRun(spec["id"], inputs), {"workflow_id": "static", "emitter": {}, "varinfo": None})
+    return run_node_remote(spec, NodeRun(spec.id, inputs), {"workflow_id": "static", "emitter": {}, "varinfo": None})
 
 
 def static_graph(doc: dict) -> Tuple[dict, List[Any]]:
@@ -96,8 +97,9 @@ def static_graph(doc: dict) -> Tuple[dict, List[Any]]:
     dsk: Dict[Any, Any] = {}
     for nid, n in compiled.nodes.items():
         incoming = [(lnk, lnk.source) for lnk in n.incoming]
-        dsk[("node", nid)] = (_static_node, node_spec(n), incoming, dict(n.default_inputs),
-                              *[("node", src) for _, src in incoming])
+        # the spec is a named tuple: bound in a partial, so that dask does not read it as a task
+        task = partial(_static_node, node_spec(n), incoming, dict(n.default_inputs))
+        dsk[("node", nid)] = (task, *[("node", src) for _, src in incoming])
     return dsk, [("node", nid) for nid in compiled.end_nodes]
 
 

@@ -18,7 +18,7 @@ import platform
 import subprocess
 import sys
 from pathlib import Path
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -26,6 +26,7 @@ import bench_core  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 COMMAND = ".venv/bin/python benchmarks/run_all.py --write docs/performance.md"
+DOC = str(Path(__file__).resolve().parents[1] / "docs" / "performance.md")  # its notes are kept
 
 # (script, arguments, what the table shows); slow ones only with --slow
 EXTERNAL: List[Tuple[str, List[str], str, bool]] = [
@@ -69,7 +70,7 @@ def external_table(script: str, args: List[str]) -> str:
     return "```\n" + text + "\n```"
 
 
-def document(slow: bool, quick: bool = False) -> str:
+def document(slow: bool, quick: bool = False, notes: str = "") -> str:
     out = io.StringIO()
     when = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     out.write("# Performance\n\n")
@@ -88,62 +89,22 @@ def document(slow: bool, quick: bool = False) -> str:
             continue
         out.write(f"## {title} (`benchmarks/{script} {' '.join(args)}`)\n\n")
         out.write(external_table(script, args) + "\n\n")
-    out.write(NOTES)
+    out.write(notes)
     return out.getvalue()
 
 
-NOTES = """## Where the time goes, and the limits reached
+NOTES_HEADING = "## Where the time goes"
 
-Profiles taken with cProfile on `execute_graph` and `timeit` on single calls (2 shared CPUs).
 
-- **Sequential engine (engine rows).** The largest single cost of a 10,000-node fan was
-  validating node and link entries through the pydantic models (~30 % of `execute_graph` for
-  trivial nodes). Plain entries now skip them (`ewoks_core/graph/fastcheck.py`, a strict subset of
-  what the models accept; the models still judge everything else and word every error). Left per
-  node: the copy of the caller's document (never modified), one typed NodeSpec/LinkSpec per entry
-  (graph/specs.py; compile_graph reuses them instead of copying dicts), `compile_graph` (Node and
-  Link objects, cycles, requiredness), `JobState` bookkeeping and one Task object per run: each a few
-  microseconds, none dominant. Per-node cost is not flat from 1k to 100k nodes, for ewoks and for
-  `dask.get` alike: CPython's cyclic garbage collector scans the objects that stay alive during
-  the run (the graph, its compiled form, outputs). Measured on a 100,000-node chain: 86 us/node
-  with the collector, 54 us/node without (10,000: 76 vs 55); dask.get goes from 33 to 75 us/node.
-  The library does not switch the collector off for its callers.
-  Ratios move a lot between runs on this shared VM, even at load ~1.2: two runs three minutes
-  apart gave chain 10,000 at 1.68x and 1.05x, fan 10,000 at 1.38x and 1.02x. At 10k-100k nodes we
-  are within that noise of 1.0x; at 1k, 1.1-1.3x is typical (fixed per-job cost: sink checks,
-  events, the request). The remaining cost is ours (the per-node objects and calls above).
-- **Events (event rows).** Target <= 1.2x not reached; the limit is the cost of the records
-  themselves. Two events per node: building one costs ~3 us (template copy, time stamp, node
-  label), against ~20 us for the whole run of a trivial node, so a sink that drops everything is
-  already ~1.3x. Writing: a JSON line now costs ~2.4 us (fast path with the job's constant
-  fields encoded once; the generic encoder took ~8 us); a SQLite row ~7.6 us inside sqlite3's
-  `executemany` (5.5 us without the (job_id, node_id) index). Writing in the background thread
-  does not help: the encoder holds the GIL, and sqlite3 releases and re-takes it for every row,
-  so the flusher thread is starved while the job thread runs (measured: no gain at 10k, noisy
-  either way at 1k); batches are written by the emitting thread as before. 1.2x would need
-  < 2 us per event in total, i.e. no Python-level record per event.
-- **Dask on a running cluster.** Workflows whose every run is decided up front (no conditions,
-  error handlers, cycles, re-started nodes or varinfo) are planned in the core
-  (`ewoks_core/execution/plan.py`) and submitted as one dask graph (`Backend.submit_many`): no
-  client round trip per node. What remains above raw dask: each task runs `run_node` with its
-  events and returns its outcome, and every outcome is gathered by the client (the JobState
-  records them all, raw dask gathers only the last key). Workflows with conditions or error
-  handlers are still submitted node by node (one round trip per dependency level).
-- **CLI.** Whole processes with cached bytecode (as for an installed package; compiling the
-  sources is not start-up). `ewoks execute` of one node imports no pydantic, networkx, numpy,
-  importlib.metadata or plug-in (tests/core/test_cli_startup.py): core commands build no plug-in
-  parser (plug-in commands are added for `--help`, no command, or a command that is not a core
-  one); documents the pre-check accepts (graph attributes included) and plain engine options
-  (`ewoks_core/engines/plain_options.py`, a strict subset of `EngineOptions`: conversions and
-  every error still go through the model) skip pydantic; the core engine is found without
-  reading entry points, and entry points are read from the dist-info folders on sys.path
-  (importlib.metadata only for zip files or other finders); uuid, socket, tempfile, pickle,
-  subprocess, difflib and the result stores are imported where they are used. Left: ~100 ms over
-  `python -c pass`, of which (cProfile) ~55 ms importing ewoks_core's engine, graph, events and execution
-  modules, ~18 ms building the argparse parsers, ~15 ms the run itself (events included); an
-  editable install adds ~20 ms of its finder in `site`; an installed (non-editable) package
-  measured the same (0.19 s here, 0.54 s before).
-"""
+def kept_notes(path: Optional[str]) -> str:
+    """The prose of the page at `path` from its NOTES_HEADING section on: written by hand, kept as it is when the
+    tables above it are regenerated."""
+    if not path or not os.path.exists(path):
+        return ""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    start = text.find(NOTES_HEADING)
+    return text[start:] if start >= 0 else ""
 
 
 def main() -> None:
@@ -152,7 +113,7 @@ def main() -> None:
     parser.add_argument("--slow", action="store_true", help="also the ppf, Celery and Orange benchmarks")
     parser.add_argument("--quick", action="store_true", help="skip the 100,000-node rows")
     args = parser.parse_args()
-    text = document(args.slow, args.quick)
+    text = document(args.slow, args.quick, kept_notes(args.write or DOC))
     if args.write:
         Path(args.write).write_text(text)
         print(f"wrote {args.write}")
