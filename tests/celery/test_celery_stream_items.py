@@ -115,3 +115,40 @@ def test_a_killed_item_process_fails_the_job_naming_the_item_node(setup) -> None
     assert info.value.node_id == "sq"
     assert not starts(future, "red")
     assert_events_complete(future)
+
+
+def item_message(parent: str) -> str:
+    """An item message as items.py sends it: one SumTask run."""
+    from ewoks_celery import codec
+
+    return codec.encode({"parent": parent, "workflow_id": "late", "engine": "sequential", "handlers": [],
+                         "varinfo": None, "node": {"id": "late", "attrs": {"task_type": "class",
+                                                                             "task_identifier": SUM}},
+                         "node_id": "late", "inputs": {"a": 1}, "run_index": 0, "input_uris": None})
+
+
+SUM = "ewoks_core.testing.tasks.SumTask"
+
+
+@pytest.mark.parametrize("parent", ["own", "other"])
+def test_an_item_of_an_ended_job_or_naming_another_job_writes_nothing(setup, parent) -> None:
+    from ewoks_celery.config import ITEM_NAME
+
+    client = client_for(setup.config)
+    if parent == "own":  # delivered late, after its job ended
+        job = submit_graph(CASES_BY_NAME["stream_in_order"].graph, config=setup.config)
+        job.result(timeout=60)
+    else:  # sent by someone else under a running job's id, naming another job
+        job = submit_graph(stream_sleeps(n=1, seconds=60), config=setup.config)
+        wait_until(lambda: starts(job, "sq"), 30, "an item to start")
+    item_id = f"{job.job_id}:item:999"
+    result = client.app.send_task(ITEM_NAME, args=[item_message(job.job_id if parent == "own" else "x")],
+                                  task_id=item_id)
+    if parent == "own":
+        wait_until(lambda: getattr(client.store.get(item_id), "state", "") == "REVOKED", 30, "the item refused")
+    else:
+        assert "names job 'x'" in result.get(timeout=30)["error"]["message"]
+        job.cancel()
+        with pytest.raises(WorkflowCancelled):
+            job.result(timeout=30)
+    assert not starts(job, "late")

@@ -27,7 +27,7 @@ from . import codec
 from .config import CeleryConfig
 from .guard import JobGuard
 from .items import encode_outcome
-from .jobstore import FAILURE, SUCCESS, open_jobstore
+from .jobstore import FAILURE, REVOKED, STARTED, SUCCESS, open_jobstore
 from .runner import _checked_handlers
 
 
@@ -40,17 +40,30 @@ def execute_item_task(task: Any, message: Any) -> Dict[str, Any]:
     store = open_jobstore(config)
     if store.claim(item_id, f"{task.request.hostname or 'worker'}:{os.getpid()}") != "claimed":
         raise Ignore()
+    parent = parent_job(item_id)
+    record = store.get(parent) if parent else None
+    if record is None or record.state != STARTED:  # delivered after its job ended (lost, cancelled): no events
+        store.finish(item_id, REVOKED, f"its job {parent!r} is not running")
+        raise Ignore()
     cancel_event = threading.Event()
     node_id: Any = None
     with JobGuard(store, item_id, config.heartbeat_interval, cancel_event):
         try:
             item = codec.decode(message)
+            if item.get("parent") != parent:
+                raise ValueError(f"item {item_id!r} names job {item.get('parent')!r}: an item writes to its own job")
             node_id = item["node_id"]
             outcome = run_item(item, config, cancel_event)
         except BaseException as exc:  # refused, or cancelled (the guard's SIGTERM) outside the task
             outcome = NodeOutcome.from_exception(exc)
     store.finish(item_id, FAILURE if outcome.failed else SUCCESS)
     return encode_outcome(outcome, node_id)
+
+
+def parent_job(item_id: str) -> str:
+    """The job whose item `item_id` is ("<job>:item:<n>"; "" for any other id)."""
+    parent, sep, _ = item_id.rpartition(":item:")
+    return parent if sep else ""
 
 
 def run_item(item: Dict[str, Any], config: CeleryConfig, cancel_event: threading.Event) -> NodeOutcome:
