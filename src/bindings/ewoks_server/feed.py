@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from ewoks_core.errors import EwoksError
-from ewoks_core.events.sinks.sqlite import SqliteReader
+from ewoks_core.events.sinks.sqlite_reader import SqliteReader
 
 logger = logging.getLogger(__name__)
 Row = Tuple[int, Dict[str, Any]]

@@ -220,7 +220,8 @@ def _open(source: Source, must_exist: bool) -> Any:
 
         return RedisReader(text), None
     from .sinks.jsonl import JsonLinesReader
-    from .sinks.sqlite import SqliteReader, sqlite_path
+    from .sinks.sqlite import sqlite_path
+    from .sinks.sqlite_reader import SqliteReader
 
     path = sqlite_path(text) if text.startswith("file:") else text
     exists = path is None or os.path.exists(path)
@@ -251,7 +252,8 @@ def _open(source: Source, must_exist: bool) -> Any:
 def _sink_reader(sink: EventSink) -> Any:
     from .sinks.jsonl import JsonLinesReader, JsonLinesSink
     from .sinks.memory import MemorySink
-    from .sinks.sqlite import SqliteReader, SqliteSink
+    from .sinks.sqlite import SqliteSink
+    from .sinks.sqlite_reader import SqliteReader
 
     if isinstance(sink, MemorySink):
         return _MemoryReader(sink)
