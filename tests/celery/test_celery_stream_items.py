@@ -152,3 +152,19 @@ def test_an_item_of_an_ended_job_or_naming_another_job_writes_nothing(setup, par
         with pytest.raises(WorkflowCancelled):
             job.result(timeout=30)
     assert not starts(job, "late")
+
+
+def test_a_killed_job_process_stops_its_running_items_and_ends_each_node_once(setup) -> None:
+    from ewoks_celery.errors import JobLostError
+
+    future = submit_graph(stream_sleeps(n=2, seconds=60), config=setup.config)
+    wait_until(lambda: starts(future, "sq"), 30, "an item to start")
+    item_pid = starts(future, "sq")[0].process_id
+    assert item_pid != job_pid(setup, future)
+    os.kill(job_pid(setup, future), signal.SIGKILL)
+    with pytest.raises(JobLostError):
+        future.result(timeout=30)
+    ends = [e for e in future.events(context="node", type="end") if e.node_id == "sq"]
+    assert [e.process_id for e in ends] == [item_pid]  # the item ended its node itself, once
+    assert_events_complete(future)
+    assert item_pid in setup.worker.pool_pids()  # stopped, not killed: its process takes the next job

@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -188,6 +189,27 @@ def test_sqlite_job_index_claims_once_and_beats(tmp_path):
     assert store.finish("j2", "REVOKED", only_if_pending=True)  # exactly one party ends a queued job
     assert not store.finish("j2", "REVOKED", only_if_pending=True) and store.claim("j2", "host:1") == "REVOKED"
     assert [r.job_id for r in store.recent(5)] == ["j2", "j1"] and store.get("j1").state == "SUCCESS"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_job_index_lists_the_items_of_one_job_only(tmp_path, request, kind):
+    if kind == "sqlite":
+        store: Any = SqliteJobStore(tmp_path / "jobs.db", lost_after=5, expires=3600)
+    else:
+        from ewoks_celery.jobstore.redis import RedisJobStore
+
+        server = request.getfixturevalue("redis_server")
+        store = RedisJobStore(server.url(2), lost_after=5, expires=3600, prefix=f"t{time.time_ns()}")
+    # ids with LIKE and glob wildcards: a job's items, never another job's
+    for job_id in ("j_1", "j%1", "j*1", "jx1"):
+        store.add(JobRecord(job_id, submitted=time.time()))
+        assert store.claim(f"{job_id}:item:0", "host:1") == "claimed"
+    assert store.claim("j*1:item:1", "host:2") == "claimed"
+    for job_id in ("j_1", "j%1", "jx1"):
+        assert [r.job_id for r in store.items(job_id)] == [f"{job_id}:item:0"]
+    assert sorted((r.job_id, r.state) for r in store.items("j*1")) == [("j*1:item:0", "STARTED"),
+                                                                      ("j*1:item:1", "STARTED")]
+    assert store.items("nobody") == []
 
 
 # --- the embedded broker

@@ -11,6 +11,7 @@ missing end events: of the nodes that started, of the workflow and of the job.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ewoks_core.errors import WorkflowCancelled
@@ -18,7 +19,7 @@ from ewoks_core.events.emitter import EventEmitter, make_sink
 
 from .config import CeleryConfig
 from .errors import JobLostError, remote_job_error
-from .jobstore import FAILURE, JobStore
+from .jobstore import FAILURE, STARTED, JobStore
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +40,25 @@ def fail_lost_job(app: Any, store: JobStore, config: CeleryConfig, job_id: str, 
         return None
     error = lost_error(job_id, reason)
     try:  # events first: whoever sees the job failed finds its events complete
+        stop_items(store, config, job_id)
         complete_events(store, config, job_id, error)
     except Exception as e:  # events are best effort here: the job state is what matters
         logger.warning("job %s: could not complete its events: %s", job_id, e)
     app.backend.mark_as_failure(job_id, remote_job_error(error), traceback="")
     return error
+
+
+def stop_items(store: JobStore, config: CeleryConfig, job_id: str) -> None:
+    """Cancel the stream items a lost job left running on other workers and wait (at most lost_after plus two
+    heartbeats) until they ended: each ends its node itself, so complete_events does not end it a second time."""
+    running = [record.job_id for record in store.items(job_id) if record.state == STARTED]
+    for item_id in running:
+        store.request_cancel(item_id)
+    deadline = time.monotonic() + config.lost_after + 2 * config.heartbeat_interval
+    while running and time.monotonic() < deadline:
+        time.sleep(min(0.1, config.heartbeat_interval))  # the items are on other machines: nothing to wait on
+        running = [item_id for item_id in running
+                   if getattr(store.get(item_id), "state", None) == STARTED and store.alive(item_id)]
 
 
 def complete_events(store: JobStore, config: CeleryConfig, job_id: str, error: BaseException) -> None:

@@ -59,6 +59,10 @@ class JobStore:
         """The most recently submitted jobs, newest first."""
         raise NotImplementedError
 
+    def items(self, job_id: str) -> List[JobRecord]:
+        """The records of the stream items of a job ("<job>:item:<n>", claimed by a worker or by the job)."""
+        raise NotImplementedError
+
     def claim(self, job_id: str, worker: str) -> str:
         """Atomically move a PENDING, not cancelled job to STARTED for `worker` (and beat once).
 

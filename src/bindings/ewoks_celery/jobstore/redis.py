@@ -113,6 +113,16 @@ class RedisJobStore(JobStore):
             pipe.hgetall(self._job(job_id))
         return [_record(job_id, values) for job_id, values in zip(ids, pipe.execute(), strict=True) if values]
 
+    def items(self, job_id: str) -> List[JobRecord]:
+        client = self._client()
+        pattern = _glob_escape(self._job(f"{job_id}:item:")) + "*"
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        pipe = client.pipeline(transaction=False)
+        for key in keys:
+            pipe.hgetall(key)
+        start = len(self._job(""))
+        return [_record(key[start:], values) for key, values in zip(keys, pipe.execute(), strict=True) if values]
+
     def claim(self, job_id: str, worker: str) -> str:
         return self._client().eval(_CLAIM, 2, self._job(job_id), f"{self.prefix}:alive:{job_id}", time.time(),
                                    worker, int(self.lost_after * 1000), job_id, int(self.expires))
@@ -151,3 +161,8 @@ class RedisJobStore(JobStore):
             self._clients.clear()
         for client in clients:
             client.close()
+
+
+def _glob_escape(text: str) -> str:
+    """`text` matched literally by a Redis glob pattern."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)

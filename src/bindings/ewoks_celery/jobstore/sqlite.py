@@ -57,6 +57,11 @@ class SqliteJobStore(JobStore):
                                (int(limit),)).fetchall()
         return [_record(row) for row in rows]
 
+    def items(self, job_id: str) -> List[JobRecord]:
+        prefix = f"{job_id}:item:".replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self.db.execute(f"{_SELECT} WHERE job_id LIKE ? ESCAPE '\\'", (prefix + "%",)).fetchall()
+        return [_record(row) for row in rows]
+
     def claim(self, job_id: str, worker: str) -> str:
         now = time.time()
         self.db.execute("INSERT OR IGNORE INTO ewoks_jobs (job_id, state, submitted) VALUES (?, ?, ?)",
