@@ -107,13 +107,19 @@ def test_the_source_never_runs_more_than_the_window_ahead(tmp_path: Path, engine
 
 
 # -- stopping ------------------------------------------------------------------------------
-def test_a_cancel_stops_a_source_that_waits_and_events_are_complete(tmp_path: Path) -> None:
-    path = tmp_path / "e.jsonl"
+def hdf5_stream_graph(scan_file: Path, stall_timeout: float) -> dict:
+    """stream_graph() with an HDF5 source of a file that nobody writes."""
     doc = stream_graph()
     doc["nodes"][1] = node("src", "ewoks_core.stream.hdf5.Hdf5FrameSource",
-                           {"url": str(tmp_path / "never.h5") + "::/1.1/measurement/pilatus", "stall_timeout": 60})
+                           {"url": f"{scan_file}::/1.1/measurement/pilatus", "stall_timeout": stall_timeout})
     doc["links"] = doc["links"][1:]
     doc["links"][0] = link("src", "sq", {"index": "a"})
+    return doc
+
+
+def test_a_cancel_stops_a_source_that_waits_and_events_are_complete(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    doc = hdf5_stream_graph(tmp_path / "never.h5", stall_timeout=60)
     cancel = threading.Event()
     threading.Timer(0.5, cancel.set).start()
     t0 = time.monotonic()
@@ -128,11 +134,7 @@ def test_a_cancel_stops_a_source_that_waits_and_events_are_complete(tmp_path: Pa
 
 def test_a_source_that_stalls_fails_the_job_naming_it(tmp_path: Path) -> None:
     path = tmp_path / "e.jsonl"
-    doc = stream_graph()
-    doc["nodes"][1] = node("src", "ewoks_core.stream.hdf5.Hdf5FrameSource",
-                           {"url": str(tmp_path / "late.h5") + "::/1.1/measurement/pilatus", "stall_timeout": 0.5})
-    doc["links"] = doc["links"][1:]
-    doc["links"][0] = link("src", "sq", {"index": "a"})
+    doc = hdf5_stream_graph(tmp_path / "late.h5", stall_timeout=0.5)
     with pytest.raises(TaskFailedError) as info:
         execute_graph(doc, execinfo=execinfo(path))
     assert info.value.node_id == "src"
