@@ -36,7 +36,9 @@ from .errors import error_from_payload
 from .jobstore import FAILURE, FINAL_STATES, PENDING, REVOKED, STARTED, SUCCESS, JobStore
 
 logger = logging.getLogger(__name__)
-POLL = 0.005  # s between looks at the results of running items
+# s between looks at the results of running items (one result-store read per item): from POLL after a result
+# came, doubling up to POLL_MAX while none comes (long items do not cost 200 reads a second each)
+POLL, POLL_MAX = 0.005, 0.1
 STOPPED = "stopped"  # the claim of an item the job stopped before it started
 
 
@@ -81,6 +83,7 @@ class ItemTasks(Backend):
 
     def wait(self, timeout: float) -> Finished:
         end = time.monotonic() + timeout
+        pause = POLL
         while True:
             finished = self._poll()
             if self.local and not self.halted:
@@ -92,7 +95,8 @@ class ItemTasks(Backend):
             remaining = end - time.monotonic()
             if finished or remaining <= 0:
                 return finished
-            time.sleep(min(POLL, remaining))
+            time.sleep(min(pause, remaining))
+            pause = min(2 * pause, POLL_MAX)
 
     def _poll(self) -> Finished:
         finished: Finished = []
