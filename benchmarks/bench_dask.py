@@ -131,14 +131,21 @@ def ewoks(doc: dict, **options: Any) -> Callable[[], Any]:
 Row = Tuple[str, str, Optional[float], float, Optional[float], str]
 
 
-def overhead_rows(scheduler: str, get: Callable, n: int, repeat: int, engine_opts: dict) -> List[Row]:
+def overhead_rows(scheduler: str, get: Callable, n: int, repeat: int, engine_opts: dict,
+                  turns: bool = False) -> List[Row]:
+    """Raw dask, ewoks and the static prototype on a chain and a fan of n nodes: medians of `repeat` runs
+    after a warm-up, each in a block; `turns`: in turns instead (no warm-up; a running cluster, whose
+    speed moves with the machine's load from one second to the next)."""
     rows: List[Row] = []
     if n <= 0:
         return rows
     for shape, doc, (dsk, key) in (("chain", chain(n), raw_chain(n)), ("fan-out/in", fan(n), raw_fan(n))):
-        t_raw = timed(lambda dsk=dsk, key=key: get(dsk, key), repeat)
-        t_eng = timed(ewoks(doc, **engine_opts), repeat)
-        t_static = timed(static_run(doc, get), repeat)
+        fns = {"raw": lambda dsk=dsk, key=key: get(dsk, key), "ewoks": ewoks(doc, **engine_opts),
+               "static": static_run(doc, get)}
+        if turns:
+            t_raw, t_eng, t_static = (m[0] for m in interleaved(fns, repeat, False).values())
+        else:
+            t_raw, t_eng, t_static = (timed(fn, repeat) for fn in fns.values())
         target = "<= 1.2x raw" if scheduler.startswith("LocalCluster") else "<= 1.5x raw"
         rows.append((f"{shape} {n}", scheduler, t_raw, t_eng, t_static, target))
     return rows
@@ -240,8 +247,9 @@ def print_table(rows: List[Row]) -> None:
         r1 = f"{eng / raw:6.2f}" if raw else f"{'-':>6s}"
         r2 = f"{static / raw:6.2f}" if raw and static else f"{'-':>6s}"
         print(f"{name:24s} {sched:26s} {fmt(raw)} {fmt(eng)} {r1} {fmt(static)} {r2}  {note}")
-    print("\nseconds, median of runs after a warm-up. ratio = time / raw dask time. cpu rows: raw dask and ewoks\n"
-          "run in turns (3 rounds, 5 on LocalCluster); CPU = CPU time of all processes (client, scheduler,\n"
+    print("\nseconds, median of runs after a warm-up (LocalCluster: raw dask, ewoks and static in turns, 3 rounds).\n"
+          "ratio = time / raw dask time. cpu rows: raw dask and ewoks in turns (3 rounds, 5 on LocalCluster,\n"
+          "after a warm-up except sync and threads); CPU = CPU time of all processes (client, scheduler,\n"
           "workers, pools) per run, median, against raw dask's.\n"
           "ewoks = execute_graph end to end with the dask engine (on distributed, workflows decided up front are\n"
           "submitted as one graph, execution/plan.py; elsewhere and otherwise node by node);\n"
@@ -279,7 +287,7 @@ def main() -> None:
             client = Client(cluster, set_as_default=False)
             client.run(_warm_worker)
             for size in sorted({min(n, 200), n}):
-                rows += overhead_rows("LocalCluster 2x1", client.get, size, 1, {"scheduler": client})
+                rows += overhead_rows("LocalCluster 2x1", client.get, size, 3, {"scheduler": client}, turns=True)
         t_sync, more = cpu_rows(n_cpu, seconds, client, cpu_repeat)
         rows = [(more[0][0], "processes (1st run, cold)", None, t_cold, None, f"{t_sync / t_cold:.2f}x sync")] + rows
         rows += more
