@@ -290,23 +290,24 @@ class JobState:
         """Mark SCCs finished when nothing in them runs and nothing upstream can trigger them."""
         work = deque(sccs)
         busy, finished, pending = self._scc_busy, self._scc_finished, self._scc_pending_preds
-        fired, nodes = self._fired, self.graph.nodes
+        fired, nodes, states = self._fired, self.graph.nodes, self._state
         while work:
             s = work.popleft()
             if finished[s] or busy[s] or pending[s]:
                 continue
             finished[s] = True
-            targets = []
             out = self._scc_out[s]
+            if not out:
+                continue
             for link in out:
                 if not fired[link.index]:
-                    self._state[link.target].waiting -= 1
-                targets.append(link.target)
-            successors = sorted({nodes[link.target].scc for link in out})
+                    states[link.target].waiting -= 1
+            successors = sorted({nodes[link.target].scc for link in out}) if len(out) > 1 else [
+                nodes[out[0].target].scc]
             for t in successors:
                 pending[t] -= 1
-            for target in targets:
-                self._evaluate(target)
+            for link in out:
+                self._evaluate(link.target)
             work.extend(successors)
 
     def _drain(self) -> List[NodeRun]:
