@@ -288,11 +288,13 @@ class JobState:
 
     def _finish_cascade(self, sccs) -> None:
         """Mark SCCs finished when nothing in them runs and nothing upstream can trigger them."""
-        work = deque(sccs)
+        work = list(sccs)  # first in, first out: work[done] is next
+        done = 0
         busy, finished, pending = self._scc_busy, self._scc_finished, self._scc_pending_preds
         fired, nodes, states = self._fired, self.graph.nodes, self._state
-        while work:
-            s = work.popleft()
+        while done < len(work):
+            s = work[done]
+            done += 1
             if finished[s] or busy[s] or pending[s]:
                 continue
             finished[s] = True

@@ -105,7 +105,7 @@ class CompiledGraph:
             source.outgoing.append(link)
             nodes[link.target].incoming.append(link)
         self._else_conditions()
-        self.scc_members: List[List[NodeId]] = self._strongly_connected()
+        self.scc_members: List[Sequence[NodeId]] = self._strongly_connected()
         self.cyclic_sccs: Set[int] = set()
         for i, members in enumerate(self.scc_members):
             if len(members) > 1:
@@ -140,13 +140,13 @@ class CompiledGraph:
                     (name, value, tuple(covered.get(name, ())) if values_equal(value, else_value) else None)
                     for name, value, _ in link.conditions)
 
-    def _strongly_connected(self) -> List[List[NodeId]]:
+    def _strongly_connected(self) -> List[Sequence[NodeId]]:
         """Iterative Tarjan; SCCs come out in reverse topological order, we store them topologically."""
         index: Dict[NodeId, int] = {}
         low: Dict[NodeId, int] = {}
         on_stack: Set[NodeId] = set()
         stack: List[NodeId] = []
-        result: List[List[NodeId]] = []
+        result: List[Sequence[NodeId]] = []
         counter = 0
         for root in self.nodes:
             if root in index:
@@ -184,13 +184,15 @@ class CompiledGraph:
                         members.append(m)
                         if m == node_id:
                             break
-                    result.append(members)
+                    # a tuple for a node alone (most): the collector stops scanning a tuple of plain ids
+                    result.append(members if len(members) > 1 else (node_id,))
         result.reverse()
-        order = {nid: n.order for nid, n in self.nodes.items()}
-        for i, members in enumerate(result):
-            members.sort(key=order.__getitem__)
-            for m in members:
-                self.nodes[m].scc = i
+        nodes = self.nodes
+        for i, component in enumerate(result):
+            if isinstance(component, list):
+                component.sort(key=lambda nid: nodes[nid].order)
+            for m in component:
+                nodes[m].scc = i
         return result
 
     def _requiredness(self) -> None:
@@ -271,7 +273,7 @@ class CompiledGraph:
     def cycle_example(self) -> List[NodeId]:
         """The members of one cycle, for error messages."""
         for i in sorted(self.cyclic_sccs):
-            return self.scc_members[i]
+            return list(self.scc_members[i])
         return []
 
     def find_nodes(self, *, id: Any = None, label: Any = None, task_identifier: Any = None) -> List[NodeId]:
