@@ -43,12 +43,16 @@ class WorkflowGraph:
         nodes: Dict[NodeId, NodeSpec] = {}
         node_spec = NodeSpec.from_owned_dict if owned else NodeSpec.from_dict
         for node in doc["nodes"]:
-            node_id = normalize_id(node["id"])
+            node_id = node["id"]
+            if isinstance(node_id, list):  # normalize_id, inline: this loop runs for every node
+                node_id = normalize_id(node_id)
             nodes[node_id] = node_spec(node_id, node)
         self.nodes: Mapping[NodeId, NodeSpec] = FrozenDict(nodes)
         links: Dict[Tuple[NodeId, NodeId], dict] = {}
         for link in doc["links"]:
-            key = (normalize_id(link["source"]), normalize_id(link["target"]))
+            source, target = link["source"], link["target"]
+            key = (normalize_id(source) if isinstance(source, list) else source,
+                   normalize_id(target) if isinstance(target, list) else target)
             previous = links.get(key)
             links[key] = link if previous is None else _merge_parallel_links(previous, link)
         link_spec = LinkSpec.owned_between_nodes if owned else LinkSpec.between_nodes
