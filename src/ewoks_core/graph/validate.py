@@ -110,7 +110,7 @@ def check_distinct_labels(node_ids: Iterable[Any], source: Optional[str]) -> Dic
     inputs: refused. Returns {written form: node id}."""
     labels: Dict[str, Any] = {}
     for node_id in node_ids:
-        label = node_label(node_id)
+        label = node_id if type(node_id) is str else node_label(node_id)  # runs twice per node of every job
         other = labels.setdefault(label, node_id)
         if other is not node_id and other != node_id:
             raise GraphFormatError(
