@@ -200,6 +200,34 @@ def test_sqlite_schema(tmp_path, full_event):
     conn.close()
 
 
+def test_sqlite_checkpoints_run_in_the_flusher_thread(tmp_path, full_event, monkeypatch):
+    """The write connection leaves WAL checkpoints to the flusher thread (sinks/sqlite_wal.py)."""
+    from ewoks_core.events.sinks import sqlite as sqlite_sink
+    from ewoks_core.events.sinks import sqlite_wal
+
+    monkeypatch.setattr(sqlite_wal, "CHECKPOINT_FRAMES", 10)
+    done, threads = threading.Event(), []
+    checkpoint = sqlite_wal.WalWatch.checkpoint
+
+    def recorded(watch):
+        checkpoint(watch)
+        threads.append(threading.current_thread().name)
+        done.set()
+
+    monkeypatch.setattr(sqlite_wal.WalWatch, "checkpoint", recorded)
+    path = str(tmp_path / "e.db")
+    sink = SqliteSink(path)
+    for _ in range(5):
+        sink.emit(full_event())
+        sink.flush()  # one commit each, in this thread
+    assert done.wait(10)
+    assert threads[0] == "ewoks-events-flusher"
+    writer = sqlite_sink._WRITERS[path]
+    assert writer.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == sqlite_wal.SAFETY_FRAMES
+    sink.close()
+    assert len(list(read_events(path))) == 5
+
+
 def test_sqlite_database_replaced_between_jobs(tmp_path, full_event):
     path = tmp_path / "e.db"
     for _ in range(2):
