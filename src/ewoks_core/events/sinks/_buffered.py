@@ -190,14 +190,10 @@ def _rebuild(cls: type, init_args: Dict[str, Any]) -> BufferedSink:
 
 
 def _take(queue: Deque[Any], n: int) -> List[Any]:
-    batch = []
+    """The first n events of the queue (fewer if it holds fewer), removed from it. Called under the sink's
+    lock: only its holder removes events, so the queue does not shrink meanwhile."""
     popleft = queue.popleft
-    try:
-        for _ in range(n):
-            batch.append(popleft())
-    except IndexError:
-        pass
-    return batch
+    return [popleft() for _ in range(min(n, len(queue)))]
 
 
 def _trim(queue: Deque[Any]) -> int:
