@@ -7,12 +7,13 @@ futures' done-callbacks (in distributed's event-loop thread) only queue them, an
 thread fetches the results that are ready in one `gather`. Workers run
 `ewoks_core.execution.remote.run_in_worker`; a stop reaches them as a message (`Client.run`).
 
-A plan (workflows decided up front, ewoks_core.execution.plan) goes to the scheduler as one graph
-(planned.py). Nothing is submitted after that, so its results are only needed for the events of
-local sinks, the job's results and noticing a failure: they are taken from the workers' outboxes
-(planned.py) in batches, at most every BATCH_INTERVAL s while the job runs (each batch is a round
-trip through the scheduler, which on a chain of small tasks competes with the scheduling itself),
-and at once when the last run finished or the job stops.
+A plan (the runs decided up front, ewoks_core.execution.plan) goes to the scheduler as one graph
+(planned.py). Most of its results are only needed for the events of local sinks, the job's
+results and noticing a failure: they are taken from the workers' outboxes (planned.py) in
+batches, at most every BATCH_INTERVAL s while the job runs (each batch is a round trip through
+the scheduler, which on a chain of small tasks competes with the scheduling itself), and at once
+when the last run finished, the job stops, or a run is waited for: one submitted dynamically
+(after a condition, by an error handler), or a planned one whose outcome decides such a run.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import queue
 import threading
 import time
 import uuid
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Set
 
 from ewoks_core.engines.backends import InlineBackend
 from ewoks_core.engines.base import Job
@@ -74,6 +75,9 @@ class DistributedBackend(Backend):
         self.next_fetch = 0.0  # time.monotonic() before which planned results are held
         self.halted = False
         self.outbox: Optional[Dict[str, Any]] = None  # planned runs: outcomes taken from the workers, by key
+        # runs of a plan (id(run)), and those whose outcome a run outside the plan waits for (fetched at once)
+        self.plan_runs: Set[int] = set()
+        self.urgent: Set[int] = set()
 
     def submit(self, run: NodeRun) -> None:
         if self.marks is not None:
@@ -92,6 +96,8 @@ class DistributedBackend(Backend):
         dsk, keys = plan_graph(plan, runs, self.remote, self.flags.token)
         futures = self.client.get(dsk, keys, sync=False)
         self.planned, self.outbox = len(runs), {}
+        self.plan_runs = {id(run) for run in runs}
+        self.urgent = {id(run) for planned, run in zip(plan, runs, strict=True) if planned.urgent}
         for run, future in zip(runs, futures, strict=True):
             self.futures[future.key] = future
             future.add_done_callback(lambda f, run=run: self.done.put((run, f)))
@@ -117,18 +123,27 @@ class DistributedBackend(Backend):
         _drain(done, held)
         if self.planned and not self.halted:  # a plan runs: its results are held until the next fetch
             end = min(self.next_fetch, time.monotonic() + timeout)
-            while len(held) < self.planned:
+            pressing = self._pressing(held, 0)
+            while not pressing and len(held) < self.planned:
                 left = end - time.monotonic()
                 if left <= 0:
                     break
+                seen = len(held)
                 with contextlib.suppress(queue.Empty):
                     held.append(done.get(timeout=left))
                     _drain(done, held)
-            if len(held) < self.planned and time.monotonic() < self.next_fetch:
+                pressing = self._pressing(held, seen)
+            if not pressing and len(held) < self.planned and time.monotonic() < self.next_fetch:
                 return []
-            self.planned = max(0, self.planned - len(held))
+            self.planned = max(0, self.planned - sum(id(run) in self.plan_runs for run, _ in held))
         self.held = []
         return held
+
+    def _pressing(self, held: List[Any], start: int) -> bool:
+        """A finished run from `start` on is waited for now: it is not planned (submitted dynamically), or
+        a run outside the plan takes its outcome."""
+        plan_runs, urgent = self.plan_runs, self.urgent
+        return any(id(run) in urgent or id(run) not in plan_runs for run, _ in held[start:])
 
     def _results(self, futures: List[Any]) -> List[Any]:
         # One gather for every result that is ready (a round trip each, however many results it carries:
