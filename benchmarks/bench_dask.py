@@ -39,7 +39,7 @@ from ewoks_core.engines.registry import get_engine  # noqa: E402
 from ewoks_core.execution import node_spec, run_node_remote  # noqa: E402
 from ewoks_core.execution.links import link_data  # noqa: E402
 from ewoks_core.graph import compile_graph, load_graph  # noqa: E402
-from ewoks_core.testing.builders import graph, link, node  # noqa: E402
+from ewoks_core.testing.builders import cond, graph, link, node  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # workers import this module as bench_dask
 HERE = "bench_dask"
@@ -55,6 +55,14 @@ def fan(n: int) -> dict:
     nodes = [node("src", "Noop", {"value": 1})] + [node(i, "Noop") for i in range(n)] + [node("sink", "Noop")]
     links = [link("src", i, {"value": "value"}) for i in range(n)] + [link(i, "sink") for i in range(n)]
     return graph(f"fan{n}", nodes, links)
+
+
+def conditional_chain(n: int) -> dict:
+    """chain(n), then one node behind a condition that holds: the chain is planned, the last node is not."""
+    doc = chain(n)
+    doc["nodes"].append(node("last", "Noop"))
+    doc["links"].append(link(n - 1, "last", {"value": "value"}, conditions=cond(value=0)))
+    return doc
 
 
 def cpu_fan(n: int, seconds: float) -> dict:
@@ -149,6 +157,25 @@ def overhead_rows(scheduler: str, get: Callable, n: int, repeat: int, engine_opt
         target = "<= 1.2x raw" if scheduler.startswith("LocalCluster") else "<= 1.5x raw"
         rows.append((f"{shape} {n}", scheduler, t_raw, t_eng, t_static, target))
     return rows
+
+
+def conditional_rows(client: Any, n: int, repeat: int) -> List[Row]:
+    """A chain ending in a condition: planned up to the condition, against the same job node by node
+    (the plan switched off) and raw dask's chain of n + 1 tasks."""
+    import ewoks_core.engines.driver as driver
+
+    dsk, key = raw_chain(n + 1)
+    doc = conditional_chain(n)
+    t_raw = timed(lambda: client.get(dsk, key), repeat)
+    t_eng = timed(ewoks(doc, scheduler=client), repeat)
+    planner = driver.static_plan
+    driver.static_plan = lambda *args, **kwargs: None  # type: ignore[assignment]  (measurement only)
+    try:
+        t_dyn = timed(ewoks(doc, scheduler=client), repeat)
+    finally:
+        driver.static_plan = planner
+    return [(f"chain {n} + condition", "LocalCluster 2x1", t_raw, t_eng, None,
+             f"<= 1.2x raw; node by node {t_dyn:.3f} s ({t_dyn / t_raw:.2f}x)")]
 
 
 def cold_process_run(n: int, seconds: float) -> float:
@@ -252,7 +279,8 @@ def print_table(rows: List[Row]) -> None:
           "after a warm-up except sync and threads); CPU = CPU time of all processes (client, scheduler,\n"
           "workers, pools) per run, median, against raw dask's.\n"
           "ewoks = execute_graph end to end with the dask engine (on distributed, workflows decided up front are\n"
-          "submitted as one graph, execution/plan.py; elsewhere and otherwise node by node);\n"
+          "submitted as one graph up to the first condition, error handler target or cycle, execution/plan.py;\n"
+          "elsewhere and after that node by node);\n"
           "static = prototype: one dask graph per workflow without the JobState (unconditional DAGs only).")
 
 
@@ -288,6 +316,8 @@ def main() -> None:
             client.run(_warm_worker)
             for size in sorted({min(n, 200), n}):
                 rows += overhead_rows("LocalCluster 2x1", client.get, size, 3, {"scheduler": client}, turns=True)
+            if n:
+                rows += conditional_rows(client, min(n, 200), 3)
         t_sync, more = cpu_rows(n_cpu, seconds, client, cpu_repeat)
         rows = [(more[0][0], "processes (1st run, cold)", None, t_cold, None, f"{t_sync / t_cold:.2f}x sync")] + rows
         rows += more

@@ -34,17 +34,44 @@ def _plannable(case: Any) -> bool:
 PLANNED = [case for case in CASES if _plannable(case)]
 
 
-def test_some_cases_are_planned_and_conditional_ones_are_not() -> None:
+def _plan(doc: dict, **kwargs: Any) -> Any:
+    plan = static_plan(compile_graph(load_graph(doc)), **kwargs)
+    return None if plan is None else {planned.node_id: planned.urgent for planned in plan}
+
+
+def test_some_cases_are_planned() -> None:
     assert len(PLANNED) >= 5
-    conditional = graph("c", [node("a", "SumTask", {"a": 1}), node("b", "SumTask")],
-                        [link("a", "b", {"result": "a"}, conditions=cond(result=1))])
-    on_error = graph("e", [node("a", "SumTask", {"a": 1}), node("b", "SumTask")],
-                     [link("a", "b", None, on_error=True)])
-    for doc in (conditional, on_error):
-        assert static_plan(compile_graph(load_graph(doc))) is None
-    plain = compile_graph(load_graph(graph("p", [node("a", "SumTask", {"a": 1})], [])))
-    assert static_plan(plain) is not None
-    assert static_plan(plain, varinfo={"root_uri": "/tmp/x"}) is None  # cached results: dynamic
+    plain = graph("p", [node("a", "SumTask", {"a": 1})], [])
+    assert _plan(plain) == {"a": False}
+    assert _plan(plain, varinfo={"root_uri": "/tmp/x"}) is None  # cached results: dynamic
+
+
+def test_the_plan_ends_before_conditions_and_error_handler_targets() -> None:
+    """a -> b -> (condition) c -> d: a and b are planned, b is urgent (c waits for its outcome)."""
+    nodes = [node("a", "SumTask", {"a": 1}), node("b", "SumTask"), node("c", "SumTask"), node("d", "SumTask")]
+    conditional = graph("c", nodes, [link("a", "b", {"result": "a"}),
+                                     link("b", "c", {"result": "a"}, conditions=cond(result=1)),
+                                     link("c", "d", {"result": "a"})])
+    assert _plan(conditional) == {"a": False, "b": True}
+    on_error = graph("e", nodes[:3], [link("a", "b", {"result": "a"}), link("b", "c", None, on_error=True)])
+    assert _plan(on_error) == {"a": False, "b": True}
+
+
+def test_plain_links_of_a_node_with_an_error_handler() -> None:
+    """b's plain link to c is required (c never runs when b failed into its handler): c is planned; a
+    link that is not required lets d run without b's data when b failed: decided while the job runs."""
+    nodes = [node("a", "SumTask", {"a": 1}), node("b", "SumTask"), node("h", "SumTask"), node("c", "SumTask"),
+             node("d", "SumTask", {"b": 1})]
+    links = [link("a", "b", {"result": "a"}), link("b", "h", None, on_error=True),
+             link("b", "c", {"result": "a"}), link("b", "d", {"result": "a"}, required=False)]
+    assert _plan(graph("h", nodes, links)) == {"a": False, "b": True, "c": False}
+
+
+def test_cycles_and_what_follows_them_are_not_planned() -> None:
+    nodes = [node("a", "SumTask", {"a": 1}), node("b", "SumTask"), node("c", "SumTask"), node("d", "SumTask")]
+    links = [link("a", "b", {"result": "a"}), link("b", "c", {"result": "a"}),
+             link("c", "b", {"result": "a"}, conditions=cond(result=1)), link("c", "d", {"result": "a"})]
+    assert _plan(graph("l", nodes, links)) == {"a": True}
 
 
 @pytest.mark.parametrize("case", PLANNED, ids=lambda c: c.name)

@@ -12,7 +12,7 @@ from _dask_support import T
 from ewoks_core import execute_graph
 from ewoks_core.engines.driver import drive
 from ewoks_core.errors import TaskFailedError
-from ewoks_core.testing.builders import graph, link, node
+from ewoks_core.testing.builders import cond, graph, link, node
 from ewoks_dask import backends, planned
 from ewoks_dask.backends import DistributedBackend
 from ewoks_dask.engine import DaskEngine
@@ -112,3 +112,31 @@ def test_a_failed_run_comes_back_before_the_next_batch(dask_client, tmp_path, mo
         execute_graph(doc, engine=engine, scheduler=dask_client)
     assert engine.backend.outbox is not None, "a plan was not submitted as one graph"
     assert engine.backend.outcomes["slow"].error is None, engine.backend.outcomes["slow"].error
+
+
+def test_the_part_before_a_condition_is_planned(dask_client):
+    """0..5 planned (one graph); the branch the condition takes, and the error handler, run dynamically."""
+    nodes = [node(i, "SumTask", {"a": 0, "b": 1} if i == 0 else {"b": 1}) for i in range(6)]
+    links = [link(i, i + 1, {"result": "a"}) for i in range(5)]
+    nodes += [node("big", "SumTask", {"b": 100}), node("small", "SumTask", {"b": -100})]
+    links += [link(5, "big", {"result": "a"}, conditions=cond(result=6)),
+              link(5, "small", {"result": "a"}, conditions=cond(result=0))]
+    engine = RecordingEngine()
+    results = execute_graph(graph("partly", nodes, links), engine=engine, scheduler=dask_client,
+                            outputs=[{"id": "big"}, {"id": "small"}], merge_outputs=False)
+    assert results == {"big": {"result": 106}}
+    assert len(engine.backend.plan_runs) == 6 and len(engine.backend.urgent) == 1
+
+
+def test_a_planned_node_fails_into_its_error_handler(dask_client):
+    """"fail" is planned and fails: its handler runs dynamically with the error; "after" (a plain,
+    required link from "fail") never runs, though the plan held it."""
+    nodes = [node("a", "SumTask", {"a": 1}), node("fail", "Fail", {"fail": True}), node("after", "SumTask", {"b": 1}),
+             node("handler", "ErrorReport")]
+    links = [link("a", "fail", {"result": "a"}), link("fail", "after", {"result": "a"}),
+             link("fail", "handler", None, on_error=True, map_all_data=True)]
+    engine = RecordingEngine()
+    results = execute_graph(graph("handled", nodes, links), engine=engine, scheduler=dask_client,
+                            outputs=[{"all": True}], merge_outputs=False)
+    assert len(engine.backend.plan_runs) == 3
+    assert set(results) == {"a", "handler"} and results["handler"]["error_node"] == "fail"

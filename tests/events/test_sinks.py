@@ -200,6 +200,34 @@ def test_sqlite_schema(tmp_path, full_event):
     conn.close()
 
 
+def test_sqlite_checkpoints_run_in_the_flusher_thread(tmp_path, full_event, monkeypatch):
+    """The write connection leaves WAL checkpoints to the flusher thread (sinks/sqlite_wal.py)."""
+    from ewoks_core.events.sinks import sqlite as sqlite_sink
+    from ewoks_core.events.sinks import sqlite_wal
+
+    monkeypatch.setattr(sqlite_wal, "CHECKPOINT_FRAMES", 10)
+    done, threads = threading.Event(), []
+    checkpoint = sqlite_wal.WalWatch.checkpoint
+
+    def recorded(watch):
+        checkpoint(watch)
+        threads.append(threading.current_thread().name)
+        done.set()
+
+    monkeypatch.setattr(sqlite_wal.WalWatch, "checkpoint", recorded)
+    path = str(tmp_path / "e.db")
+    sink = SqliteSink(path)
+    for _ in range(5):
+        sink.emit(full_event())
+        sink.flush()  # one commit each, in this thread
+    assert done.wait(10)
+    assert threads[0] == "ewoks-events-flusher"
+    writer = sqlite_sink._WRITERS[path]
+    assert writer.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == sqlite_wal.SAFETY_FRAMES
+    sink.close()
+    assert len(list(read_events(path))) == 5
+
+
 def test_sqlite_database_replaced_between_jobs(tmp_path, full_event):
     path = tmp_path / "e.db"
     for _ in range(2):
@@ -391,3 +419,44 @@ def test_emitter_fields_set_before_the_first_event_are_in_the_events(tmp_path):
     sink.close()
     [event] = read_events(sink)
     assert (event.job_id, event.workflow_id, event.engine) == ("j", "wf", "dask")
+
+
+def test_node_start_and_end_are_emit(monkeypatch):
+    """The engines' hot path (EventEmitter.node_start/node_end) hands sinks the records `emit` would."""
+    from ewoks_core.events import emitter as emitter_module
+    from ewoks_core.events.emitter import EventEmitter
+    from ewoks_core.events.sinks._buffered import BufferedSink
+    from ewoks_core.execution.outcome import NodeOutcome
+
+    class Records(BufferedSink):
+        def __init__(self):
+            super().__init__()
+            self.written = []
+
+        def _write(self, events):
+            self.written.extend(events)
+
+    monkeypatch.setattr(emitter_module, "clock", lambda: 1767225599.5)
+    failed = NodeOutcome.from_exception(ValueError("boom"))
+    stored = NodeOutcome(outputs={}, task_uri="/tmp/a.h5::/1", output_uris={"b": "/tmp/a.h5::/1/b"})
+    cases = [("a", None, NodeOutcome(outputs={})), (5, None, NodeOutcome(outputs={})), (("sub", 1), None, failed),
+             ("b", {"x": "file:///x"}, stored)]
+    written = []
+    for fast in (True, False):
+        sink = Records()
+        emitter = EventEmitter([sink], engine="sequential", workflow_id="w", job_id="j")
+        emitter.node_start("first", "pkg.Task")  # before the job's first event: the general path
+        emitter.emit("job", "start")
+        for node_id, uris, outcome in cases:
+            if fast:
+                emitter.node_start(node_id, "pkg.Task", uris)
+                emitter.node_end(node_id, "pkg.Task", outcome, uris)
+            else:
+                emitter.emit("node", "start", node_id=node_id, task_id="pkg.Task", input_uris=uris)
+                emitter.emit("node", "end", node_id=node_id, task_id="pkg.Task", error=outcome.error,
+                             error_traceback=outcome.error_traceback, task_uri=outcome.task_uri, input_uris=uris,
+                             output_uris=outcome.output_uris)
+        sink.flush()
+        written.append([record[1:] for record in sink.written])
+    assert written[0] == written[1]
+    assert len(written[0]) == 2 + 2 * len(cases)

@@ -7,16 +7,18 @@ futures' done-callbacks (in distributed's event-loop thread) only queue them, an
 thread fetches the results that are ready in one `gather`. Workers run
 `ewoks_core.execution.remote.run_in_worker`; a stop reaches them as a message (`Client.run`).
 
-A plan (workflows decided up front, ewoks_core.execution.plan) goes to the scheduler as one graph
-(planned.py). Nothing is submitted after that, so its results are only needed for the events of
-local sinks, the job's results and noticing a failure: they are taken from the workers' outboxes
-(planned.py) in batches, and at once when the last run finished, a run failed or was lost (dask
-tells the client a result's type when its task finishes: planned.PlannedFailure) or the job stops.
-Each batch is a round trip through the scheduler to every worker, which competes with the tasks: on
-2 busy workers and 2 cores it cost ~10 ms of CPU in all (~1.4 ms on idle workers), 5 % of the CPU
-of a fan-out of 50 ms tasks at one batch every 0.2 s. So batches come every BATCH_INTERVAL s only
-while local sinks wait for the runs' events (relayed with the outcomes), else every QUIET_INTERVAL s
-(the outcomes move in several messages rather than one at the end).
+A plan (the runs decided up front, ewoks_core.execution.plan) goes to the scheduler as one graph
+(planned.py). Most of its results are only needed for the events of local sinks, the job's results
+and noticing a failure: they are taken from the workers' outboxes (planned.py) in batches, and at
+once when the last run finished, the job stops, or a run is waited for: one that failed or was lost
+(dask tells the client a result's type when its task finishes: planned.PlannedFailure), one
+submitted dynamically (after a condition, by an error handler), or a planned one whose outcome
+decides such a run. Each batch is a round trip through the scheduler to every worker, which
+competes with the tasks: on 2 busy workers and 2 cores it cost ~10 ms of CPU in all (~1.4 ms on
+idle workers), 5 % of the CPU of a fan-out of 50 ms tasks at one batch every 0.2 s. So batches come
+every BATCH_INTERVAL s only while local sinks wait for the runs' events (relayed with the
+outcomes), else every QUIET_INTERVAL s (the outcomes move in several messages rather than one at
+the end).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import queue
 import threading
 import time
 import uuid
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Set
 
 from ewoks_core.engines.backends import InlineBackend
 from ewoks_core.engines.base import Job
@@ -83,6 +85,9 @@ class DistributedBackend(Backend):
         self.alarm = False  # a held run failed or was lost: the batch goes now
         self.halted = False
         self.outbox: Optional[Dict[str, Any]] = None  # planned runs: outcomes taken from the workers, by key
+        # runs of a plan (id(run)), and those whose outcome a run outside the plan waits for (fetched at once)
+        self.plan_runs: Set[int] = set()
+        self.urgent: Set[int] = set()
 
     def submit(self, run: NodeRun) -> None:
         if self.marks is not None:
@@ -101,6 +106,8 @@ class DistributedBackend(Backend):
         self.planned, self.outbox = len(runs), {}
         if not self.remote.sinks:  # nobody waits for the events: the first batch waits too
             self.next_fetch = time.monotonic() + self.interval
+        self.plan_runs = {id(run) for run in runs}
+        self.urgent = {id(run) for planned, run in zip(plan, runs, strict=True) if planned.urgent}
         for run, future in zip(runs, futures, strict=True):
             self.futures[future.key] = future
             future.add_done_callback(lambda f, run=run: self.done.put((run, f)))
@@ -135,15 +142,18 @@ class DistributedBackend(Backend):
                     _drain(done, held)
             if len(held) < self.planned and time.monotonic() < self.next_fetch and not self._urgent(held):
                 return []
-            self.planned = max(0, self.planned - len(held))
+            self.planned = max(0, self.planned - sum(id(run) in self.plan_runs for run, _ in held))
         self.held, self.seen, self.alarm = [], 0, False
         return held
 
     def _urgent(self, held: List[Any]) -> bool:
-        """A held run failed (its result is a PlannedFailure) or its task did not end with a result:
-        the job stops, what it waits for must not wait for the next batch."""
+        """A held run is waited for now: it failed (its result is a PlannedFailure) or its task did not
+        end with a result (the job stops, or an error handler takes the error), it was submitted
+        dynamically, or a run outside the plan takes its outcome."""
         if not self.alarm:
-            self.alarm = any(f.status != "finished" or f.type is PlannedFailure for _, f in held[self.seen:])
+            plan_runs, urgent = self.plan_runs, self.urgent
+            self.alarm = any(id(run) in urgent or id(run) not in plan_runs or f.status != "finished"
+                             or f.type is PlannedFailure for run, f in held[self.seen:])
             self.seen = len(held)
         return self.alarm
 

@@ -25,10 +25,13 @@ a backend hands back the NodeRun objects it was given, so the runs of several su
 multiplexed on one backend (a composite schedule, e.g. one per item of a stream) never collide,
 whatever their node ids, and the schedule routes each completion by the run itself.
 
-Planned runs: when every run of the job is decided up front (execution.plan) and the backend has
-`submit_many`, the driver hands it the whole plan at the start, with a stand-in run per node. The
-schedule still makes each node's run when its sources completed; the driver then records the
-stand-in's result with that run (at once when the result came first, `early`), and submits nothing.
+Planned runs: when runs of the job are decided up front (execution.plan: the workflow before its
+first condition, error handler target or cycle) and the backend has `submit_many`, the driver
+hands it the plan at the start, with a stand-in run per planned node. The schedule still makes
+each node's run when its sources completed; for a planned node the driver then records the
+stand-in's result with that run (at once when the result came first, `early`) and submits
+nothing; other runs are submitted one by one as they become ready. A planned node the schedule
+never runs (its source failed into an error handler) leaves its stand-in's result unused.
 """
 
 from __future__ import annotations
@@ -241,7 +244,7 @@ class Driver:
 
     # -- called with the lock held --------------------------------------------------------
     def _start(self) -> None:
-        """The start runs, or the whole plan when the backend takes one and every run is decided up front."""
+        """The start runs, and the plan when the backend takes one and runs are decided up front."""
         runs = self.schedule.start()
         submit_many = self.backend.submit_many
         plan = static_plan(self.job.graph, self.job.ctx.varinfo) if submit_many is not None and runs else None

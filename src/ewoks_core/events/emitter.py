@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 import traceback
-from typing import Any, List, Optional, Sequence
+from typing import Any, Callable, Deque, List, Optional, Sequence
 
 from ..errors import EwoksError, name_list, node_label
 from ..redact import mask_secrets
@@ -62,6 +62,7 @@ class EventEmitter:
         self.handlers_config = handlers_config or []
         # sinks writing records in bulk get the tuple (appended to their queue), the others an Event
         self._object_sinks = [sink for sink in self.sinks if not getattr(sink, "takes_records", False)]
+        self._send: Callable[[Record], None] = self._send_all
         self._forks = -1  # the job's shared fields are taken at the first event (callers may set them until then)
 
     def emit(self, context: str, type: str, *, node_id: Any = None, task_id: Optional[str] = None,
@@ -87,6 +88,29 @@ class EventEmitter:
                                               "".join(traceback.format_exception(error)))
             record = (job, context, type, node_id, task_id, clock(), failed, message, traceback_text, progress,
                       task_uri, input_uris, output_uris)
+        self._send(record)
+
+    def node_start(self, node_id: Any, task_id: Optional[str], input_uris: Optional[dict] = None) -> None:
+        """`emit("node", "start", node_id=..., task_id=..., input_uris=...)`, the engines' hot path: a node
+        start without input URIs is one short record, without parsing keywords."""
+        if input_uris is None and self._forks == _FORKS[0] and node_id.__class__ is str:
+            self._send((self._job, "node", "start", node_id, task_id, clock(), None))
+        else:  # disabled, first event of the job (or after a fork), ids to convert, URIs
+            self.emit("node", "start", node_id=node_id, task_id=task_id, input_uris=input_uris)
+
+    def node_end(self, node_id: Any, task_id: Optional[str], outcome: Any, input_uris: Optional[dict] = None) -> None:
+        """`emit("node", "end", ...)` of a run's outcome (its error, traceback, task and output URIs), the
+        engines' hot path: a node that succeeded without URIs is one short record."""
+        if outcome.error is None and outcome.task_uri is None and outcome.output_uris is None and input_uris is None \
+                and self._forks == _FORKS[0] and node_id.__class__ is str:
+            self._send((self._job, "node", "end", node_id, task_id, clock(), False))
+        else:
+            self.emit("node", "end", node_id=node_id, task_id=task_id, error=outcome.error,
+                      error_traceback=outcome.error_traceback, task_uri=outcome.task_uri, input_uris=input_uris,
+                      output_uris=outcome.output_uris)
+
+    def _send_all(self, record: Record) -> None:
+        """Hand a record to every sink: appended to the queues of record sinks, an Event to the others."""
         for queue, n, ready in self._queues:
             queue.append(record)
             if not len(queue) % n:
@@ -107,6 +131,8 @@ class EventEmitter:
         queues = [sink.record_queue() for sink in record_sinks]
         self._queues = [queue for queue in queues if queue is not None]
         self._puts = [sink.emit_record for sink, queue in zip(record_sinks, queues, strict=True) if queue is None]
+        self._send = _one_queue(*self._queues[0]) if len(self._queues) == 1 and not self._puts and \
+            not self._object_sinks else self._send_all
         return self._job
 
     def flush(self) -> None:
@@ -132,6 +158,18 @@ class EventEmitter:
         """JSON config from which a worker process rebuilds an equivalent emitter."""
         return {"job_id": self.job_id, "engine": self.engine, "workflow_id": self.workflow_id,
                 "handlers": self.handlers_config}
+
+
+def _one_queue(queue: Deque[Record], n: int, ready: Callable[[], None]) -> Callable[[Record], None]:
+    """The sending of an emitter whose only sink is one record queue (one file or database: the common case)."""
+    append = queue.append
+
+    def send(record: Record) -> None:
+        append(record)
+        if not len(queue) % n:
+            ready()
+
+    return send
 
 
 def type_name(error: BaseException) -> str:

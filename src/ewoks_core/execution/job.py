@@ -34,19 +34,19 @@ DEFAULT_MAX_ITERATIONS = 10_000
 
 
 class _NodeState:
-    __slots__ = ("data", "uris", "fired", "runs", "busy", "start_pending", "missing_required", "waiting", "delivered",
-                 "link_inputs", "backlog")
+    """The counters of one node. What is per link (its data, whether it fired or delivered) lives in
+    per-job arrays indexed by link (JobState._data, _fired, _delivered): one object per node for the
+    cyclic garbage collector to scan during the run, instead of a dict and two sets."""
+
+    __slots__ = ("runs", "busy", "start_pending", "missing_required", "waiting", "fired", "link_inputs", "backlog")
 
     def __init__(self) -> None:
-        self.data: Dict[int, dict] = {}
-        self.uris: Optional[Dict[int, dict]] = None  # made when the first URIs arrive (few jobs have any)
-        self.fired: Set[int] = set()
-        self.delivered: Optional[Set[int]] = None  # required links that delivered at least once
         self.runs = 0
         self.busy = False
         self.start_pending = False
         self.missing_required = 0
         self.waiting = 0
+        self.fired = 0  # incoming links that fired since the node's last run was queued
         self.link_inputs: Optional[dict] = None  # of the last run, kept for nodes with error handlers
         # a link that fires again before a run used its data: each firing gets its own run, in order
         self.backlog: Optional[Dict[int, Deque[tuple]]] = None
@@ -68,23 +68,31 @@ class JobState:
         self._ready: Deque[NodeRun] = deque()
         nodes = graph.nodes
         self._state: Dict[Any, _NodeState] = {nid: _NodeState() for nid in nodes}
+        nlinks = len(graph.links)
+        # per link: the data it delivered and not yet used up, whether it fired since its target's last
+        # run was queued, whether it delivered at least once (required links); URIs: few jobs have any
+        self._data: List[Optional[dict]] = [None] * nlinks
+        self._fired = bytearray(nlinks)
+        self._delivered = bytearray(nlinks)
+        self._uris: Optional[Dict[int, dict]] = None
         nscc = len(graph.scc_members)
         self._scc_busy = [0] * nscc
         self._scc_finished = [False] * nscc
         self._scc_pending_preds = [0] * nscc
-        self._scc_out: List[List[Link]] = [[] for _ in range(nscc)]
-        self._scc_succ: List[Set[int]] = [set() for _ in range(nscc)]
+        # the links leaving each SCC: a singleton SCC without a self-loop shares its node's list
+        self._scc_out: List[List[Link]] = [[] for _ in range(nscc)] if graph.cyclic_sccs else [
+            nodes[members[0]].outgoing for members in graph.scc_members]
         for link in graph.links:
             state = self._state[link.target]
             if link.required:
                 state.missing_required += 1
             if not link.internal:
                 state.waiting += 1
-                s, t = nodes[link.source].scc, nodes[link.target].scc
-                self._scc_out[s].append(link)
-                if t not in self._scc_succ[s]:
-                    self._scc_succ[s].add(t)
-                    self._scc_pending_preds[t] += 1
+                if graph.cyclic_sccs:
+                    self._scc_out[nodes[link.source].scc].append(link)
+        for out in self._scc_out:
+            for t in {nodes[link.target].scc for link in out}:
+                self._scc_pending_preds[t] += 1
 
     # -- engine interface --------------------------------------------------------------
     def start(self) -> List[NodeRun]:
@@ -118,12 +126,13 @@ class JobState:
             outputs = outcome.outputs or {}
             if self.keep_outputs is None or node_id in self.keep_outputs:
                 self.outputs[node_id] = outputs
-            if outcome.output_uris:
-                self.output_uris[node_id] = outcome.output_uris
+            output_uris = outcome.output_uris
+            if output_uris:
+                self.output_uris[node_id] = output_uris
             try:
                 for link in node.outgoing:
-                    if link_fires(link, outputs, False):
-                        self._deliver(link, link_data(link, outputs), outcome.output_uris)
+                    if (not (link.on_error or link.conditions)) or link_fires(link, outputs, False):
+                        self._deliver(link, link_data(link, outputs), output_uris)
             except Exception as exc:  # a data_mapping naming an output the task did not produce
                 self.fail(exc)
                 return []
@@ -166,28 +175,29 @@ class JobState:
 
     # -- internals ---------------------------------------------------------------------
     def _deliver(self, link: Link, data: dict, source_uris: Optional[dict]) -> None:
-        state = self._state[link.target]
         index = link.index
-        if index in state.fired:  # its previous firing is not used yet: queue this one (as ewoks does)
+        target = link.target
+        state = self._state[target]
+        if self._fired[index]:  # its previous firing is not used yet: queue this one (as ewoks does)
             if state.backlog is None:
                 state.backlog = {}
             state.backlog.setdefault(index, deque()).append((data, source_uris))
             return
-        state.data[index] = data
+        self._data[index] = data
         if source_uris:
-            if state.uris is None:
-                state.uris = {}
-            state.uris[index] = _input_uris(link, source_uris)
-        if link.required:
-            if state.delivered is None:
-                state.delivered = set()
-            if index not in state.delivered:
-                state.delivered.add(index)
-                state.missing_required -= 1
-        state.fired.add(index)
+            self._set_uris(link, source_uris)
+        if link.required and not self._delivered[index]:
+            self._delivered[index] = 1
+            state.missing_required -= 1
+        self._fired[index] = 1
+        state.fired += 1
         if not link.internal:
             state.waiting -= 1
-        self._evaluate(link.target)
+        # what _evaluate does: the target just had a link fired
+        if not (state.busy or self.error is not None) and (
+                state.start_pending or not (state.missing_required or state.waiting)):
+            state.start_pending = False
+            self._queue(target, state)
 
     def _evaluate(self, node_id: Any) -> None:
         state = self._state[node_id]
@@ -208,35 +218,43 @@ class JobState:
                 hint="Check the loop's conditions, or raise the engine option max_iterations."))
             return
         inputs = dict(node.default_inputs)
-        input_uris = None
-        data = state.data
-        fired = state.fired
+        input_uris: Optional[dict] = None
+        data, fired, uris = self._data, self._fired, self._uris
         link_inputs: Optional[dict] = {} if node.has_error_handler else None
+        incoming = node.incoming
         # kept data of earlier runs first, then what fired for this run: fresh data wins
-        for fresh in (False, True):
-            for link in node.incoming:
-                if (link.index in fired) != fresh:
-                    continue
-                values = data.get(link.index)
-                if values is not None:
-                    inputs.update(values)
-                    if link_inputs is not None:
-                        link_inputs.update(values)
-                    if state.uris:
-                        uris = state.uris.get(link.index)
+        if state.fired != len(incoming):
+            for link in incoming:
+                index = link.index
+                if not fired[index]:
+                    values = data[index]
+                    if values is not None:
+                        inputs.update(values)
+                        if link_inputs is not None:
+                            link_inputs.update(values)
                         if uris:
-                            input_uris = {**(input_uris or {}), **uris}
-        state.link_inputs = link_inputs
-        scc_finished = self._scc_finished
-        for index in state.fired:
-            link = self.graph.links[index]
+                            input_uris = _with_uris(input_uris, uris.get(index))
+        scc_finished, nodes = self._scc_finished, self.graph.nodes
+        for link in incoming:
+            index = link.index
+            if not fired[index]:
+                continue
+            values = data[index]
+            if values is not None:
+                inputs.update(values)
+                if link_inputs is not None:
+                    link_inputs.update(values)
+                if uris:
+                    input_uris = _with_uris(input_uris, uris.get(index))
             if not (link.required or link.cache):
-                data.pop(index, None)
-                if state.uris:
-                    state.uris.pop(index, None)
-            if not link.internal and not scc_finished[self.graph.nodes[link.source].scc]:
+                data[index] = None
+                if uris:
+                    uris.pop(index, None)
+            fired[index] = 0
+            if not link.internal and not scc_finished[nodes[link.source].scc]:
                 state.waiting += 1
-        state.fired.clear()
+        state.fired = 0
+        state.link_inputs = link_inputs
         if state.backlog:
             self._next_from_backlog(state)
         state.busy = True
@@ -244,6 +262,11 @@ class JobState:
         self._scc_busy[node.scc] += 1
         self.executed.append(node_id)
         self._ready.append(NodeRun(node_id, inputs, state.runs - 1, input_uris))
+
+    def _set_uris(self, link: Link, source_uris: dict) -> None:
+        if self._uris is None:
+            self._uris = {}
+        self._uris[link.index] = _input_uris(link, source_uris)
 
     def _next_from_backlog(self, state: _NodeState) -> None:
         """The oldest queued firing of each link becomes the data of the node's next run."""
@@ -255,40 +278,51 @@ class JobState:
             if not queue:
                 del backlog[index]
             link = self.graph.links[index]
-            state.data[index] = data
+            self._data[index] = data
             if source_uris:
-                if state.uris is None:
-                    state.uris = {}
-                state.uris[index] = _input_uris(link, source_uris)
-            state.fired.add(index)
+                self._set_uris(link, source_uris)
+            self._fired[index] = 1
+            state.fired += 1
             if not link.internal and not self._scc_finished[self.graph.nodes[link.source].scc]:
                 state.waiting -= 1
 
     def _finish_cascade(self, sccs) -> None:
         """Mark SCCs finished when nothing in them runs and nothing upstream can trigger them."""
-        work = deque(sccs)
+        work = list(sccs)  # first in, first out: work[done] is next
+        done = 0
         busy, finished, pending = self._scc_busy, self._scc_finished, self._scc_pending_preds
-        while work:
-            s = work.popleft()
+        fired, nodes, states = self._fired, self.graph.nodes, self._state
+        while done < len(work):
+            s = work[done]
+            done += 1
             if finished[s] or busy[s] or pending[s]:
                 continue
             finished[s] = True
-            targets = []
-            for link in self._scc_out[s]:
-                state = self._state[link.target]
-                if link.index not in state.fired:
-                    state.waiting -= 1
-                targets.append(link.target)
-            for t in self._scc_succ[s]:
+            out = self._scc_out[s]
+            if not out:
+                continue
+            for link in out:
+                if not fired[link.index]:
+                    states[link.target].waiting -= 1
+            successors = sorted({nodes[link.target].scc for link in out}) if len(out) > 1 else [
+                nodes[out[0].target].scc]
+            for t in successors:
                 pending[t] -= 1
-            for target in targets:
-                self._evaluate(target)
-            work.extend(sorted(self._scc_succ[s]))
+            for link in out:
+                self._evaluate(link.target)
+            work.extend(successors)
 
     def _drain(self) -> List[NodeRun]:
         runs = list(self._ready)
         self._ready.clear()
         return runs
+
+
+def _with_uris(input_uris: Optional[dict], link_uris: Optional[dict]) -> Optional[dict]:
+    """The input URIs of a run so far, with those of one more link (later links win)."""
+    if not link_uris:
+        return input_uris
+    return {**(input_uris or {}), **link_uris}
 
 
 def _input_uris(link: Link, source_uris: dict) -> dict:

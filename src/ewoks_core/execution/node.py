@@ -27,7 +27,7 @@ def run_node(node: Node, run: NodeRun, ctx: RunContext, flush_start: bool = Fals
     if events:
         if flush_start and run_started(run):  # an earlier attempt started, and its worker died before it ended
             _end_lost_attempt(node, run, emitter, task_id)
-        emitter.emit("node", "start", node_id=node.id, task_id=task_id, input_uris=run.input_uris)
+        emitter.node_start(node.id, task_id, run.input_uris)
         if flush_start:
             emitter.flush()
             mark_started(run)
@@ -41,9 +41,7 @@ def run_node(node: Node, run: NodeRun, ctx: RunContext, flush_start: bool = Fals
     except BaseException as exc:  # SystemExit from a task fails the node, not the engine
         outcome = NodeOutcome.from_exception(exc)
     if events:
-        emitter.emit("node", "end", node_id=node.id, task_id=task_id, error=outcome.error,
-                     error_traceback=outcome.error_traceback, task_uri=outcome.task_uri,
-                     input_uris=run.input_uris, output_uris=outcome.output_uris)
+        emitter.node_end(node.id, task_id, outcome, run.input_uris)
     return outcome
 
 

@@ -1,23 +1,27 @@
 """Runs decided up front: what a backend may submit as one graph instead of node by node.
 
-A workflow without conditions, error handlers, cycles or re-started nodes runs every node exactly
-once, after all its sources succeeded, with inputs that only depend on their outputs. Then the
-JobState's decisions are known before anything runs, and a backend that has `submit_many` (a
-dask.distributed client: one graph, no client round trip per node) receives the whole plan at
-the start. The JobState still records every outcome in the calling process, in an order it
-accepts, and decides the job's result, events and errors as for any run (engines.driver); a
-node whose source failed does not start (`run_planned` returns None: the job fails at the
-source, as it would dynamically).
+A node runs exactly once, after all its sources succeeded, with inputs that only depend on their
+outputs, when it is a start node without incoming links, or when every incoming link is plain
+(no conditions, not on_error, outside any cycle) and comes from such a node. Its run is then known
+before anything runs: the plan is every such node, the part of the workflow before the first
+condition, error handler target, cycle or cached result (varinfo). A backend that has
+`submit_many` (a dask.distributed client: one graph, no client round trip per node) receives the
+plan at the start; the rest runs dynamically, decided by the JobState as the job goes (planned
+nodes that feed it are `urgent`: their outcomes are needed in the calling process at once).
 
-Nodes are only planned when the whole workflow qualifies (the simplest sound case: no run
-depends on a decision taken while the job runs); anything else runs dynamically.
+The JobState still records every outcome in the calling process, in an order it accepts, and
+decides the job's result, events and errors as for any run (engines.driver). A planned node whose
+source did not succeed does not start (`run_planned` returns None), as dynamically: a failed
+source without error handler fails the job; one with an error handler delivers nothing on its
+plain links, which are then required (a link that is not required from a node with an error
+handler is decided while the job runs: its target is not planned).
 """
 
 from __future__ import annotations
 
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
-from ..graph.compiled import CompiledGraph, Link
+from ..graph.compiled import CompiledGraph, Link, Node
 from ..graph.specs import NodeSpec
 from ..task.missing import MISSING
 from .flags import WorkerFlags
@@ -32,25 +36,37 @@ class PlannedNode(NamedTuple):
     sources: Tuple[Any, ...]  # node ids, one per incoming link (same order as `links`)
     links: Tuple[Tuple[bool, Tuple[Tuple[Any, Any], ...]], ...]  # (map_all_data, data_mapping) per link
     defaults: Dict[Any, Any]
+    urgent: bool = False  # a node outside the plan takes its outcome (or its error)
 
 
 def static_plan(graph: CompiledGraph, varinfo: Optional[dict] = None) -> Optional[List[PlannedNode]]:
-    """Every node's run decided up front, in topological order; None when any run depends on the job."""
-    if varinfo or graph.cyclic_sccs or not graph.nodes:
+    """The runs decided up front, in topological order (see the module docstring); None when there are none."""
+    if varinfo or not graph.nodes:
         return None  # persisted results may come from a cache and carry URIs: dynamic
     attrs = graph.graph_attrs
     if isinstance(attrs, dict) and attrs.get("stream") is not None:
         return None  # a stream (ewoks_core.stream): its items arrive while the job runs
-    for link in graph.links:
-        if link.conditions or link.on_error or link.internal or link.source == link.target:
-            return None
     starts = set(graph.start_nodes)
-    for node in graph.nodes.values():
-        if node.has_error_handler or node.spec.varinfo or (node.id in starts) != (not node.incoming):
-            return None
-    order = sorted(graph.nodes.values(), key=lambda n: n.scc)  # SCCs are numbered topologically
-    return [PlannedNode(node.id, tuple(link.source for link in node.incoming), tuple(_link_spec(link)
-                        for link in node.incoming), dict(node.default_inputs)) for node in order]
+    nodes = graph.nodes
+    planned: Dict[Any, Node] = {}
+    for node in sorted(nodes.values(), key=lambda n: n.scc):  # SCCs are numbered topologically
+        if node.scc in graph.cyclic_sccs or node.spec.varinfo or (node.id in starts) != (not node.incoming):
+            continue
+        if all(_plain(link, nodes[link.source]) and link.source in planned for link in node.incoming):
+            planned[node.id] = node
+    if not planned:
+        return None
+    return [PlannedNode(node.id, tuple(link.source for link in node.incoming),
+                        tuple(_link_spec(link) for link in node.incoming), dict(node.default_inputs),
+                        any(link.target not in planned for link in node.outgoing))
+            for node in planned.values()]
+
+
+def _plain(link: Link, source: Node) -> bool:
+    """The link delivers the source's outputs whenever its target can run (see the module docstring)."""
+    if link.conditions or link.on_error or link.internal or link.source == link.target:
+        return False
+    return link.required or not source.has_error_handler
 
 
 def _link_spec(link: Link) -> Tuple[bool, Tuple[Tuple[Any, Any], ...]]:

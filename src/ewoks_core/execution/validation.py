@@ -35,14 +35,16 @@ def resolve_all_tasks(graph: CompiledGraph) -> Dict[Any, Type[Task]]:
 def check_links_against_tasks(graph: CompiledGraph, classes: Dict[Any, Type[Task]]) -> None:
     """data_mapping names declared outputs; required inputs are given somewhere; no two required links set one input."""
     for link in graph.links:
-        _check_target_inputs(graph, link, classes[link.target])
+        mapping = link.data_mapping
+        if mapping:
+            _check_target_inputs(graph, link, classes[link.target])
         cls = classes[link.source]
-        if link.on_error or not cls.declares_outputs():
+        if link.on_error or not (mapping or link.conditions) or not cls.declares_outputs():
             continue
         declared = cls.output_names()
-        if not link.ppf_source:  # conditions of ppf links test keys inside _ppfdict: known at run time only
+        if link.conditions and not link.ppf_source:  # conditions of ppf links test keys inside _ppfdict
             _check_condition_outputs(graph, link, cls, declared)
-        for source_output, _ in link.data_mapping:
+        for source_output, _ in mapping:
             if source_output is not None and source_output not in declared:
                 raise GraphFormatError(
                     f"link {node_label(link.source)} -> {node_label(link.target)} maps output {source_output!r} "
@@ -117,6 +119,8 @@ def undeclared_default_inputs(graph: CompiledGraph, classes: Dict[Any, Type[Task
     for nid, node in graph.nodes.items():
         cls = classes[nid]
         if cls.accepts_undeclared_inputs():
+            continue
+        if "default_inputs" not in node.spec.document:
             continue
         declared = cls.input_names()
         given = [name for name, _ in node.spec.default_inputs]

@@ -46,8 +46,9 @@ class Link:
         self.data_mapping = spec.data_mapping
         self.cache = spec.cache
         # (source_output, value, covered values or None); covered values set for else-conditions
+        conditions = spec.conditions
         self.conditions: Tuple[Tuple[Any, Any, Optional[tuple]], ...] = tuple(
-            [(name, value, None) for name, value in spec.conditions])
+            [(name, value, None) for name, value in conditions]) if conditions else ()
         self.required = False
         self.internal = False
         self.ppf_source = False  # conditions test the keys inside the source's _ppfdict output
@@ -65,7 +66,7 @@ class Node:
     starts as the spec's and takes the workflow inputs of this run."""
 
     __slots__ = ("id", "spec", "order", "incoming", "outgoing", "scc", "is_start", "task_type",
-                 "task_identifier", "default_inputs", "has_error_handler", "label")
+                 "task_identifier", "default_inputs", "has_error_handler")
 
     def __init__(self, spec: NodeSpec, order: int) -> None:
         self.id = spec.id
@@ -77,9 +78,13 @@ class Node:
         self.is_start = False
         self.task_type = spec.task_type
         self.task_identifier = spec.task_identifier
-        self.default_inputs: Dict[Any, Any] = dict(spec.default_inputs)
+        self.default_inputs: Dict[Any, Any] = dict(spec.default_inputs) if "default_inputs" in spec.document else {}
         self.has_error_handler = False
-        self.label = spec.label or node_label(spec.id)
+
+    @property
+    def label(self) -> str:
+        """Its label, or its id as messages print it."""
+        return self.spec.label or node_label(self.id)
 
 
 class CompiledGraph:
@@ -91,25 +96,28 @@ class CompiledGraph:
         self.source = flat.source
         self.graph_attrs = flat.graph
         self.nodes: Dict[NodeId, Node] = {nid: Node(spec, i) for i, (nid, spec) in enumerate(flat.nodes.items())}
-        self.links: List[Link] = []
-        for index, spec in enumerate(flat.links):
-            link = Link(index, spec)
-            self.links.append(link)
-            link.ppf_source = self.nodes[link.source].task_type in PPF_TASK_TYPES
-            self.nodes[link.source].outgoing.append(link)
-            self.nodes[link.target].incoming.append(link)
+        nodes = self.nodes
+        self.links: List[Link] = [Link(index, spec) for index, spec in enumerate(flat.links)]
+        for link in self.links:
+            source = nodes[link.source]
+            if source.task_type in PPF_TASK_TYPES:
+                link.ppf_source = True
+            source.outgoing.append(link)
+            nodes[link.target].incoming.append(link)
         self._else_conditions()
-        self.scc_members: List[List[NodeId]] = self._strongly_connected()
+        self.scc_members: List[Sequence[NodeId]] = self._strongly_connected()
         self.cyclic_sccs: Set[int] = set()
         for i, members in enumerate(self.scc_members):
             if len(members) > 1:
                 self.cyclic_sccs.add(i)
         for link in self.links:
-            link.internal = self.nodes[link.source].scc == self.nodes[link.target].scc
-            if link.source == link.target:
-                self.cyclic_sccs.add(self.nodes[link.source].scc)
+            source = nodes[link.source]
+            if source.scc == nodes[link.target].scc:
+                link.internal = True
+                if link.source == link.target:
+                    self.cyclic_sccs.add(source.scc)
             if link.on_error:
-                self.nodes[link.source].has_error_handler = True
+                source.has_error_handler = True
         self._requiredness()
         self.start_nodes: List[NodeId] = self._start_nodes()
         self.end_nodes: List[NodeId] = self._end_nodes()
@@ -132,13 +140,13 @@ class CompiledGraph:
                     (name, value, tuple(covered.get(name, ())) if values_equal(value, else_value) else None)
                     for name, value, _ in link.conditions)
 
-    def _strongly_connected(self) -> List[List[NodeId]]:
+    def _strongly_connected(self) -> List[Sequence[NodeId]]:
         """Iterative Tarjan; SCCs come out in reverse topological order, we store them topologically."""
         index: Dict[NodeId, int] = {}
         low: Dict[NodeId, int] = {}
         on_stack: Set[NodeId] = set()
         stack: List[NodeId] = []
-        result: List[List[NodeId]] = []
+        result: List[Sequence[NodeId]] = []
         counter = 0
         for root in self.nodes:
             if root in index:
@@ -176,13 +184,15 @@ class CompiledGraph:
                         members.append(m)
                         if m == node_id:
                             break
-                    result.append(members)
+                    # a tuple for a node alone (most): the collector stops scanning a tuple of plain ids
+                    result.append(members if len(members) > 1 else (node_id,))
         result.reverse()
-        order = {nid: n.order for nid, n in self.nodes.items()}
-        for i, members in enumerate(result):
-            members.sort(key=order.__getitem__)
-            for m in members:
-                self.nodes[m].scc = i
+        nodes = self.nodes
+        for i, component in enumerate(result):
+            if isinstance(component, list):
+                component.sort(key=lambda nid: nodes[nid].order)
+            for m in component:
+                nodes[m].scc = i
         return result
 
     def _requiredness(self) -> None:
@@ -263,7 +273,7 @@ class CompiledGraph:
     def cycle_example(self) -> List[NodeId]:
         """The members of one cycle, for error messages."""
         for i in sorted(self.cyclic_sccs):
-            return self.scc_members[i]
+            return list(self.scc_members[i])
         return []
 
     def find_nodes(self, *, id: Any = None, label: Any = None, task_identifier: Any = None) -> List[NodeId]:

@@ -88,7 +88,11 @@ class NodeSpec(NamedTuple):
     @classmethod
     def from_dict(cls, node_id: NodeId, attrs: Mapping) -> "NodeSpec":
         """The spec of a validated node entry `attrs` (any `id` key in it is ignored: `node_id` is the id)."""
-        data = dict(attrs)
+        return cls.from_owned_dict(node_id, dict(attrs))
+
+    @classmethod
+    def from_owned_dict(cls, node_id: NodeId, data: dict) -> "NodeSpec":
+        """As from_dict, keeping `data` itself (a fresh copy nothing else holds: its `id` key is removed)."""
         data.pop("id", None)
         get = data.get
         error_attributes, varinfo = get("default_error_attributes"), get("varinfo")
@@ -154,7 +158,12 @@ class LinkSpec(NamedTuple):
     def between_nodes(cls, source: NodeId, target: NodeId, attrs: Mapping) -> "LinkSpec":
         """The spec of a validated link entry from `source` to `target` (normalized ids; any source and
         target keys of `attrs` are ignored)."""
-        data = dict(attrs)
+        return cls.owned_between_nodes(source, target, dict(attrs))
+
+    @classmethod
+    def owned_between_nodes(cls, source: NodeId, target: NodeId, data: dict) -> "LinkSpec":
+        """As between_nodes, keeping `data` itself (a fresh copy nothing else holds: its `source` and
+        `target` keys are removed)."""
         data.pop("source", None)
         data.pop("target", None)
         get = data.get

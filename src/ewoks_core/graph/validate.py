@@ -75,7 +75,9 @@ def validate_document(doc: dict, source: Optional[str]) -> None:
 
     seen: Dict[Any, int] = {}
     for index, node in enumerate(nodes):
-        node_id = normalize_id(node["id"])
+        node_id = node["id"]
+        if isinstance(node_id, list):  # normalize_id, inline: this loop runs for every node
+            node_id = normalize_id(node_id)
         if node_id in seen:
             raise GraphFormatError(f"duplicate node id (also node #{seen[node_id]})", source=source, node_id=node_id,
                                    field="id", hint="Node ids must be unique within a graph.")
@@ -89,7 +91,9 @@ def validate_document(doc: dict, source: Optional[str]) -> None:
         raise GraphFormatError(msg, source=source, field=f"links[{loc[0]}]" + "".join(f".{p}" for p in loc[1:]))
     for index, link in enumerate(links):
         for end in ("source", "target"):
-            node_id = normalize_id(link[end])
+            node_id = link[end]
+            if isinstance(node_id, list):
+                node_id = normalize_id(node_id)
             if node_id not in seen:
                 same = labels.get(node_label(node_id))
                 hint = (f" The node's id is {same!r} (a {type(same).__name__}), not {node_id!r} "
@@ -106,7 +110,7 @@ def check_distinct_labels(node_ids: Iterable[Any], source: Optional[str]) -> Dic
     inputs: refused. Returns {written form: node id}."""
     labels: Dict[str, Any] = {}
     for node_id in node_ids:
-        label = node_label(node_id)
+        label = node_id if type(node_id) is str else node_label(node_id)  # runs twice per node of every job
         other = labels.setdefault(label, node_id)
         if other is not node_id and other != node_id:
             raise GraphFormatError(

@@ -29,7 +29,9 @@ class WorkflowGraph:
     """
 
     def __init__(self, doc: dict, source: Optional[str] = None, base_dir: Optional[str] = None, *,
-                 root_dir: Optional[str] = None, root_module: Optional[str] = None) -> None:
+                 root_dir: Optional[str] = None, root_module: Optional[str] = None, owned: bool = False) -> None:
+        """`owned`: `doc` is a fresh copy (as load_graph makes) whose node and link entries the specs may keep
+        and change, instead of copying each."""
         self.source = source
         self.base_dir = base_dir
         self.root_dir = root_dir  # where its sub-graph files are looked up (load_options)
@@ -39,17 +41,23 @@ class WorkflowGraph:
         self.graph: Dict[str, Any] = dict(doc.get("graph", {}))
         self.extra = {k: v for k, v in doc.items() if k not in ("directed", "multigraph", "graph", "nodes", "links")}
         nodes: Dict[NodeId, NodeSpec] = {}
+        node_spec = NodeSpec.from_owned_dict if owned else NodeSpec.from_dict
         for node in doc["nodes"]:
-            node_id = normalize_id(node["id"])
-            nodes[node_id] = NodeSpec.from_dict(node_id, node)
+            node_id = node["id"]
+            if isinstance(node_id, list):  # normalize_id, inline: this loop runs for every node
+                node_id = normalize_id(node_id)
+            nodes[node_id] = node_spec(node_id, node)
         self.nodes: Mapping[NodeId, NodeSpec] = FrozenDict(nodes)
-        links: Dict[Tuple[NodeId, NodeId], Mapping] = {}
+        links: Dict[Tuple[NodeId, NodeId], dict] = {}
         for link in doc["links"]:
-            key = (normalize_id(link["source"]), normalize_id(link["target"]))
+            source, target = link["source"], link["target"]
+            key = (normalize_id(source) if isinstance(source, list) else source,
+                   normalize_id(target) if isinstance(target, list) else target)
             previous = links.get(key)
             links[key] = link if previous is None else _merge_parallel_links(previous, link)
-        self.links: Tuple[LinkSpec, ...] = tuple(LinkSpec.between_nodes(source, target, link)
-                                                 for (source, target), link in links.items())
+        link_spec = LinkSpec.owned_between_nodes if owned else LinkSpec.between_nodes
+        self.links: Tuple[LinkSpec, ...] = tuple([link_spec(source, target, link)
+                                                  for (source, target), link in links.items()])
 
     @property
     def id(self) -> Any:
@@ -80,7 +88,7 @@ class WorkflowGraph:
     def copy(self) -> "WorkflowGraph":
         """An independent copy (specs are immutable: this only matters for the graph attributes)."""
         return WorkflowGraph(self.to_dict(), self.source, self.base_dir, root_dir=self.root_dir,
-                             root_module=self.root_module)
+                             root_module=self.root_module, owned=True)
 
     def with_node(self, entry: Mapping[str, Any]) -> "WorkflowGraph":
         """A new graph where the node entry {"id": ..., "task_identifier": ..., ...} replaces the node of
@@ -243,4 +251,4 @@ def load_graph(source: Any, *, root_dir: Optional[str] = None, root_module: Opti
     inline_graph_objects(doc)
     upgrade_document(doc, name)
     validate_document(doc, name)
-    return WorkflowGraph(doc, name, base_dir, root_dir=root_dir, root_module=root_module)
+    return WorkflowGraph(doc, name, base_dir, root_dir=root_dir, root_module=root_module, owned=True)

@@ -107,6 +107,8 @@ class BufferedSink(EventSink):
             remaining = len(queue)  # not more: other threads may keep emitting
             while remaining > 0:
                 batch = _take(queue, min(remaining, MAX_WRITE))
+                if not batch:
+                    break
                 remaining -= len(batch)
                 try:
                     self._write(batch)
@@ -188,14 +190,10 @@ def _rebuild(cls: type, init_args: Dict[str, Any]) -> BufferedSink:
 
 
 def _take(queue: Deque[Any], n: int) -> List[Any]:
-    batch = []
+    """The first n events of the queue (fewer if it holds fewer), removed from it. Called under the sink's
+    lock: only its holder removes events, so the queue does not shrink meanwhile."""
     popleft = queue.popleft
-    try:
-        for _ in range(n):
-            batch.append(popleft())
-    except IndexError:
-        pass
-    return batch
+    return [popleft() for _ in range(min(n, len(queue)))]
 
 
 def _trim(queue: Deque[Any]) -> int:
@@ -231,6 +229,26 @@ def _flusher_loop() -> None:
         _WAKE.wait(FLUSH_INTERVAL)
         _WAKE.clear()  # before writing: a batch queued meanwhile wakes the next round
         _flush_live()
+        for work in _BACKGROUND:
+            try:
+                work()
+            except Exception as e:  # pragma: no cover - each job logs its own failures
+                logger.warning("event flusher: %s failed: %s", getattr(work, "__name__", work), e)
+
+
+_BACKGROUND: List[Callable[[], None]] = []  # run by the flusher after each round (see run_in_background)
+
+
+def run_in_background(work: Callable[[], None]) -> None:
+    """Have the flusher thread call `work()` after each round: upkeep no job should wait for (SQLite's
+    WAL checkpoints, sinks/sqlite_wal.py); `wake_flusher()` asks for a round now."""
+    if work not in _BACKGROUND:
+        _BACKGROUND.append(work)
+
+
+def wake_flusher() -> None:
+    """Ask the flusher thread for a round now (it runs if any sink of this process emitted)."""
+    _WAKE.set()
 
 
 def _flush_live() -> None:

@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from ..record import EVENT_FIELDS, SHORT_RECORD, JobInfo, SecondFormat, record_event, second_format
 from ._buffered import BufferedSink
 from .jsonl import encode, file_id
+from .sqlite_wal import WalWatch, after_commit, open_watch
 
 TABLE = "ewoks_events"
 _JSON_FIELDS = ("input_uris", "output_uris")
@@ -258,6 +259,7 @@ class _Writer:
         self.lock = threading.Lock()
         self.conn: Optional[sqlite3.Connection] = None
         self.opened_id: Any = None
+        self.watch: Optional[WalWatch] = None  # its checkpoints, in the flusher thread (sqlite_wal.py)
         self.bulk = True  # SQLite has json_each and json_extract (known once the database is opened)
 
     def _open(self) -> sqlite3.Connection:
@@ -267,7 +269,7 @@ class _Writer:
         deadline = time.monotonic() + self.timeout
         while True:  # several processes may create the database at the same time
             try:
-                conn.execute("PRAGMA journal_mode = WAL")
+                journal_mode = str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
                 conn.execute("PRAGMA synchronous = NORMAL")
                 for statement in _SCHEMA:
                     conn.execute(statement)
@@ -278,6 +280,7 @@ class _Writer:
                     raise
                 time.sleep(0.02)
         self.opened_id = file_id(self.path)
+        self.watch = open_watch(conn, journal_mode, lambda: connect(self.uri, self.timeout))
         try:
             conn.execute("SELECT json_extract(value, '$[0]') FROM json_each('[[1]]')").fetchall()
         except sqlite3.Error:  # built without its JSON functions
@@ -320,9 +323,14 @@ class _Writer:
             except sqlite3.Error:
                 self._close()  # reconnect next time
                 raise
+            if self.watch is not None:
+                after_commit(self.watch, len(events))
 
     def _close(self) -> None:
         conn, self.conn = self.conn, None
+        watch, self.watch = self.watch, None
+        if watch is not None:
+            watch.close()
         if conn is not None:
             conn.close()
 
@@ -359,6 +367,9 @@ def close_connections() -> None:
 def _after_fork_in_child() -> None:
     global _WRITERS_LOCK
     _INHERITED.extend(w.conn for w in _WRITERS.values() if w.conn is not None)
+    for writer in _WRITERS.values():
+        if writer.watch is not None:
+            _INHERITED.extend(writer.watch.forget())
     _WRITERS.clear()
     _WRITERS_LOCK = threading.Lock()
 
