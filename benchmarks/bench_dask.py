@@ -139,14 +139,21 @@ def ewoks(doc: dict, **options: Any) -> Callable[[], Any]:
 Row = Tuple[str, str, Optional[float], float, Optional[float], str]
 
 
-def overhead_rows(scheduler: str, get: Callable, n: int, repeat: int, engine_opts: dict) -> List[Row]:
+def overhead_rows(scheduler: str, get: Callable, n: int, repeat: int, engine_opts: dict,
+                  turns: bool = False) -> List[Row]:
+    """Raw dask, ewoks and the static prototype on a chain and a fan of n nodes: medians of `repeat` runs
+    after a warm-up, each in a block; `turns`: in turns instead (no warm-up; a running cluster, whose
+    speed moves with the machine's load from one second to the next)."""
     rows: List[Row] = []
     if n <= 0:
         return rows
     for shape, doc, (dsk, key) in (("chain", chain(n), raw_chain(n)), ("fan-out/in", fan(n), raw_fan(n))):
-        t_raw = timed(lambda dsk=dsk, key=key: get(dsk, key), repeat)
-        t_eng = timed(ewoks(doc, **engine_opts), repeat)
-        t_static = timed(static_run(doc, get), repeat)
+        fns = {"raw": lambda dsk=dsk, key=key: get(dsk, key), "ewoks": ewoks(doc, **engine_opts),
+               "static": static_run(doc, get)}
+        if turns:
+            t_raw, t_eng, t_static = (m[0] for m in interleaved(fns, repeat, False).values())
+        else:
+            t_raw, t_eng, t_static = (timed(fn, repeat) for fn in fns.values())
         target = "<= 1.2x raw" if scheduler.startswith("LocalCluster") else "<= 1.5x raw"
         rows.append((f"{shape} {n}", scheduler, t_raw, t_eng, t_static, target))
     return rows
@@ -171,37 +178,75 @@ def conditional_rows(client: Any, n: int, repeat: int) -> List[Row]:
              f"<= 1.2x raw; node by node {t_dyn:.3f} s ({t_dyn / t_raw:.2f}x)")]
 
 
-def cold_process_row(n: int, seconds: float, t_sync: float) -> Row:
+def cold_process_run(n: int, seconds: float) -> float:
     """The first process pool of a fresh process (includes starting the forkserver and its imports)."""
     t0 = time.perf_counter()
     ewoks(cpu_fan(n, seconds), scheduler="processes")()
-    t_cold = time.perf_counter() - t0
-    return (f"cpu fan-out {n}x{seconds * 1000:.0f}ms", "processes (1st run, cold)", None, t_cold, None,
-            f"{t_sync / t_cold:.2f}x sync")
+    return time.perf_counter() - t0
 
 
-def cpu_rows(n: int, seconds: float, client: Any, t_sync: float, repeat: int) -> List[Row]:
+def tree_cpu() -> float:
+    """CPU seconds (user + system) of this process and all its descendants: the live ones (a LocalCluster's
+    scheduler thread, nannies, workers) and the ended ones their parents waited for (process pools; a
+    forkserver's children are its own)."""
+    import psutil
+
+    me = psutil.Process()
+    times = me.cpu_times()
+    total = times.user + times.system + times.children_user + times.children_system
+    for child in me.children(recursive=True):
+        try:
+            times = child.cpu_times()
+        except psutil.Error:  # ended meanwhile (its time is in its parent's children_* once waited for)
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
+def interleaved(fns: Dict[str, Callable[[], Any]], repeat: int, warm: bool) -> Dict[str, Tuple[float, float]]:
+    """Median (wall s, CPU s of the process tree) per function over `repeat` rounds, run in turns
+    (order alternating per round, so that the load of the machine falls on each alike); one warm-up
+    round first when `warm`."""
+    if warm:
+        for fn in fns.values():
+            fn()
+    samples: Dict[str, List[Tuple[float, float]]] = {name: [] for name in fns}
+    names = list(fns)
+    for i in range(repeat):
+        for name in (names if i % 2 == 0 else names[::-1]):
+            gc.collect()
+            c0, t0 = tree_cpu(), time.perf_counter()
+            fns[name]()
+            samples[name].append((time.perf_counter() - t0, tree_cpu() - c0))
+    return {name: (statistics.median(w for w, _ in s), statistics.median(c for _, c in s))
+            for name, s in samples.items()}
+
+
+def cpu_rows(n: int, seconds: float, client: Any, repeat: int) -> Tuple[float, List[Row]]:
+    """The CPU-bound fan-out per scheduler, raw dask and ewoks interleaved (medians of 3 rounds, `repeat` on
+    the cluster, after a warm-up where it matters); speed-ups over each one's own sync run; CPU time of
+    all processes against raw dask's. Returns ewoks' sync time too (the cold row's reference)."""
     doc = cpu_fan(n, seconds)
     dsk, keys = raw_cpu(n, seconds)
     name = f"cpu fan-out {n}x{seconds * 1000:.0f}ms"
-    raw_sync = timed(lambda: dask.get(dsk, keys), repeat)
-    rows: List[Row] = [(name, "sync", raw_sync, t_sync, None, "reference")]
+    burn(0.0)  # numpy imported: the sync runs need no warm-up round
+    sync = interleaved({"raw": lambda: dask.get(dsk, keys), "ewoks": ewoks(doc, scheduler="sync")}, 3, False)
+    (raw_sync, raw_sync_cpu), (t_sync, t_sync_cpu) = sync["raw"], sync["ewoks"]
+    rows: List[Row] = [(name, "sync", raw_sync, t_sync, None, f"reference; CPU {t_sync_cpu / raw_sync_cpu:.2f}x raw's")]
 
-    def speedup(t: float, raw: float) -> str:  # ewoks' speed-up over ewoks sync, raw dask's over raw sync
-        ours, theirs = t_sync / t, raw_sync / raw
-        return f"{ours:.2f}x sync; raw {theirs:.2f}x; {ours / theirs:.0%} of raw's (target >= 95%)"
+    def row(label: str, raw_get: Callable[[], Any], scheduler: Any, rounds: int, warm: bool) -> Row:
+        m = interleaved({"raw": raw_get, "ewoks": ewoks(doc, scheduler=scheduler)}, rounds, warm)
+        (raw, raw_cpu_s), (t, cpu) = m["raw"], m["ewoks"]
+        ours, theirs = t_sync / t, raw_sync / raw  # ewoks' speed-up over ewoks sync, raw dask's over raw sync
+        return (name, label, raw, t, None, f"{ours:.2f}x sync; raw {theirs:.2f}x; {ours / theirs:.0%} of raw's "
+                f"(target >= 95%); CPU {cpu / raw_cpu_s:.2f}x raw's")
 
-    t = timed(ewoks(doc, scheduler="threads"), repeat)
-    raw = timed(lambda: dask.threaded.get(dsk, keys), repeat)
-    rows.append((name, "threads", raw, t, None, speedup(t, raw)))
-    t = timed(ewoks(doc, scheduler="processes"), repeat)
-    raw = timed(lambda: dask.multiprocessing.get(dsk, keys), repeat)
-    rows.append((name, "processes", raw, t, None, speedup(t, raw)))
+    # threads: no speed-up to expect (the GIL), a thread pool needs no warm-up; the cluster row is the target's
+    rows.append(row("threads", lambda: dask.threaded.get(dsk, keys), "threads", 3, False))
+    rows.append(row("processes", lambda: dask.multiprocessing.get(dsk, keys), "processes", 3, True))
     if client is not None:
-        t = timed(ewoks(doc, scheduler=client), repeat)
-        raw = timed(lambda: client.get(dsk, keys), repeat)
-        rows.append((name, "LocalCluster 2x1 (running)", raw, t, None, speedup(t, raw)))
-    return rows
+        rows.append(row("LocalCluster 2x1 (running)", lambda: client.get(dsk, keys), client, repeat, True))
+    return t_sync, rows
 
 
 def fixed_cost_rows(repeat: int) -> List[Row]:
@@ -229,7 +274,10 @@ def print_table(rows: List[Row]) -> None:
         r1 = f"{eng / raw:6.2f}" if raw else f"{'-':>6s}"
         r2 = f"{static / raw:6.2f}" if raw and static else f"{'-':>6s}"
         print(f"{name:24s} {sched:26s} {fmt(raw)} {fmt(eng)} {r1} {fmt(static)} {r2}  {note}")
-    print("\nseconds, median of runs after a warm-up (cpu rows: one run). ratio = time / raw dask time.\n"
+    print("\nseconds, median of runs after a warm-up (LocalCluster: raw dask, ewoks and static in turns, 3 rounds).\n"
+          "ratio = time / raw dask time. cpu rows: raw dask and ewoks in turns (3 rounds, 5 on LocalCluster,\n"
+          "after a warm-up except sync and threads); CPU = CPU time of all processes (client, scheduler,\n"
+          "workers, pools) per run, median, against raw dask's.\n"
           "ewoks = execute_graph end to end with the dask engine (on distributed, workflows decided up front are\n"
           "submitted as one graph up to the first condition, error handler target or cycle, execution/plan.py;\n"
           "elsewhere and after that node by node);\n"
@@ -240,14 +288,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller graphs, fewer repeats")
     parser.add_argument("--no-cluster", action="store_true", help="skip the distributed LocalCluster rows")
-    parser.add_argument("--cpu-only", action="store_true", help="only the CPU-bound fan-out rows (3 runs each)")
+    parser.add_argument("--cpu-only", action="store_true", help="only the CPU-bound fan-out rows")
     args = parser.parse_args()
     get_engine("dask")
     n, repeat = (200, 3) if args.quick else (1000, 5)
     n_cpu, seconds = (16 if args.quick else 64), 0.05
-    cpu_repeat = 3 if args.cpu_only else 1
-    t_sync = timed(ewoks(cpu_fan(n_cpu, seconds), scheduler="sync"), cpu_repeat)
-    rows: List[Row] = [cold_process_row(n_cpu, seconds, t_sync)]
+    cpu_repeat = 3 if args.quick else 5  # LocalCluster row (the others: 3)
+    t_cold = cold_process_run(n_cpu, seconds)  # before any other process pool of this process
+    rows: List[Row] = []
     if args.cpu_only:
         n = 0
     rows += overhead_rows("sync", dask.get, n, repeat, {"scheduler": "sync"})
@@ -267,10 +315,12 @@ def main() -> None:
             client = Client(cluster, set_as_default=False)
             client.run(_warm_worker)
             for size in sorted({min(n, 200), n}):
-                rows += overhead_rows("LocalCluster 2x1", client.get, size, 1, {"scheduler": client})
+                rows += overhead_rows("LocalCluster 2x1", client.get, size, 3, {"scheduler": client}, turns=True)
             if n:
                 rows += conditional_rows(client, min(n, 200), 3)
-        rows += cpu_rows(n_cpu, seconds, client, t_sync, cpu_repeat)
+        t_sync, more = cpu_rows(n_cpu, seconds, client, cpu_repeat)
+        rows = [(more[0][0], "processes (1st run, cold)", None, t_cold, None, f"{t_sync / t_cold:.2f}x sync")] + rows
+        rows += more
     finally:
         if client is not None:
             client.close()

@@ -111,3 +111,17 @@ class Counted(Task, input_names=["a", "log"], optional_input_names=["b"], output
             f.write(f"{self.node_id}\n")
         self.outputs.result = self.inputs.a + (self.inputs.b or 0)
         self.outputs.array = numpy.arange(3) * self.outputs.result
+
+
+class WaitForFile(Task, input_names=["started", "path"], optional_input_names=["wait"], output_names=["value"]):
+    """Creates the file `started`, then waits (at most `wait` s) until file `path` exists; raises
+    TimeoutError when it did not appear."""
+
+    def run(self) -> None:
+        Path(self.inputs.started).write_text(str(os.getpid()))
+        end = time.monotonic() + (self.inputs.wait or 30)
+        while not Path(self.inputs.path).exists():
+            if time.monotonic() > end:
+                raise TimeoutError(f"{self.inputs.path} did not appear")
+            time.sleep(0.01)
+        self.outputs.value = True

@@ -3,12 +3,17 @@ workers' outboxes (ewoks_dask.planned), and gathers the runs an outbox does not 
 
 from __future__ import annotations
 
-from typing import Any, List
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+from _dask_support import T
 
 from ewoks_core import execute_graph
 from ewoks_core.engines.driver import drive
+from ewoks_core.errors import TaskFailedError
 from ewoks_core.testing.builders import cond, graph, link, node
-from ewoks_dask import planned
+from ewoks_dask import backends, planned
 from ewoks_dask.backends import DistributedBackend
 from ewoks_dask.engine import DaskEngine
 
@@ -73,6 +78,40 @@ def test_runs_missing_from_the_outboxes_are_gathered(dask_client):
     # the first node ended before the first batch was taken, so its outcome was emptied (later ones may
     # have ended between the emptying and the taking)
     assert "0" in {key.split("-")[0] for key in engine.backend.client.gathered}
+
+
+def releasing_backend(release: Path) -> type:
+    """A DistributedBackend that keeps the outcomes it hands to the driver and creates `release` as soon
+    as one of them is a failure."""
+
+    class Releasing(DistributedBackend):
+        outcomes: Dict[Any, Any] = {}
+
+        def wait(self, timeout: float) -> Any:
+            finished = super().wait(timeout)
+            for run, result in finished:
+                self.outcomes[run.node_id] = result
+                if getattr(result, "error", None) is not None:
+                    release.touch()
+            return finished
+
+    return Releasing
+
+
+def test_a_failed_run_comes_back_before_the_next_batch(dask_client, tmp_path, monkeypatch):
+    """Without local sinks the outcomes of a plan come in batches far apart (here: an hour); a failure is
+    seen at once all the same (dask tells the client its result's type): 'slow' ends only once the
+    client saw 'bad' fail."""
+    monkeypatch.setattr(backends, "QUIET_INTERVAL", 3600.0)
+    started, release = tmp_path / "slow.started", tmp_path / "release"
+    doc = graph("fails", [node("bad", T + "FailWhenMarked", {"path": str(started)}),
+                          node("slow", T + "WaitForFile", {"started": str(started), "path": str(release), "wait": 60})],
+                [])
+    engine = RecordingEngine(releasing_backend(release))
+    with pytest.raises(TaskFailedError, match="failed on purpose"):
+        execute_graph(doc, engine=engine, scheduler=dask_client)
+    assert engine.backend.outbox is not None, "a plan was not submitted as one graph"
+    assert engine.backend.outcomes["slow"].error is None, engine.backend.outcomes["slow"].error
 
 
 def test_the_part_before_a_condition_is_planned(dask_client):

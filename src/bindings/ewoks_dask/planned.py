@@ -10,7 +10,9 @@ them). Gathering them key by key costs dask ~0.2 ms per key in the client, the s
 workers, as much as running a small task. So each task also leaves its outcome in its worker's
 outbox, and the client empties every worker's outbox with one message (`take_outcomes`, Client.run)
 per batch; a run whose outcome is not there (its worker died, dask ran it again elsewhere) is
-gathered as before. Workers import this module (keep it light).
+gathered as before. A run that failed returns its outcome to dask wrapped in a `PlannedFailure`:
+dask tells the client every result's type when the task finishes, so the client sees the failure
+at once (the job stops) without fetching anything. Workers import this module (keep it light).
 """
 
 from __future__ import annotations
@@ -31,6 +33,23 @@ _LOCK = threading.Lock()
 _MAX_JOBS = 64  # outboxes a client never came back for (it died) are dropped, oldest first
 
 
+class PlannedFailure:
+    """What a planned task returns to dask for a run that failed (its type is the signal; see above)."""
+
+    __slots__ = ("outcome",)
+
+    def __init__(self, outcome: Any) -> None:
+        self.outcome = outcome
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return PlannedFailure, (self.outcome,)
+
+
+def unwrap(value: Any) -> Any:
+    """The outcome in a planned task's result (dask's value of its key)."""
+    return value.outcome if type(value) is PlannedFailure else value
+
+
 class PlannedTask:
     """A planned node's run as a dask task function (picklable; hashed by dask as its key)."""
 
@@ -41,7 +60,7 @@ class PlannedTask:
 
     def __call__(self, *upstream: Any) -> Any:
         """Run the node from its sources' outcomes (execution.plan.run_planned); leave a copy for the client."""
-        outcome = run_planned(*self.args, *upstream)
+        outcome = run_planned(*self.args, *[unwrap(value) for value in upstream])
         with _LOCK:
             box = _OUTBOX.get(self.token)
             if box is None:
@@ -49,6 +68,8 @@ class PlannedTask:
                 while len(_OUTBOX) > _MAX_JOBS:
                     _OUTBOX.popitem(last=False)
             box.append((self.key, outcome))
+        if outcome is not None and outcome.error is not None:
+            return PlannedFailure(outcome)
         return outcome
 
     def __dask_tokenize__(self) -> str:
