@@ -92,18 +92,20 @@ class EventEmitter:
 
     def node_start(self, node_id: Any, task_id: Optional[str], input_uris: Optional[dict] = None) -> None:
         """`emit("node", "start", node_id=..., task_id=..., input_uris=...)`, the engines' hot path: a node
-        start without input URIs is one short record, without parsing keywords."""
-        if input_uris is None and self._forks == _FORKS[0] and node_id.__class__ is str:
-            self._send((self._job, "node", "start", node_id, task_id, clock(), None))
+        start without input URIs is one short record (text or integer node id), without parsing keywords."""
+        cls = node_id.__class__
+        if input_uris is None and self._forks == _FORKS[0] and (cls is str or cls is int):
+            self._send((self._job, "node", "start", node_id if cls is str else str(node_id), task_id, clock(), None))
         else:  # disabled, first event of the job (or after a fork), ids to convert, URIs
             self.emit("node", "start", node_id=node_id, task_id=task_id, input_uris=input_uris)
 
     def node_end(self, node_id: Any, task_id: Optional[str], outcome: Any, input_uris: Optional[dict] = None) -> None:
         """`emit("node", "end", ...)` of a run's outcome (its error, traceback, task and output URIs), the
         engines' hot path: a node that succeeded without URIs is one short record."""
+        cls = node_id.__class__
         if outcome.error is None and outcome.task_uri is None and outcome.output_uris is None and input_uris is None \
-                and self._forks == _FORKS[0] and node_id.__class__ is str:
-            self._send((self._job, "node", "end", node_id, task_id, clock(), False))
+                and self._forks == _FORKS[0] and (cls is str or cls is int):
+            self._send((self._job, "node", "end", node_id if cls is str else str(node_id), task_id, clock(), False))
         else:
             self.emit("node", "end", node_id=node_id, task_id=task_id, error=outcome.error,
                       error_traceback=outcome.error_traceback, task_uri=outcome.task_uri, input_uris=input_uris,
