@@ -239,7 +239,7 @@ class JobState:
             index = link.index
             if not fired[index]:
                 continue
-            values = data[index]
+            values = data[index]  # taken as above, inlined: every node's run goes through here
             if values is not None:
                 inputs.update(values)
                 if link_inputs is not None:
