@@ -84,6 +84,7 @@ def open_watch(conn: sqlite3.Connection, journal_mode: str,
     if journal_mode.lower() != "wal":
         return None
     conn.execute(f"PRAGMA wal_autocheckpoint = {SAFETY_FRAMES}")
+    run_in_background(run_due_checkpoints)  # once: registered when the first database needs it, not at import
     return WalWatch(connect)
 
 
@@ -117,6 +118,5 @@ def _after_fork_in_child() -> None:
     _DUE_LOCK = threading.Lock()
 
 
-run_in_background(run_due_checkpoints)
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
