@@ -185,6 +185,23 @@ class EwoksFuture:
         if type(exc).__name__ == "WorkerLostError":  # Celery: the pool process running the job died
             client = self._client
             return None, (fail_lost_job(client.app, client.store, client.config, self.job_id, str(exc))
-                          or lost_error(self.job_id, str(exc)))
+                          or self._failed_elsewhere() or lost_error(self.job_id, str(exc)))
         return None, RemoteTaskError(type(exc).__name__, str(exc), result.traceback or "")
+
+    def _failed_elsewhere(self) -> Optional[BaseException]:
+        """The error of a lost job another process is failing (the worker's main process, another client):
+        it completes the job's events (after stopping its stream items) and only then records the job's
+        error, so wait for that record, at most as long as it may take; None if it never comes."""
+        config = self._client.config
+        deadline = time.monotonic() + config.lost_after + 3 * config.heartbeat_interval
+        while time.monotonic() < deadline:
+            result = self._async()
+            try:
+                exc = result.result if result.state == states.FAILURE else None
+            finally:
+                self._release(result)
+            if isinstance(exc, RemoteJobError):
+                return error_from_payload(exc.payload or (exc.args[1] if len(exc.args) > 1 else {}), self.job_id)
+            time.sleep(max(0.02, min(0.2, config.polling_interval)))
+        return None
 
