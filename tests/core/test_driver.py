@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
+import time
 from collections import deque
 
 import pytest
@@ -12,7 +14,7 @@ import pytest
 from ewoks_core.api import execute_graph
 from ewoks_core.engines.base import Engine
 from ewoks_core.engines.driver import Backend, Lost, drive
-from ewoks_core.engines.signals import sigterm_calls
+from ewoks_core.engines.signals import ctrl_c_calls, sigterm_calls
 from ewoks_core.errors import TaskFailedError
 from ewoks_core.events.sinks.memory import MemorySink
 from ewoks_core.testing.builders import graph, link, node
@@ -86,6 +88,25 @@ def test_sigterm_handler_of_the_application_is_kept():
     with sigterm_calls(lambda: None) as installed:
         assert installed and signal.getsignal(signal.SIGTERM) is not previous
     assert signal.getsignal(signal.SIGTERM) is previous
+
+
+def test_ctrl_c_is_noted_only_where_python_would_raise_it():
+    noted = []
+    with ctrl_c_calls(lambda: noted.append(1)) as installed:
+        assert installed
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.01)  # the handler runs in this thread between two bytecodes
+    assert noted == [1] and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+    def mine(signum, frame):
+        pass
+
+    previous = signal.signal(signal.SIGINT, mine)
+    try:
+        with ctrl_c_calls(lambda: None) as installed:  # the application's own handler is kept
+            assert not installed and signal.getsignal(signal.SIGINT) is mine
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_no_sigterm_handler_outside_the_main_thread():

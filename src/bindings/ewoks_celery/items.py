@@ -53,6 +53,7 @@ class ItemTasks(Backend):
     """The item backend of one job on a Celery worker (see the module docstring)."""
 
     name = "Celery item"
+    runs_in_caller = True  # the items no worker took in time run here, in `wait`
 
     def __init__(self, app: Any, config: CeleryConfig, store: JobStore, queue: str, nodes: Dict[Any, Any],
                  ctx: Any, handlers: List[dict]) -> None:

@@ -30,6 +30,7 @@ class OrangeRun(Backend):
 
     name = "orange"
     in_process = True
+    runs_in_caller = True
 
     def __init__(self, job: Job, options: RunOptions) -> None:
         self.job, self.options = job, options

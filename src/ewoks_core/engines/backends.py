@@ -27,6 +27,7 @@ class InlineBackend(Backend):
 
     name = "calling thread"
     in_process = True
+    runs_in_caller = True
 
     def __init__(self, job: Job) -> None:
         self.execute = job.run_local

@@ -5,7 +5,8 @@ backend, records what the backend reports finished, and owns everything around t
 
 - the deadline (engine option `timeout`: one timer sets the job's cancel event, the job fails
   with "timed out after N s") and cancellation (the job's cancel event set from any thread, the
-  caller's `cancel_event`, SIGTERM in the main thread, Ctrl-C);
+  caller's `cancel_event`, SIGTERM in the main thread, Ctrl-C: the signal handlers only note the
+  signal, the loop acts on it between two waits, so that no result being recorded is dropped);
 - stopping: after a failure nothing new starts and running tasks finish; after a cancel running
   tasks are told (`self.cancelled`) and get `kill_timeout` seconds; then they are abandoned and
   reported lost (a second SIGTERM or Ctrl-C does it at once), and the backend terminates what it can;
@@ -48,7 +49,7 @@ from ..execution.plan import PlannedNode, static_plan
 from .base import Job
 from .deadline import CancelAfter
 from .plain_options import RunOptions
-from .signals import sigterm_calls
+from .signals import ctrl_c_calls, sigterm_calls
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ class Backend:
 
     name = "backend"  # how lost runs name the place they were lost ("the <name> worker running node ...")
     in_process = False  # runs execute in this process (their events reach every sink directly)
+    runs_in_caller = False  # runs execute in the driver's thread, in `wait` (Ctrl-C must interrupt them there)
 
     def bind(self, driver: "Driver") -> None:
         """Called once before the first submit (backends that report from worker threads keep the driver)."""
@@ -146,6 +148,9 @@ class Driver:
         self.lock = threading.Lock()
         self.settled = threading.Event()  # nothing in flight (for backends whose threads report)
         self.halted = self.cancelled = self.signalled = self.abort_now = False
+        self.ctrl_c: Optional[KeyboardInterrupt] = None  # the job's error after a Ctrl-C, raised by run()
+        self.ctrl_c_pending = False  # a Ctrl-C the handler noted and the loop has not acted on yet
+        self.ctrl_c_count = 0
         self.abort_at: Optional[float] = None
         # a plan submitted at the start (execution.plan): the backend's run of each planned node, the
         # schedule's run of it once the schedule made it, results that came before the schedule's run
@@ -162,8 +167,10 @@ class Driver:
         return "stopped by SIGTERM" if self.signalled else "cancelled"
 
     def run(self) -> None:
-        """Drive the job to its end; re-raise a KeyboardInterrupt once running tasks ended or were abandoned."""
-        with self.deadline, sigterm_calls(self._on_sigterm, self.stop_on_signals):
+        """Drive the job to its end; raise KeyboardInterrupt after a Ctrl-C once running tasks ended or
+        were abandoned."""
+        with self.deadline, sigterm_calls(self._on_sigterm, self.stop_on_signals), \
+                ctrl_c_calls(self._on_ctrl_c, not self.backend.runs_in_caller):
             try:
                 self.backend.bind(self)
                 with self.lock:
@@ -171,11 +178,15 @@ class Driver:
                     if not self.inflight:
                         self.settled.set()
                 self._wait()
-            except BaseException as exc:  # Ctrl-C or a bug: stop; running tasks get the grace period
+                if self.ctrl_c_pending:  # as the last run ended: the job is interrupted
+                    self._take_ctrl_c()
+            except BaseException as exc:  # Ctrl-C (inline backends) or a bug: stop; running tasks get the grace
                 self._interrupted(exc)
                 raise
             finally:
                 self._end()
+        if self.ctrl_c_count:  # (one that came while the backend closed: the job had ended)
+            raise self.ctrl_c or KeyboardInterrupt()
 
     # -- the loop -------------------------------------------------------------------------
     def _wait(self) -> None:
@@ -184,6 +195,10 @@ class Driver:
         planned = bool(self.plan_runs)
         while inflight or self._busy():
             finished = wait(POLL)
+            if self.ctrl_c_pending:
+                self._take_ctrl_c()
+                if self.abort_now:
+                    return  # _end abandons what still runs
             if finished and isinstance(finished, list):  # collected: only this thread records
                 for run, result in finished:
                     if planned:
@@ -335,6 +350,29 @@ class Driver:
         else:
             self.signalled = True
             self.cancel.set()
+
+    def _on_ctrl_c(self) -> None:
+        """SIGINT handler (main thread, backends whose runs are not in this thread): noted, taken by the loop
+        within POLL s. A third Ctrl-C raises at once (an escape, should the end itself not return)."""
+        self.ctrl_c_count += 1
+        self.ctrl_c_pending = True
+        if self.ctrl_c_count >= 3:
+            raise KeyboardInterrupt
+
+    def _take_ctrl_c(self) -> None:
+        """Act on the Ctrl-C noted since the last time: the first stops the job (its error is the
+        KeyboardInterrupt run() raises at the end); one during a stop, or a second, aborts now."""
+        self.ctrl_c_pending = False
+        if self.ctrl_c is not None or self.ctrl_c_count > 1:
+            self.abort_now = True
+        if self.ctrl_c is None:
+            self.ctrl_c = KeyboardInterrupt()
+            insisted = self.cancelled  # Ctrl-C during a stop: abort now
+            with self.lock:
+                self.schedule.fail(self.ctrl_c)
+                self._stop(cancel=True)
+            if insisted:
+                self.abort_now = True
 
     def _interrupted(self, exc: BaseException) -> None:
         insisted = self.cancelled  # Ctrl-C during a stop: abort now

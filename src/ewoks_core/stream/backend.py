@@ -51,6 +51,7 @@ class StreamBackend(Backend):
         self.inner, self.schedule, self.interval, self.items = inner, schedule, interval, items
         self.name = inner.name
         self.in_process = inner.in_process
+        self.runs_in_caller = inner.runs_in_caller or (items is not None and items.runs_in_caller)
         self.driver: Optional[Driver] = None
         self.held: Optional[NodeRun] = None
         self.stopped = False

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Union
 
 from ..errors import node_label
+from ..events.sinks.base import EventSink
 from .behaviours import Behaviour
 from .runner import node_events
 
@@ -51,13 +52,19 @@ def _check_call(behaviour: Behaviour, engine: Any, tmp_path: Path, options: Dict
     from ..events.sinks.memory import MemorySink
 
     events, sink = tmp_path / f"{behaviour.name}.events.jsonl", MemorySink()
-    execinfo = {"handlers": [sink, {"class": "jsonl", "arguments": [{"name": "path", "value": str(events)}]}]}
-    stop = _stopper(behaviour, events, options)
+    handlers: List[Any] = [sink, {"class": "jsonl", "arguments": [{"name": "path", "value": str(events)}]}]
+    ctrl_c = None
+    if behaviour.stop.startswith("ctrl_c_at_end_of:"):
+        ctrl_c = _CtrlCAtEnd(behaviour.stop.split(":", 1)[1])
+        handlers.append(ctrl_c)  # the last sink: the others have the event when the signal comes
+    stop = _stopper(behaviour, events, options) if ctrl_c is None else (lambda: ctrl_c.when)
     before = _children()
     error: Optional[BaseException] = None
     try:
-        execute_graph(behaviour.graph, engine=engine, execinfo=execinfo, **options)
-    except Exception as exc:
+        execute_graph(behaviour.graph, engine=engine, execinfo={"handlers": handlers}, **options)
+    except BaseException as exc:
+        if not isinstance(exc, Exception) and ctrl_c is None:
+            raise
         error = exc
     finally:
         stopped = stop()
@@ -104,6 +111,21 @@ def _stopper(behaviour: Behaviour, events: Path, options: Dict[str, Any]) -> Cal
         return when[0]
 
     return join
+
+
+class _CtrlCAtEnd(EventSink):
+    """A sink object of the caller that sends SIGINT to this process on the end event of `node_id`
+    (it gets that event in the thread that records the node's outcome)."""
+
+    def __init__(self, node_id: str) -> None:
+        self.node_id = node_id
+        self.when = time.monotonic() + 3600.0  # "not stopped yet"
+
+    def emit(self, event: Any) -> None:
+        if event.context == "node" and event.type == "end" and event.node_id == self.node_id \
+                and self.when > time.monotonic():
+            self.when = time.monotonic()
+            os.kill(os.getpid(), signal.SIGINT)
 
 
 # -- `ewoks execute` in a new session, stopped by signals -----------------------------------

@@ -1,12 +1,13 @@
 """The behaviour catalogue: how a run ends when it is stopped or loses a worker, on every engine.
 
 The conformance catalogue (catalogue.py) says what a workflow computes; this one says how a job
-stops: a timeout, a cancel from another thread, Ctrl-C, SIGTERM, a second Ctrl-C, a killed
-worker process, a task that ignores the cancel. The job driver (ewoks_core.engines.driver) gives
-every engine these behaviours; `check_behaviour` (behaviour_runner.py) runs a case on an engine
-configuration and asserts them: the error (or the command's exit code), the time it took after
-the stop, complete events (every node start has its end, job and workflow events bracket them),
-nodes that must not start, and no process left behind.
+stops: a timeout, a cancel from another thread, Ctrl-C, SIGTERM, a second Ctrl-C, Ctrl-C while
+the caller records a result, a killed worker process, a task that ignores the cancel. The job
+driver (ewoks_core.engines.driver) gives every engine these behaviours; `check_behaviour`
+(behaviour_runner.py) runs a case on an engine configuration and asserts them: the error (or the
+command's exit code), the time it took after the stop, complete events (every node start has its
+end, job and workflow events bracket them), nodes that must not start, and no process left
+behind.
 
 `needs` names the engine capabilities and the traits of the configuration a case needs; the
 engine's test suite says which traits each of its configurations has:
@@ -31,7 +32,8 @@ class Behaviour:
 
     name: str
     graph: dict
-    stop: str  # timeout, cancel_event, kill_worker, sigint (to the process group, as a terminal), sigint_twice, sigterm
+    stop: str  # timeout, cancel_event, kill_worker, sigint (to the process group, as a terminal), sigint_twice,
+    # sigterm, ctrl_c_at_end_of:<node> (SIGINT to the calling process from its sink object, on that node's end event)
     error: str  # what execute_graph raises (type name), or the `ewoks execute` exit code (signals)
     message: str  # regular expression the error message (or the command's stderr) contains
     options: Dict[str, Any] = field(default_factory=dict)  # engine options of the case
@@ -44,6 +46,12 @@ def parallel_sleeps(n: int = 3, seconds: float = SLEEP) -> dict:
     """n tasks that sleep (checking self.cancelled), then a node that needs them all."""
     nodes = [node(f"s{i}", "Sleep", {"seconds": seconds, "value": i}) for i in range(n)] + [node("after", "Noop")]
     return graph("sleeps", nodes, [link(f"s{i}", "after") for i in range(n)])
+
+
+def quick_and_sleeps(n: int = 2, seconds: float = SLEEP) -> dict:
+    """A quick node 'q' beside parallel_sleeps(n): 'q' ends while the others run."""
+    sleeps = parallel_sleeps(n, seconds)
+    return graph("quick_and_sleeps", [node("q", "Noop", {"value": 1})] + sleeps["nodes"], sleeps["links"])
 
 
 def stubborn(n: int = 2, seconds: float = SLEEP) -> dict:
@@ -84,6 +92,11 @@ BEHAVIOURS: List[Behaviour] = [
     Behaviour("cancel_from_another_thread", parallel_sleeps(), "cancel_event", CANCELLED, "cancelled",
               never_started=AFTER),
     Behaviour("sigint", parallel_sleeps(), "sigint", EXIT_INTERRUPTED, "interrupted", never_started=AFTER),
+    # the caller's process (not the workers) gets Ctrl-C while it records the end of 'q': with worker
+    # processes, in the middle of taking q's outcome and its events from the pool (nothing may be dropped:
+    # a dropped outcome would keep the job waiting its whole kill_timeout for q)
+    Behaviour("ctrl_c_while_recording", quick_and_sleeps(), "ctrl_c_at_end_of:q", "KeyboardInterrupt", "",
+              never_started=AFTER, within=5.0),
     Behaviour("sigterm", parallel_sleeps(), "sigterm", EXIT_FAILED, "stopped by SIGTERM", never_started=AFTER),
     Behaviour("second_sigint_aborts", stubborn(), "sigint_twice", EXIT_INTERRUPTED, "interrupted",
               never_started=AFTER, needs=frozenset({"worker_processes"})),
