@@ -157,7 +157,7 @@ def _skip(task: Any, store: JobStore, config: CeleryConfig, job_id: str, claim: 
 
 
 def _checked_handlers(handlers: List[dict], config: CeleryConfig) -> Tuple[List[dict], Optional[PolicyError]]:
-    """The worker's own event handler and the requested ones its policy allows; the first refusal, if any."""
+    """The worker's own event handler (first) and the requested ones its policy allows; the first refusal, if any."""
     policy = config.policy
     allowed = [config.events_handler]
     refused = None
@@ -208,9 +208,8 @@ def run_request(request: JobRequest, config: CeleryConfig, cancel_event: threadi
     except BaseException as exc:
         _complete_events(emitter, progress, exc)
         raise
-    finally:  # the job's state is recorded next, and whoever sees it must find the job's events written
-        for sink in shared:
-            sink.settle(SETTLE_TIMEOUT)
+    finally:  # the job's state is recorded next: whoever sees it must find its events in the worker's store
+        shared[0].settle(SETTLE_TIMEOUT)  # (the other handlers a job asks for are best effort)
 
 
 def _item_backend(items: Tuple[Any, JobStore, str], config: CeleryConfig, handlers: List[dict]) -> Any:
