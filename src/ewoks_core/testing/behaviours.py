@@ -48,8 +48,9 @@ def parallel_sleeps(n: int = 3, seconds: float = SLEEP) -> dict:
     return graph("sleeps", nodes, [link(f"s{i}", "after") for i in range(n)])
 
 
-def quick_and_sleeps(n: int = 2, seconds: float = SLEEP) -> dict:
-    """A quick node 'q' beside parallel_sleeps(n): 'q' ends while the others run."""
+def quick_and_sleeps(n: int = 1, seconds: float = SLEEP) -> dict:
+    """A quick node 'q' beside parallel_sleeps(n): 'q' ends while the others run (given n + 1 workers:
+    a scheduler may start the sleeps first)."""
     sleeps = parallel_sleeps(n, seconds)
     return graph("quick_and_sleeps", [node("q", "Noop", {"value": 1})] + sleeps["nodes"], sleeps["links"])
 
