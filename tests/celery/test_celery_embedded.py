@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -126,11 +127,21 @@ def test_events_history_and_live_follow(worker):
     assert [e.type for e in history if e.context == "node" and e.type != "progress"] == ["start", "end"]
 
 
-def test_cancel_a_running_job(worker):
+@pytest.mark.parametrize("events_busy", [False, True], ids=["", "while-it-writes-its-start-events"])
+def test_cancel_a_running_job(worker, events_busy):
+    # events_busy: another writer holds the event store as the job starts, so that the cancel reaches the worker
+    # while it writes the job's start events (ewoks' code, not the task): the job still stops, with its end event
+    busy = sqlite3.connect(load_config().events_source, isolation_level=None, timeout=30)
+    if events_busy:
+        busy.execute("BEGIN IMMEDIATE")
     future = submit_graph(sleeper(60))
     wait_until(lambda: future.state == "STARTED", 60, "the job to start")
     t0 = time.monotonic()
     assert future.cancel()
+    if events_busy:
+        time.sleep(2 * load_config().heartbeat_interval + 0.5)  # the worker sees the request meanwhile
+        busy.execute("ROLLBACK")
+    busy.close()
     with pytest.raises(WorkflowCancelled):
         future.result(timeout=30)
     assert time.monotonic() - t0 < 10

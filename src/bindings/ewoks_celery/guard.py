@@ -13,6 +13,13 @@ raises WorkflowCancelled in the running task, once, so that a node busy in
 Python code (or sleeping) stops too; the job then ends normally: end events,
 flushed sinks, result stored. A SIGTERM from elsewhere (a cold shutdown,
 `celery control revoke --terminate`) stops the job the same way.
+
+The handler raises only inside a task (its `execute()`, called by the engine): an
+exception raised at any other instruction could land in ewoks' own code (the event
+emitter being set up, a sink writing the job's start events, an import) and leave it
+half done, or be taken for a write error and swallowed, and the job's events would
+be lost or the cancel forgotten. Elsewhere the cancel event is enough, and the
+heartbeat sends the signal again at each beat until it lands in a task or the job ends.
 """
 
 from __future__ import annotations
@@ -95,8 +102,10 @@ class Heartbeat:
                 with self._cond:
                     guards = [self._guards[j] for j in job_ids if j in self._guards]
                 for guard in guards:
-                    if guard.job_id in cancelled:
+                    if guard.job_id in cancelled and not guard.cancel_requested:
                         guard.cancel()
+                    else:  # a request seen before (SQLite reports it at every beat), or none
+                        guard.interrupt_again()
                 if guards:
                     self.store.beat([guard.job_id for guard in guards])
             except Exception as e:  # the store is unreachable (restarting?): keep trying
@@ -137,8 +146,9 @@ class JobGuard:
 
     def _on_sigterm(self, signum: int, frame: Optional[FrameType]) -> None:
         self.signalled = True
-        self.cancel_event.set()
-        if self._active and not self._raised:
+        if not self.cancel_event.is_set():  # set() takes the event's lock, which this thread may hold
+            self.cancel_event.set()
+        if self._active and not self._raised and in_task(frame):
             self._raised = True
             raise WorkflowCancelled(f"job {self.job_id} cancelled")
 
@@ -148,6 +158,31 @@ class JobGuard:
             return
         self.cancel_requested = True
         self.cancel_event.set()
+        self._interrupt()
+
+    def interrupt_again(self) -> None:
+        """Called by the heartbeat thread at each beat: a SIGTERM that came while no task ran is sent again."""
+        if self.signalled and not self._raised:
+            self._interrupt()
+
+    def _interrupt(self) -> None:
         with self._lock:
             if self._active and self._use_signal:
                 os.kill(os.getpid(), signal.SIGTERM)  # interrupts a sleeping task; handled in the main thread
+
+
+def in_task(frame: Optional[FrameType]) -> bool:
+    """True when `frame`, where a signal interrupted the main thread, runs a task: it is inside the `execute()`
+    that ewoks_core.execution.node calls, and not in ewoks' event code the task called (a progress event)."""
+    while frame is not None:
+        if (frame.f_globals.get("__name__") or "").startswith("ewoks_core.events"):
+            return False
+        caller = frame.f_back
+        if caller is not None and caller.f_code.co_name == "_execute" and frame.f_code.co_name == "execute" \
+                and caller.f_globals.get("__name__") == _NODE_MODULE:
+            return True
+        frame = caller
+    return False
+
+
+_NODE_MODULE = "ewoks_core.execution.node"  # its _execute() calls task.execute(), nothing else does

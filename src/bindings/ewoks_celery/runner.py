@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import threading
+import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from celery.exceptions import Ignore
@@ -34,8 +35,9 @@ from .lost import end_cancelled_job, fail_lost_job
 from .payload import JobRequest
 
 logger = logging.getLogger(__name__)
-_SINKS: Dict[str, EventSink] = {}  # event sinks are shared by the jobs of a worker process
+_SINKS: Dict[str, "_Tolerant"] = {}  # event sinks are shared by the jobs of a worker process
 _SINKS_LOCK = threading.Lock()
+SETTLE_TIMEOUT = 60.0  # seconds the end of a job waits for its events to be written (as long as the job store)
 
 
 class _Progress(EventSink):
@@ -78,8 +80,23 @@ class _Tolerant(EventSink):
         except Exception as e:
             logger.warning("events not written yet (will retry) with %r: %s", self.sink, e)
 
+    def settle(self, timeout: float) -> None:
+        """Write every queued event now, retrying for up to `timeout` seconds (the destination restarts?)."""
+        deadline = time.monotonic() + timeout
+        delay = 0.05
+        while True:
+            try:
+                self.sink.flush()
+                return
+            except Exception as e:
+                if time.monotonic() + delay > deadline:
+                    logger.error("events not written within %g s with %r (will retry): %s", timeout, self.sink, e)
+                    return
+            time.sleep(delay)
+            delay = min(1.0, 2 * delay)
 
-def _sinks(handlers: List[dict]) -> List[EventSink]:
+
+def _sinks(handlers: List[dict]) -> List[_Tolerant]:
     sinks = []
     with _SINKS_LOCK:
         for handler in handlers:
@@ -140,7 +157,7 @@ def _skip(task: Any, store: JobStore, config: CeleryConfig, job_id: str, claim: 
 
 
 def _checked_handlers(handlers: List[dict], config: CeleryConfig) -> Tuple[List[dict], Optional[PolicyError]]:
-    """The worker's own event handler and the requested ones its policy allows; the first refusal, if any."""
+    """The worker's own event handler (first) and the requested ones its policy allows; the first refusal, if any."""
     policy = config.policy
     allowed = [config.events_handler]
     refused = None
@@ -167,7 +184,8 @@ def run_request(request: JobRequest, config: CeleryConfig, cancel_event: threadi
     progress = _Progress()
     args = request.request
     handlers, refused = _checked_handlers(request.handlers, config)
-    emitter = EventEmitter(_sinks(handlers) + [progress], job_id=request.job_id,
+    shared = _sinks(handlers)
+    emitter = EventEmitter([*shared, progress], job_id=request.job_id,
                            engine=args.engine or "sequential", workflow_id=request.workflow_id or None,
                            handlers_config=handlers)
     try:
@@ -190,6 +208,8 @@ def run_request(request: JobRequest, config: CeleryConfig, cancel_event: threadi
     except BaseException as exc:
         _complete_events(emitter, progress, exc)
         raise
+    finally:  # the job's state is recorded next: whoever sees it must find its events in the worker's store
+        shared[0].settle(SETTLE_TIMEOUT)  # (the other handlers a job asks for are best effort)
 
 
 def _item_backend(items: Tuple[Any, JobStore, str], config: CeleryConfig, handlers: List[dict]) -> Any:

@@ -127,15 +127,17 @@ class EventEmitter:
     def _new_job(self) -> JobInfo:
         """The job's shared fields in this process and the record sinks' queues (again after a fork:
         process_id, the sinks' flusher thread)."""
-        self._job = JobInfo(self.job_id, self.engine, self.workflow_id)
-        self._forks = _FORKS[0]
+        job = JobInfo(self.job_id, self.engine, self.workflow_id)
         record_sinks = [sink for sink in self.sinks if getattr(sink, "takes_records", False)]
         queues = [sink.record_queue() for sink in record_sinks]
         self._queues = [queue for queue in queues if queue is not None]
         self._puts = [sink.emit_record for sink, queue in zip(record_sinks, queues, strict=True) if queue is None]
         self._send = _one_queue(*self._queues[0]) if len(self._queues) == 1 and not self._puts and \
             not self._object_sinks else self._send_all
-        return self._job
+        # last: an exception above (a signal handler raising while a sink starts its flusher thread) leaves the
+        # emitter uninitialised, and the next event sets it up again instead of failing
+        self._job, self._forks = job, _FORKS[0]
+        return job
 
     def flush(self) -> None:
         for sink in self.sinks:
