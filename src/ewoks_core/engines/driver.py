@@ -174,7 +174,10 @@ class Driver:
             try:
                 self.backend.bind(self)
                 with self.lock:
-                    self._start()
+                    if self.cancel.is_set():  # cancelled before the start (e.g. a queued job): nothing starts
+                        self._stop(cancel=True)
+                    else:
+                        self._start()
                     if not self.inflight:
                         self.settled.set()
                 self._wait()

@@ -85,6 +85,10 @@ def _stopper(behaviour: Behaviour, events: Path, options: Dict[str, Any]) -> Cal
     if behaviour.stop == "timeout":
         when[0] += float(options["timeout"])
         return lambda: when[0]
+    if behaviour.stop == "cancel_event_set":
+        options["cancel_event"] = threading.Event()
+        options["cancel_event"].set()
+        return lambda: when[0]
     if behaviour.stop == "cancel_event":
         cancel = options["cancel_event"] = threading.Event()
 
@@ -169,7 +173,7 @@ def _search(behaviour: Behaviour, text: str) -> None:
 
 
 def _assert_events(behaviour: Behaviour, per_node: Dict[str, List[str]], where: str) -> None:
-    if behaviour.stop != "timeout":  # (a timeout may come before a slow pool started anything)
+    if behaviour.stop not in ("timeout", "cancel_event_set"):  # (a timeout may come before a pool started anything)
         assert per_node, f"{behaviour.name}: no node started ({where})"
     for node_id, marks in per_node.items():  # start, end (or end!), start, end, ...
         paired = len(marks) % 2 == 0 and all(m == "start" for m in marks[::2]) and \

@@ -32,8 +32,9 @@ class Behaviour:
 
     name: str
     graph: dict
-    stop: str  # timeout, cancel_event, kill_worker, sigint (to the process group, as a terminal), sigint_twice,
-    # sigterm, ctrl_c_at_end_of:<node> (SIGINT to the calling process from its sink object, on that node's end event)
+    stop: str  # timeout, cancel_event, cancel_event_set (before the call), kill_worker, sigint (to the process
+    # group, as a terminal), sigint_twice, sigterm, ctrl_c_at_end_of:<node> (SIGINT to the calling process from its
+    # sink object, on that node's end event)
     error: str  # what execute_graph raises (type name), or the `ewoks execute` exit code (signals)
     message: str  # regular expression the error message (or the command's stderr) contains
     options: Dict[str, Any] = field(default_factory=dict)  # engine options of the case
@@ -92,6 +93,8 @@ BEHAVIOURS: List[Behaviour] = [
               {"timeout": 0.5, "max_iterations": 10**9}, needs=frozenset({"cycles"})),
     Behaviour("cancel_from_another_thread", parallel_sleeps(), "cancel_event", CANCELLED, "cancelled",
               never_started=AFTER),
+    Behaviour("cancelled_before_the_start", parallel_sleeps(), "cancel_event_set", CANCELLED, "cancelled",
+              never_started=frozenset({"s0", "s1", "s2", "after"})),
     Behaviour("sigint", parallel_sleeps(), "sigint", EXIT_INTERRUPTED, "interrupted", never_started=AFTER),
     # the caller's process (not the workers) gets Ctrl-C while it records the end of 'q': with worker
     # processes, in the middle of taking q's outcome and its events from the pool (nothing may be dropped:
