@@ -174,3 +174,58 @@ def test_second_sigterm_abandons_running_tasks(tmp_path):
     thread.join()
     assert time.monotonic() - t0 < 2.5  # not the 3 s of the task, nor for ever (kill_timeout=None)
     assert [(e.type, bool(e.error)) for e in sink.events if e.context == "node"] == [("start", False), ("end", True)]
+
+
+def test_ctrl_c_stops_then_aborts_then_escapes_a_stuck_end():
+    """Ctrl-C is noted by the driver (its thread only drives here): the first stops the job, the second
+    stops waiting for the run that ignores the stop, a third raises even in a backend's close that hangs."""
+    calls = []
+    closing, release = threading.Event(), threading.Event()
+
+    class Stuck(Backend):
+        name = "stuck"
+
+        def submit(self, run):
+            calls.append("submit")
+
+        def wait(self, timeout):
+            time.sleep(timeout)
+            return []
+
+        def stop(self, cancel):
+            calls.append("stop")
+
+        def close(self, abort):
+            calls.append(f"close abort={abort}")
+            closing.set()
+            release.wait(30)
+            calls.append("closed")  # only if the third Ctrl-C did not interrupt the wait
+
+    class StuckEngine(Engine):
+        name = "stuck"
+        capabilities = frozenset({"dag"})
+
+        def run(self, job, options):
+            drive(job, options, Stuck())
+
+    def interrupt():
+        deadline = time.monotonic() + 30
+        while "submit" not in calls:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        for _ in range(2):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.3)
+        closing.wait(30)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=interrupt)
+    thread.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            execute_graph(graph("one", [node("a", "Noop")], []), engine=StuckEngine(), kill_timeout=None)
+    finally:
+        release.set()
+        thread.join()
+    assert calls == ["submit", "stop", "close abort=True"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
