@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
+import time
 
 import pytest
 from _dask_support import T, jsonl_execinfo, node_marks, read_events
@@ -21,7 +22,16 @@ DOC = graph("where", [node("src", T + "WhereAmI", {"value": 1})]
 
 @pytest.fixture(params=["processes", "cluster"])
 def worker_scheduler(request):
-    return request.getfixturevalue("dask_client") if request.param == "cluster" else request.param
+    if request.param != "cluster":
+        return request.param
+    client = request.getfixturevalue("dask_client")
+    # the session's cluster: earlier tests kill workers (the nanny restarts them) and leave stubborn tasks
+    # behind on purpose; the tests here check that nodes ran on both workers
+    client.wait_for_workers(2, timeout=60)
+    deadline = time.monotonic() + 60
+    while any(client.processing().values()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return client
 
 
 def test_worker_events_jsonl(worker_scheduler, tmp_path):
