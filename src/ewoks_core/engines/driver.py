@@ -1,4 +1,5 @@
-"""The job driver: one loop for every engine. An engine is a `Backend` (where runs execute).
+"""The job driver: one loop for every engine. An engine is a `Backend` (where runs execute; the
+contract between the two is in backend_api.py).
 
 The driver asks the job's `Schedule` (the JobState) for ready node runs, hands them to the
 backend, records what the backend reports finished, and owns everything around that:
@@ -40,91 +41,23 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Protocol, Set, Tuple, Union
+from typing import Any, Dict, List, Optional, Set
 
 from ..execution.flags import CancelFlag
 from ..execution.node import report_lost
 from ..execution.outcome import NodeOutcome, NodeRun
-from ..execution.plan import PlannedNode, static_plan
+from ..execution.plan import static_plan
+from .backend_api import PROCESSED, Backend, Finished, Lost, Result, Schedule
 from .base import Job
 from .deadline import CancelAfter
 from .plain_options import RunOptions
 from .signals import ctrl_c_calls, sigterm_calls
 
+__all__ = ["POLL", "PROCESSED", "Backend", "Driver", "Finished", "Lost", "Result", "Schedule", "drive"]
+
 logger = logging.getLogger(__name__)
 
 POLL = 0.1  # seconds between checks of cancel requests while nothing finishes
-PROCESSED = "processed"  # what `Backend.wait` returns when worker threads reported through Driver.report
-
-
-class Lost:
-    """A backend's result for a run whose worker did not return it (died, unreachable, unpicklable)."""
-
-    __slots__ = ("error",)
-
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-
-Result = Union[NodeOutcome, Lost, None]  # None: the run never started (the job stopped), or it ended interrupted
-Finished = List[Tuple[NodeRun, Result]]
-
-
-class Schedule(Protocol):
-    """What the driver needs from the scheduling state (ewoks_core.execution.JobState implements it)."""
-
-    error: Optional[BaseException]
-
-    def start(self) -> List[NodeRun]: ...
-    def complete(self, run: NodeRun, outcome: NodeOutcome) -> List[NodeRun]: ...
-    def discard(self, run: NodeRun) -> None: ...
-    def fail(self, error: BaseException) -> None: ...
-    def cancel(self, reason: str = "cancelled") -> None: ...
-
-    @property
-    def done(self) -> bool: ...
-
-
-class Backend:
-    """Where node runs execute. Subclasses implement submit and wait, and what else they need."""
-
-    name = "backend"  # how lost runs name the place they were lost ("the <name> worker running node ...")
-    in_process = False  # runs execute in this process (their events reach every sink directly)
-    runs_in_caller = False  # runs execute in the driver's thread, in `wait` (Ctrl-C must interrupt them there)
-
-    def bind(self, driver: "Driver") -> None:
-        """Called once before the first submit (backends that report from worker threads keep the driver)."""
-
-    def submit(self, run: NodeRun) -> None:
-        """Start `run` (called by the driver, with its lock held: do not call Driver.report from here)."""
-        raise NotImplementedError
-
-    submit_many: Optional[Callable[[List[PlannedNode], List[NodeRun]], None]] = None
-    """Backends that run a whole graph at once set this: `submit_many(plan, runs)` starts the run of each
-    planned node (execution.plan.run_planned) after its sources', and reports `runs[i]` for `plan[i]`."""
-
-    def wait(self, timeout: float) -> Union[Finished, str]:
-        """Block until runs finished (at most `timeout` s, except inline backends, which execute one
-        run here); return them with their results, or PROCESSED when threads reported them."""
-        raise NotImplementedError
-
-    def stop(self, cancel: bool) -> None:
-        """No new run may start (queued runs come back as None); with cancel, running tasks are told."""
-
-    def started(self, run: NodeRun) -> Optional[bool]:
-        """For a run abandoned after a stop: did it start? (None: unknown, the start marks decide)."""
-        return None
-
-    def place(self, run: NodeRun) -> Tuple[str, bool]:
-        """Where `run` was sent, for the error of a lost run: (name, whether in another process)."""
-        return self.name, not self.in_process
-
-    def check(self) -> Optional[BaseException]:
-        """Called when a wait returned nothing: an error when the workers are gone for good."""
-        return None
-
-    def close(self, abort: bool) -> None:
-        """Release what the backend started (abort: runs were abandoned, terminate what still runs)."""
 
 
 def drive(job: Job, options: RunOptions, backend: Backend) -> None:
@@ -366,24 +299,24 @@ class Driver:
         """Act on the Ctrl-C noted since the last time: the first stops the job (its error is the
         KeyboardInterrupt run() raises at the end); one during a stop, or a second, aborts now."""
         self.ctrl_c_pending = False
-        if self.ctrl_c is not None or self.ctrl_c_count > 1:
-            self.abort_now = True
         if self.ctrl_c is None:
             self.ctrl_c = KeyboardInterrupt()
-            insisted = self.cancelled  # Ctrl-C during a stop: abort now
-            with self.lock:
-                self.schedule.fail(self.ctrl_c)
-                self._stop(cancel=True)
-            if insisted:
-                self.abort_now = True
+            self._fail_and_stop(self.ctrl_c)
+        if self.ctrl_c_count > 1:
+            self.abort_now = True
 
-    def _interrupted(self, exc: BaseException) -> None:
-        insisted = self.cancelled  # Ctrl-C during a stop: abort now
+    def _fail_and_stop(self, exc: BaseException) -> None:
+        """The job fails with `exc` (Ctrl-C, a bug) and stops; during a stop already, abort now."""
+        insisted = self.cancelled
         with self.lock:
             self.schedule.fail(exc)
             self._stop(cancel=True)
         if insisted:
             self.abort_now = True
+
+    def _interrupted(self, exc: BaseException) -> None:
+        self._fail_and_stop(exc)
+        if self.abort_now:
             return
         try:
             self._wait()
