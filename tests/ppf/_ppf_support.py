@@ -13,12 +13,15 @@ POOLS = ["thread", "process"]
 
 # helpers multiprocessing starts once per interpreter (spawn/forkserver), not pool workers
 def _helper_processes() -> set:
-    """multiprocessing's forkserver and resource tracker: one per process, long-lived on purpose
-    (excluded by pid: the forkserver's workers have the same command line and must be counted)."""
+    """multiprocessing's forkserver and resource tracker, and the event writer process: one per process,
+    long-lived on purpose (excluded by pid: the forkserver's workers have the same command line and must be
+    counted)."""
     from multiprocessing import forkserver, resource_tracker
 
+    from ewoks_core.events.sinks import offload
+
     pids = {getattr(forkserver._forkserver, "_forkserver_pid", None),
-            getattr(resource_tracker._resource_tracker, "_pid", None)}
+            getattr(resource_tracker._resource_tracker, "_pid", None), offload.writer_pid()}
     return {p for p in pids if p}
 
 

@@ -147,6 +147,25 @@ class JobInfo:
         self.user_name = user_name
         self.cache: Dict[str, Any] = {}
 
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # sent to the event writer process (sinks/offload.py) without the cache, rebuilt there once per job
+        return (job_info, (self.job_id, self.engine, self.workflow_id, self.host_name, self.process_id,
+                           self.user_name))
+
+
+_REBUILT: Dict[Tuple[Any, ...], JobInfo] = {}
+
+
+def job_info(*fields: Any) -> JobInfo:
+    """The JobInfo of these fields, one object per job in a process that receives records of others
+    (so that what sinks cache per job is computed once)."""
+    job = _REBUILT.get(fields)
+    if job is None:
+        if len(_REBUILT) >= 256:
+            _REBUILT.clear()
+        job = _REBUILT[fields] = JobInfo(*fields)
+    return job
+
 
 Record = Tuple[Any, ...]  # see the module docstring
 SHORT_RECORD = 7  # length of a record without error message, progress, task URI and input/output URIs

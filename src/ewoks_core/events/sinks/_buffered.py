@@ -21,11 +21,13 @@ import logging
 import os
 import sys
 import threading
+import time as _time
 import weakref
 from typing import Any, Callable, Deque, Dict, List, Optional
 
 from ...redact import mask_secrets
 from ..record import Record
+from . import offload
 from .base import EventSink, RecordQueue
 
 logger = logging.getLogger("ewoks_core.events")
@@ -53,6 +55,7 @@ class BufferedSink(EventSink):
     """
 
     takes_records = True
+    offload = False  # batches may be written by the event writer process (offload.py)
 
     def __init__(self, **init_args: Any) -> None:
         self._init_args: Dict[str, Any] = init_args
@@ -90,6 +93,7 @@ class BufferedSink(EventSink):
             self._try_flush()
         else:
             _WAKE.set()
+            _time.sleep(0)  # lets the flusher take the GIL now, not at the switch interval (5 ms, ~1000 events later)
 
     def _try_flush(self) -> None:
         if self._failing:
@@ -111,7 +115,8 @@ class BufferedSink(EventSink):
                     break
                 remaining -= len(batch)
                 try:
-                    self._write(batch)
+                    if not (self.offload and offload.write(self, batch)):
+                        self._write(batch)
                 except BaseException as exc:
                     queue.extendleft(reversed(batch))
                     self._dropped += _trim(queue)
@@ -265,12 +270,14 @@ def _flush_live() -> None:
 
 
 def close_all() -> None:
-    """Flush and close every live buffered sink of this process (run at exit)."""
+    """Flush and close every live buffered sink of this process, then stop its event writer process
+    (run at exit)."""
     for sink in list(_LIVE):
         try:
             sink.close()
         except Exception as e:
             logger.error("events lost when closing %r: %s", sink, e)
+    offload.shutdown()
 
 
 def _after_fork_in_child() -> None:

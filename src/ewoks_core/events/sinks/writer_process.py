@@ -1,0 +1,106 @@
+"""The event writer process: writes batches of events that file and database sinks of its parent hand it.
+
+Started by `offload.py` as `python -m ewoks_core.events.sinks.writer_process`. It reads frames from
+stdin, each a sequence number and a pickled (sink class, sink arguments, batch of records), writes the batch
+with a sink of its own built from those arguments (the same code the parent would run) and answers each
+frame on stdout with (sequence number, None), (sequence number, the exception) or (sequence number,
+UNREADABLE) when it cannot unpickle the batch (its parent then writes it). It exits once stdin
+ends (its parent closed it or died) or its parent is gone, after answering every frame it read.
+
+Frames: see _frames.py.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import sys
+from collections import OrderedDict
+from typing import Any, Optional, Tuple
+
+from . import _buffered
+from ._frames import SEQ, UNREADABLE, read_frame, send_frame
+
+MAX_SINKS = 16  # destinations kept open (least recently used released first)
+PARENT_CHECK = 1.0  # seconds between checks that the parent still lives while no frame comes
+
+
+def _answer(error: Optional[BaseException], seq: int) -> bytes:
+    """The pickled answer to a frame: the exception itself when it pickles, else its text as a RuntimeError."""
+    try:
+        return pickle.dumps((seq, error), pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return pickle.dumps((seq, RuntimeError(f"{type(error).__name__}: {error}")), pickle.HIGHEST_PROTOCOL)
+
+
+def _sink(sinks: "OrderedDict[Tuple[Any, ...], Any]", cls: type, args: dict) -> Any:
+    key = (cls, tuple(sorted(args.items())))
+    sink = sinks.pop(key, None)
+    if sink is None:
+        sink = cls(**args)
+    sinks[key] = sink
+    while len(sinks) > MAX_SINKS:
+        _, old = sinks.popitem(last=False)
+        old.close()
+    return sink
+
+
+def _parent_gone(parent: int) -> bool:
+    return os.getppid() != parent
+
+
+def serve(stdin: int, stdout: int, parent: int) -> None:
+    """Answer frames until stdin ends or the parent process is gone."""
+    sinks: "OrderedDict[Tuple[Any, ...], Any]" = OrderedDict()
+    try:
+        send_frame(stdout, pickle.dumps(("ready", os.getpid())))
+    except BrokenPipeError:  # the parent stopped it as it started
+        return
+    try:
+        while True:
+            readable, _, _ = select.select([stdin], [], [], PARENT_CHECK)
+            if not readable:
+                if _parent_gone(parent):
+                    break
+                continue
+            frame = read_frame(stdin)
+            if frame is None:
+                break
+            seq = SEQ.unpack_from(frame)[0]
+            try:
+                cls, args, batch = pickle.loads(memoryview(frame)[SEQ.size:])
+            except Exception as e:  # a class this process cannot import: the parent writes the batch
+                send_frame(stdout, pickle.dumps((seq, UNREADABLE)))
+                print(f"ewoks event writer: cannot read a batch: {type(e).__name__}: {e}", file=sys.stderr)
+                continue
+            error = None
+            try:
+                _sink(sinks, cls, args)._write(batch)
+            except BaseException as e:  # the parent decides: it keeps the batch and retries
+                error = e
+            try:
+                send_frame(stdout, _answer(error, seq))
+            except BrokenPipeError:
+                break
+    finally:
+        for sink in sinks.values():
+            try:
+                sink.close()
+            except Exception:
+                pass
+
+
+def main() -> None:
+    """Entry point: serve the parent that started this process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent; stdin's end stops this process
+    parent = int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid()
+    _buffered._start_flusher()  # runs the SQLite sink's WAL checkpoints (sinks/sqlite_wal.py)
+    answers = os.dup(sys.stdout.fileno())
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not break the frames
+    serve(sys.stdin.fileno(), answers, parent)
+
+
+if __name__ == "__main__":
+    main()
