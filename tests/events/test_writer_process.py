@@ -251,3 +251,17 @@ def test_the_writer_ends_with_its_parent_and_writes_what_it_got(tmp_path):
 def _chain(n):
     links = [link(i, i + 1, {"value": "value"}) for i in range(n - 1)]
     return graph(f"chain{n}", [node(i, "Noop", {"value": 0} if i == 0 else None) for i in range(n)], links)
+
+
+def test_relative_paths_follow_this_process_working_directory(tmp_path, writer_mode, monkeypatch):
+    writer_mode("process")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+    job = JobInfo("job-7", "sequential", "wf")
+    _write(JsonLinesSink("events.jsonl"), _records(job, 100))  # starts the writer in a/
+    assert offload.writer_pid() is not None
+    monkeypatch.chdir(tmp_path / "b")
+    _write(JsonLinesSink("events.jsonl"), _records(job, 100, start=100))
+    assert len((tmp_path / "a" / "events.jsonl").read_text().splitlines()) == 100
+    assert len((tmp_path / "b" / "events.jsonl").read_text().splitlines()) == 100

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import re
 import sys
 import threading
 from typing import Any, List, Optional
@@ -33,6 +34,7 @@ START_WAIT = 10.0  # seconds EWOKS_EVENT_WRITER=process waits for the writer to 
 SMALL = 64  # batches shorter than this are written by this process: a round trip costs more than they do
 MAX_STARTS = 3  # writers started per process (one that dies is replaced, up to this number)
 _MODES = ("auto", "process", "thread")
+_PYTHON = re.compile(r"python[0-9.]*[wtd]?(\.exe)?")
 
 _LOCK = threading.Lock()  # one batch at a time: frames and answers in order
 _CLIENT: Optional["_Writer"] = None
@@ -70,6 +72,7 @@ class _Writer:
             os.close(from_child)
         self.ready = False
         self.seq = 0
+        self.cwd = os.getcwd()  # where it resolves relative paths
 
     def check_ready(self, wait: float) -> bool:
         """Whether the writer has said it is ready (waiting at most `wait` seconds for it)."""
@@ -140,7 +143,7 @@ def write(sink: Any, batch: List[Any]) -> bool:
         return False
     with _LOCK:
         writer = _writer(len(batch))
-        if writer is None:
+        if writer is None or writer.cwd != os.getcwd():  # a relative path would name another file there
             return False
         try:
             payload = SEQ.pack(writer.seq + 1) + pickle.dumps((type(sink), sink._init_args, batch),
@@ -188,7 +191,10 @@ def _lost(writer: _Writer, error: BaseException) -> None:
 
 
 def _may_start() -> bool:
-    """Only a program's main process starts a writer (not a process of a pool, which may be many)."""
+    """Only a program's main process starts a writer (not a process of a pool, which may be many), and only
+    when sys.executable is a Python interpreter (an application embedding Python is not)."""
+    if getattr(sys, "frozen", False) or not _PYTHON.fullmatch(os.path.basename(sys.executable or "").lower()):
+        return False
     mp = sys.modules.get("multiprocessing")
     if mp is not None and mp.parent_process() is not None:
         return False
