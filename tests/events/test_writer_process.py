@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 
 import psutil
 import pytest
@@ -265,3 +266,41 @@ def test_relative_paths_follow_this_process_working_directory(tmp_path, writer_m
     _write(JsonLinesSink("events.jsonl"), _records(job, 100, start=100))
     assert len((tmp_path / "a" / "events.jsonl").read_text().splitlines()) == 100
     assert len((tmp_path / "b" / "events.jsonl").read_text().splitlines()) == 100
+
+
+def test_an_unknown_mode_is_named_once(monkeypatch, caplog):
+    monkeypatch.setenv("EWOKS_EVENT_WRITER", "proces")
+    with caplog.at_level(logging.WARNING, logger="ewoks_core.events"):
+        assert offload.mode() == "auto"
+        assert offload.mode() == "auto"
+    assert caplog.text.count("EWOKS_EVENT_WRITER='proces' is not one of auto, process, thread") == 1
+
+
+def test_close_connections_leaves_a_self_contained_database(tmp_path, writer_mode, monkeypatch):
+    """What the writer committed is in the database file itself once the connections are closed."""
+    from ewoks_core.events.sinks.sqlite import close_connections
+
+    writer_mode("process")
+    path = tmp_path / "events.db"
+    with monkeypatch.context() as m:
+        _refuse_here(m)
+        sink = SqliteSink(str(path))
+        _write(sink, _records(JobInfo("job-8", "sequential", "wf"), 200))
+    sink.close()
+    close_connections()
+    assert not os.path.exists(f"{path}-wal") or os.path.getsize(f"{path}-wal") == 0
+    assert os.path.getsize(path) > 4096
+    with sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True) as conn:  # the file alone
+        assert conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone() == (200,)
+
+
+def test_an_idle_writer_closes_its_files(tmp_path, writer_mode):
+    writer_mode("process")
+    path = tmp_path / "events.jsonl"
+    _write(JsonLinesSink(str(path)), _records(JobInfo("job-9", "sequential", "wf"), 100))
+    writer = psutil.Process(offload.writer_pid())
+    assert str(path) in [f.path for f in writer.open_files()]
+    deadline = time.monotonic() + 10
+    while str(path) in [f.path for f in writer.open_files()] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert str(path) not in [f.path for f in writer.open_files()]

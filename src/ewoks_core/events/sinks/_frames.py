@@ -10,6 +10,7 @@ from typing import Optional
 _LENGTH = struct.Struct(">I")
 SEQ = struct.Struct(">Q")  # the sequence number at the start of a frame holding a batch
 UNREADABLE = "unreadable"  # the answer to a frame the writer could not unpickle
+RELEASE = "release"  # a frame holding (RELEASE,): the writer closes every file and database it has open
 
 
 def send_frame(fd: int, payload: bytes) -> None:

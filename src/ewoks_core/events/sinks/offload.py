@@ -25,7 +25,7 @@ import sys
 import threading
 from typing import Any, List, Optional
 
-from ._frames import SEQ, UNREADABLE, read_frame, send_frame
+from ._frames import RELEASE, SEQ, UNREADABLE, read_frame, send_frame
 
 logger = logging.getLogger("ewoks_core.events")
 
@@ -44,7 +44,15 @@ _STARTS = 0
 def mode() -> str:
     """EWOKS_EVENT_WRITER: auto (the default), process or thread."""
     value = os.environ.get("EWOKS_EVENT_WRITER", "auto").strip().lower() or "auto"
-    return value if value in _MODES else "auto"
+    if value in _MODES:
+        return value
+    if value not in _WARNED:
+        _WARNED.add(value)
+        logger.warning("EWOKS_EVENT_WRITER=%r is not one of %s: using auto", value, ", ".join(_MODES))
+    return "auto"
+
+
+_WARNED: set = set()
 
 
 class _Gone(Exception):
@@ -201,6 +209,19 @@ def _may_start() -> bool:
     from ...execution.orphans import can_start_processes
 
     return can_start_processes()
+
+
+def release() -> None:
+    """Have the writer process close the files and databases it has open (SQLite then checkpoints its
+    log into the database file, as when this process closes its own last connection)."""
+    with _LOCK:
+        writer = _CLIENT
+        if writer is None or not writer.ready:
+            return
+        try:
+            writer.write(SEQ.pack(writer.seq + 1) + pickle.dumps((RELEASE,)))
+        except _Gone as e:
+            _lost(writer, e)
 
 
 def shutdown(wait: float = 5.0) -> None:

@@ -26,6 +26,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..record import EVENT_FIELDS, SHORT_RECORD, JobInfo, SecondFormat, record_event, second_format
+from . import offload
 from ._buffered import BufferedSink
 from .jsonl import encode, file_id
 from .sqlite_wal import WalWatch, after_commit, open_watch
@@ -358,12 +359,13 @@ def _writer(uri: str, timeout: float) -> _Writer:
 
 
 def close_connections() -> None:
-    """Close the connections the SQLite sinks of this process keep open."""
+    """Close the connections the SQLite sinks of this process, and its event writer process, keep open."""
     with _WRITERS_LOCK:
         writers = list(_WRITERS.values())
         _WRITERS.clear()
     for writer in writers:
         writer.close()
+    offload.release()
 
 
 def _after_fork_in_child() -> None:

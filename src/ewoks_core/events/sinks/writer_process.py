@@ -5,7 +5,9 @@ stdin, each a sequence number and a pickled (sink class, sink arguments, batch o
 with a sink of its own built from those arguments (the same code the parent would run) and answers each
 frame on stdout with (sequence number, None), (sequence number, the exception) or (sequence number,
 UNREADABLE) when it cannot unpickle the batch (its parent then writes it). It exits once stdin
-ends (its parent closed it or died) or its parent is gone, after answering every frame it read.
+ends (its parent closed it or died) or its parent is gone, after answering every frame it read. It
+closes its files and databases after IDLE_RELEASE seconds without a batch, and when its parent sends
+RELEASE (`sqlite.close_connections()` there).
 
 Frames: see _frames.py.
 """
@@ -17,14 +19,16 @@ import pickle
 import select
 import signal
 import sys
+import time
 from collections import OrderedDict
 from typing import Any, Optional, Tuple
 
 from . import _buffered
-from ._frames import SEQ, UNREADABLE, read_frame, send_frame
+from ._frames import RELEASE, SEQ, UNREADABLE, read_frame, send_frame
 
 MAX_SINKS = 16  # destinations kept open (least recently used released first)
 PARENT_CHECK = 1.0  # seconds between checks that the parent still lives while no frame comes
+IDLE_RELEASE = 2.0  # seconds without a batch after which every destination is closed (reopened when needed)
 
 
 def _answer(error: Optional[BaseException], seq: int) -> bytes:
@@ -58,38 +62,67 @@ def serve(stdin: int, stdout: int, parent: int) -> None:
         send_frame(stdout, pickle.dumps(("ready", os.getpid())))
     except BrokenPipeError:  # the parent stopped it as it started
         return
+    last = time.monotonic()
     try:
         while True:
             readable, _, _ = select.select([stdin], [], [], PARENT_CHECK)
             if not readable:
                 if _parent_gone(parent):
                     break
+                if sinks and time.monotonic() - last >= IDLE_RELEASE:
+                    _release(sinks)
                 continue
             frame = read_frame(stdin)
             if frame is None:
                 break
-            seq = SEQ.unpack_from(frame)[0]
+            last = time.monotonic()
             try:
-                cls, args, batch = pickle.loads(memoryview(frame)[SEQ.size:])
-            except Exception as e:  # a class this process cannot import: the parent writes the batch
-                send_frame(stdout, pickle.dumps((seq, UNREADABLE)))
-                print(f"ewoks event writer: cannot read a batch: {type(e).__name__}: {e}", file=sys.stderr)
-                continue
-            error = None
-            try:
-                _sink(sinks, cls, args)._write(batch)
-            except BaseException as e:  # the parent decides: it keeps the batch and retries
-                error = e
-            try:
-                send_frame(stdout, _answer(error, seq))
+                send_frame(stdout, _handle(sinks, frame))
             except BrokenPipeError:
                 break
     finally:
-        for sink in sinks.values():
-            try:
-                sink.close()
-            except Exception:
-                pass
+        _release(sinks)
+
+
+def _handle(sinks: "OrderedDict[Tuple[Any, ...], Any]", frame: bytes) -> bytes:
+    """The answer to one frame, after writing its batch (or releasing every destination)."""
+    seq = SEQ.unpack_from(frame)[0]
+    try:
+        message = pickle.loads(memoryview(frame)[SEQ.size:])
+    except Exception as e:  # a class this process cannot import: the parent writes the batch
+        _report_once(f"cannot read a batch ({type(e).__name__}: {e}): its process writes it")
+        return pickle.dumps((seq, UNREADABLE))
+    if message == (RELEASE,):
+        _release(sinks)
+        return _answer(None, seq)
+    cls, args, batch = message
+    try:
+        _sink(sinks, cls, args)._write(batch)
+    except BaseException as e:  # the parent decides: it keeps the batch and retries
+        return _answer(e, seq)
+    return _answer(None, seq)
+
+
+def _release(sinks: "OrderedDict[Tuple[Any, ...], Any]") -> None:
+    """Close every destination (the last connection to an SQLite database checkpoints its log into it)."""
+    for sink in sinks.values():
+        try:
+            sink.close()
+        except Exception as e:
+            _report_once(f"cannot close {sink!r}: {e}")
+    sinks.clear()
+    sqlite = sys.modules.get("ewoks_core.events.sinks.sqlite")
+    if sqlite is not None:
+        sqlite.close_connections()
+
+
+_REPORTED: set = set()
+
+
+def _report_once(message: str) -> None:
+    if message not in _REPORTED:
+        _REPORTED.add(message)
+        print(f"ewoks event writer (pid {os.getpid()}): {message}", file=sys.stderr)
 
 
 def main() -> None:
