@@ -121,11 +121,7 @@ class _Writer:
 
     def close(self, wait: float) -> None:
         """End the writer: it answers what it read, then exits when its stdin ends."""
-        for fd in (self.requests, self.answers):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        self._close_pipes()
         import subprocess
 
         try:
@@ -136,12 +132,15 @@ class _Writer:
 
     def forget(self) -> None:
         """In a forked child: close the inherited pipe ends, so that the writer sees its parent go."""
+        self._close_pipes()
+        self.proc.returncode = 0  # not this process's child: never waited for
+
+    def _close_pipes(self) -> None:
         for fd in (self.requests, self.answers):
             try:
                 os.close(fd)
             except OSError:
                 pass
-        self.proc.returncode = 0  # not this process's child: never waited for
 
 
 def write(sink: Any, batch: List[Any]) -> bool:

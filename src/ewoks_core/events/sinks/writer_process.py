@@ -32,9 +32,12 @@ IDLE_RELEASE = 2.0  # seconds without a batch after which every destination is c
 
 
 def _answer(error: Optional[BaseException], seq: int) -> bytes:
-    """The pickled answer to a frame: the exception itself when it pickles, else its text as a RuntimeError."""
+    """The pickled answer to a frame: the exception itself when it pickles and unpickles, else a
+    RuntimeError with its text."""
     try:
-        return pickle.dumps((seq, error), pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps((seq, error), pickle.HIGHEST_PROTOCOL)
+        pickle.loads(data)  # exceptions with required keyword arguments pickle but do not unpickle
+        return data
     except Exception:
         return pickle.dumps((seq, RuntimeError(f"{type(error).__name__}: {error}")), pickle.HIGHEST_PROTOCOL)
 
