@@ -304,3 +304,19 @@ def test_an_idle_writer_closes_its_files(tmp_path, writer_mode):
     while str(path) in [f.path for f in writer.open_files()] and time.monotonic() < deadline:
         time.sleep(0.2)
     assert str(path) not in [f.path for f in writer.open_files()]
+
+
+def test_a_writer_that_cannot_start_is_not_tried_again(tmp_path, writer_mode, monkeypatch, caplog):
+    broken = tmp_path / "broken" / "ewoks_core"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise ImportError('not this one')\n")
+    monkeypatch.syspath_prepend(str(broken.parent))  # what the writer imports, not this process (imported)
+    writer_mode("process")
+    sink = JsonLinesSink(str(tmp_path / "events.jsonl"))
+    job = JobInfo("job-10", "sequential", "wf")
+    with caplog.at_level(logging.WARNING, logger="ewoks_core.events"):
+        _write(sink, _records(job, 100))
+        _write(sink, _records(job, 100, start=100))
+    assert caplog.text.count("cannot be reached") == 1
+    assert offload.writer_pid() is None and offload._STARTS == offload.MAX_STARTS
+    assert len((tmp_path / "events.jsonl").read_text().splitlines()) == 200

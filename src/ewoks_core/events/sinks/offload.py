@@ -67,10 +67,12 @@ class _Writer:
 
         to_child, self.requests = os.pipe()
         self.answers, from_child = os.pipe()
+        # this process's sys.path: the writer imports the same ewoks_core and sink classes
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "ewoks_core.events.sinks.writer_process", str(os.getpid())],
-                stdin=to_child, stdout=from_child, close_fds=True, start_new_session=True)
+                stdin=to_child, stdout=from_child, close_fds=True, start_new_session=True, env=env)
         except BaseException:
             for fd in (self.requests, self.answers):
                 os.close(fd)
@@ -185,6 +187,8 @@ def _writer(batch_size: int) -> Optional[_Writer]:
         # asked for explicitly: wait for it to start (an import, ~0.1 s); else write here meanwhile
         return writer if writer.check_ready(START_WAIT if chosen == "process" else 0) else None
     except _Gone as e:
+        if not writer.ready:  # it cannot start here (its stderr says why): do not try again
+            _STARTS = MAX_STARTS
         _lost(writer, e)
         return None
 
