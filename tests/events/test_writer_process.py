@@ -168,15 +168,23 @@ def test_a_sink_class_the_writer_cannot_import_is_written_here(tmp_path, writer_
     assert offload.writer_pid() == writer  # still serving the others
 
 
-def test_auto_starts_it_for_fast_emitters_only(tmp_path, writer_mode):
+def test_auto_starts_it_for_fast_emitters_only(tmp_path, writer_mode, monkeypatch):
     writer_mode("auto")
-    handler = {"class": "jsonl", "arguments": [{"name": "path", "value": str(tmp_path / "small.jsonl")}]}
-    execute_graph(_chain(20), execinfo={"handlers": [handler]})
+    monkeypatch.setattr(offload, "_WRITTEN", 0)
+    monkeypatch.setattr(offload, "START_AFTER", 4000)  # 20,000 by default: ~0.3 s of this test
+
+    def run(n):
+        path = tmp_path / f"chain{n}.jsonl"
+        handler = {"class": "jsonl", "arguments": [{"name": "path", "value": str(path)}]}
+        execute_graph(_chain(n), execinfo={"handlers": [handler]})
+        return [json.loads(line) for line in path.read_text().splitlines()]
+
+    run(20)  # few events
     assert offload.writer_pid() is None
-    handler = {"class": "jsonl", "arguments": [{"name": "path", "value": str(tmp_path / "large.jsonl")}]}
-    execute_graph(_chain(3000), execinfo={"handlers": [handler]})
+    run(1500)  # fast, but 3,000 events so far: starting would cost more than it saves
+    assert offload.writer_pid() is None
+    events = run(3000)
     assert offload.writer_pid() is not None
-    events = [json.loads(line) for line in (tmp_path / "large.jsonl").read_text().splitlines()]
     node_events = [(e["node_id"], e["type"]) for e in events if e["context"] == "node"]
     assert node_events == [(str(i), kind) for i in range(3000) for kind in ("start", "end")]
     assert events[0]["context"] == "job" and events[-1]["context"] == "job"

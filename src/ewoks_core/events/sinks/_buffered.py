@@ -277,7 +277,7 @@ def close_all() -> None:
             sink.close()
         except Exception as e:
             logger.error("events lost when closing %r: %s", sink, e)
-    offload.shutdown()
+    offload.shutdown(wait=0)  # every batch it was sent is written; its own exit need not be waited for
 
 
 def _after_fork_in_child() -> None:

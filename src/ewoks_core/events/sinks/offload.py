@@ -2,7 +2,8 @@
 
 Encoding an event as a JSON line or an SQLite row costs ~1 us of Python; run by the flusher thread it
 still holds the GIL the job's own thread needs. A program's main process that emits events quickly (a
-batch of START_AT events within one flush interval) starts one writer process (writer_process.py, like
+batch of START_AT events within one flush interval, once it wrote START_AFTER events: a short program
+would lose more by starting it than it gains) starts one writer process (writer_process.py, like
 multiprocessing's resource tracker: one per program, reused by every later job) and from then on its
 file and database sinks (`BufferedSink.offload`) send their batches there: pickling a batch costs
 ~0.1 us an event. Each batch is sent and answered before `flush()` goes on, so what `flush()`
@@ -30,6 +31,7 @@ from ._frames import RELEASE, SEQ, UNREADABLE, read_frame, send_frame
 logger = logging.getLogger("ewoks_core.events")
 
 START_AT = 500  # events in one batch that start the writer (the flusher's batch size: a fast emitter)
+START_AFTER = 20_000  # ... once this process wrote that many events (starting costs ~0.1 s of a core)
 START_WAIT = 10.0  # seconds EWOKS_EVENT_WRITER=process waits for the writer to start
 SMALL = 64  # batches shorter than this are written by this process: a round trip costs more than they do
 MAX_STARTS = 3  # writers started per process (one that dies is replaced, up to this number)
@@ -39,6 +41,7 @@ _PYTHON = re.compile(r"python[0-9.]*[wtd]?(\.exe)?")
 _LOCK = threading.Lock()  # one batch at a time: frames and answers in order
 _CLIENT: Optional["_Writer"] = None
 _STARTS = 0
+_WRITTEN = 0  # events of the batches of offloading sinks (wherever written): what START_AFTER counts
 
 
 def mode() -> str:
@@ -122,8 +125,11 @@ class _Writer:
         return True
 
     def close(self, wait: float) -> None:
-        """End the writer: it answers what it read, then exits when its stdin ends."""
+        """End the writer: it answers what it read, then exits when its stdin ends (killed if it has not
+        after `wait` seconds; not waited for when `wait` is 0)."""
         self._close_pipes()
+        if wait <= 0:
+            return
         import subprocess
 
         try:
@@ -168,13 +174,15 @@ def write(sink: Any, batch: List[Any]) -> bool:
 
 def _writer(batch_size: int) -> Optional[_Writer]:
     """The ready writer process (started when this batch calls for it), None while there is none."""
-    global _CLIENT, _STARTS
+    global _CLIENT, _STARTS, _WRITTEN
     chosen = mode()
     if chosen == "thread":
         return None
     writer = _CLIENT
     if writer is None:
-        if (chosen == "auto" and batch_size < START_AT) or _STARTS >= MAX_STARTS or not _may_start():
+        _WRITTEN += batch_size
+        if (chosen == "auto" and (batch_size < START_AT or _WRITTEN < START_AFTER)) or _STARTS >= MAX_STARTS \
+                or not _may_start():
             return None
         _STARTS += 1
         try:
@@ -228,8 +236,11 @@ def release() -> None:
 
 
 def shutdown(wait: float = 5.0) -> None:
-    """Stop the writer process (at exit, after the sinks were flushed)."""
+    """Stop the writer process, after the sinks were flushed: it closes its files and databases, then
+    exits once its stdin ends; wait up to `wait` seconds for that (0 at exit: everything it was sent is
+    written and answered already, and its interpreter's own exit takes tens of ms)."""
     global _CLIENT
+    release()
     with _LOCK:
         writer, _CLIENT = _CLIENT, None
     if writer is not None:
@@ -243,9 +254,9 @@ def writer_pid() -> Optional[int]:
 
 
 def _after_fork_in_child() -> None:
-    global _LOCK, _CLIENT, _STARTS
+    global _LOCK, _CLIENT, _STARTS, _WRITTEN
     _LOCK = threading.Lock()
-    writer, _CLIENT, _STARTS = _CLIENT, None, 0
+    writer, _CLIENT, _STARTS, _WRITTEN = _CLIENT, None, 0, 0
     if writer is not None:
         writer.forget()
 
