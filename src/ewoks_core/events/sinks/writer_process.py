@@ -50,7 +50,10 @@ def _sink(sinks: "OrderedDict[Tuple[Any, ...], Any]", cls: type, args: dict) -> 
     sinks[key] = sink
     while len(sinks) > MAX_SINKS:
         _, old = sinks.popitem(last=False)
-        old.close()
+        try:
+            old.close()
+        except Exception as e:  # its batches were answered already: nothing of this batch is lost
+            _report_once(f"cannot close {old!r}: {e}")
     return sink
 
 
