@@ -55,7 +55,7 @@ class BufferedSink(EventSink):
     """
 
     takes_records = True
-    offload = False  # batches may be written by the event writer process (offload.py)
+    offloadable = False  # its batches may be written by the event writer process (offload.py)
 
     def __init__(self, **init_args: Any) -> None:
         self._init_args: Dict[str, Any] = init_args
@@ -115,7 +115,7 @@ class BufferedSink(EventSink):
                     break
                 remaining -= len(batch)
                 try:
-                    if not (self.offload and offload.write(self, batch)):
+                    if not (self.offloadable and offload.write(self, batch)):
                         self._write(batch)
                 except BaseException as exc:
                     queue.extendleft(reversed(batch))

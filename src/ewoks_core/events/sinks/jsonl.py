@@ -193,7 +193,7 @@ def file_id(path: Optional[str], fd: Optional[int] = None) -> Any:
 class JsonLinesSink(BufferedSink):
     """Appends events to a JSON lines file (created with its directory if missing)."""
 
-    offload = True
+    offloadable = True
 
     def __init__(self, path: str) -> None:
         self.path = os.fspath(path)

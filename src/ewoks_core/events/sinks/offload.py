@@ -5,7 +5,7 @@ still holds the GIL the job's own thread needs. A program's main process that em
 batch of START_AT events within one flush interval, once it wrote START_AFTER events: a short program
 would lose more by starting it than it gains) starts one writer process (writer_process.py, like
 multiprocessing's resource tracker: one per program, reused by every later job) and from then on its
-file and database sinks (`BufferedSink.offload`) send their batches there: pickling a batch costs
+file and database sinks (`BufferedSink.offloadable`) send their batches there: pickling a batch costs
 ~0.1 us an event. Each batch is sent and answered before `flush()` goes on, so what `flush()`
 promises holds: the batch is written, or its error is raised and the batch kept for a retry.
 

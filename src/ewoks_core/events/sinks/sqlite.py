@@ -231,7 +231,7 @@ class SqliteSink(BufferedSink):
     `close()` keeps for the next job (reopening and checkpointing costs ~ms per
     job); it is closed at exit or by `close_connections()`."""
 
-    offload = True
+    offloadable = True
 
     def __init__(self, uri: str, timeout: float = 10.0, disconnect_on_error: bool = False) -> None:
         self.uri = os.fspath(uri)
