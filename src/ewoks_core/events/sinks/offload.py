@@ -210,9 +210,11 @@ def _lost(writer: _Writer, error: BaseException) -> None:
 
 
 def _may_start() -> bool:
-    """Only a program's main process starts a writer (not a process of a pool, which may be many), and only
-    when sys.executable is a Python interpreter (an application embedding Python is not)."""
-    if getattr(sys, "frozen", False) or not _PYTHON.fullmatch(os.path.basename(sys.executable or "").lower()):
+    """Only a program's main process starts a writer (not a process of a pool, which may be many), only
+    when sys.executable is a Python interpreter (an application embedding Python is not), and only on
+    POSIX (the writer waits on pipes with select(), which Windows has for sockets only)."""
+    if os.name != "posix" or getattr(sys, "frozen", False) or \
+            not _PYTHON.fullmatch(os.path.basename(sys.executable or "").lower()):
         return False
     mp = sys.modules.get("multiprocessing")
     if mp is not None and mp.parent_process() is not None:
