@@ -30,7 +30,7 @@ from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Tu
 
 import dask
 from ewoks_core.api import execute_graph
-from ewoks_core.testing.builders import graph, link, node
+from ewoks_core.testing.builders import graph, node, noop_chain, noop_fan
 
 
 class Row(NamedTuple):
@@ -42,15 +42,7 @@ class Row(NamedTuple):
     target: str
 
 
-def chain(n: int) -> dict:
-    links = [link(i, i + 1, {"value": "value"}) for i in range(n - 1)]
-    return graph(f"chain{n}", [node(i, "Noop", {"value": 0} if i == 0 else None) for i in range(n)], links)
-
-
-def fan(n: int) -> dict:
-    nodes = [node("src", "Noop", {"value": 1})] + [node(i, "Noop") for i in range(n)] + [node("sink", "Noop")]
-    links = [link("src", i, {"value": "value"}) for i in range(n)] + [link(i, "sink") for i in range(n)]
-    return graph(f"fan{n}", nodes, links)
+chain, fan = noop_chain, noop_fan  # the graphs of the engine and event rows
 
 
 def noop(*args: Any) -> Any:
@@ -176,10 +168,11 @@ def collect(quick: bool = False) -> List[Row]:
 def print_table(rows: List[Row], out: Optional[Any] = None) -> None:
     """A plain-text table of rows."""
     out = out or sys.stdout
-    print(f"{'benchmark':40s} {'baseline s':>11s} {'ewoks s':>9s} {'ratio/s':>9s}  target", file=out)
-    print("-" * 90, file=out)
+    width = max([len("benchmark")] + [len(r.name) for r in rows])
+    print(f"{'benchmark':{width}s} {'baseline s':>11s} {'ewoks s':>9s} {'ratio/s':>9s}  target", file=out)
+    print("-" * (width + 50), file=out)
     for r in rows:
-        print(f"{r.name:40s} {r.baseline:11.4f} {r.ewoks:9.4f} {r.value:8.2f}{'x' if r.unit == 'ratio' else 's'}"
+        print(f"{r.name:{width}s} {r.baseline:11.4f} {r.ewoks:9.4f} {r.value:8.2f}{'x' if r.unit == 'ratio' else 's'}"
               f"  {r.target}", file=out)
 
 

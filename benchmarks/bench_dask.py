@@ -39,22 +39,14 @@ from ewoks_core.engines.registry import get_engine  # noqa: E402
 from ewoks_core.execution import node_spec, run_node_remote  # noqa: E402
 from ewoks_core.execution.links import link_data  # noqa: E402
 from ewoks_core.graph import compile_graph, load_graph  # noqa: E402
-from ewoks_core.testing.builders import cond, graph, link, node  # noqa: E402
+from ewoks_core.testing.builders import cond, graph, link, node, noop_chain, noop_fan  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # workers import this module as bench_dask
 HERE = "bench_dask"
 
 
 # -- workflows and their raw dask twins -----------------------------------------------------
-def chain(n: int) -> dict:
-    return graph(f"chain{n}", [node(i, "Noop", {"value": 0} if i == 0 else None) for i in range(n)],
-                 [link(i, i + 1, {"value": "value"}) for i in range(n - 1)])
-
-
-def fan(n: int) -> dict:
-    nodes = [node("src", "Noop", {"value": 1})] + [node(i, "Noop") for i in range(n)] + [node("sink", "Noop")]
-    links = [link("src", i, {"value": "value"}) for i in range(n)] + [link(i, "sink") for i in range(n)]
-    return graph(f"fan{n}", nodes, links)
+chain, fan = noop_chain, noop_fan
 
 
 def conditional_chain(n: int) -> dict:

@@ -17,7 +17,7 @@ import time
 from typing import Callable, Dict, List, Optional, Tuple
 
 from ewoks_core.api import execute_graph
-from ewoks_core.testing.builders import cond, graph, link, node
+from ewoks_core.testing.builders import cond, graph, link, node, noop_chain, noop_fan
 
 ENGINES: List[Tuple[str, str, dict]] = [
     ("sequential", "sequential", {}),
@@ -40,17 +40,7 @@ def loop2(n: int) -> dict:
                   link("B", "E", {"x": "value"}, conditions=cond(below_limit=False))])
 
 
-def chain(n: int) -> dict:
-    """n nodes in a row."""
-    nodes = [node(f"n{i}", "Noop", {"value": 1} if i == 0 else None) for i in range(n)]
-    return graph(f"chain{n}", nodes, [link(f"n{i}", f"n{i + 1}", {"value": "value"}) for i in range(n - 1)])
-
-
-def fan(n: int) -> dict:
-    """One node feeding n independent nodes joined by a last one."""
-    nodes = [node("src", "Noop", {"value": 1})] + [node(f"n{i}", "Noop") for i in range(n)] + [node("end", "Noop")]
-    links = [link("src", f"n{i}", {"value": "value"}) for i in range(n)] + [link(f"n{i}", "end") for i in range(n)]
-    return graph(f"fan{n}", nodes, links)
+chain, fan = noop_chain, noop_fan
 
 
 def sleeps(n: int, seconds: float) -> dict:

@@ -21,7 +21,7 @@ from ewoks_core.events.record import JobInfo
 from ewoks_core.events.sinks import offload
 from ewoks_core.events.sinks.jsonl import JsonLinesSink
 from ewoks_core.events.sinks.sqlite import TABLE, SqliteSink
-from ewoks_core.testing.builders import graph, link, node
+from ewoks_core.testing.builders import noop_chain
 
 
 @pytest.fixture
@@ -176,7 +176,7 @@ def test_auto_starts_it_for_fast_emitters_only(tmp_path, writer_mode, monkeypatc
     def run(n):
         path = tmp_path / f"chain{n}.jsonl"
         handler = {"class": "jsonl", "arguments": [{"name": "path", "value": str(path)}]}
-        execute_graph(_chain(n), execinfo={"handlers": [handler]})
+        execute_graph(noop_chain(n), execinfo={"handlers": [handler]})
         return [json.loads(line) for line in path.read_text().splitlines()]
 
     run(20)  # few events
@@ -255,11 +255,6 @@ def test_the_writer_ends_with_its_parent_and_writes_what_it_got(tmp_path):
                 pass
     lines = path.read_text().splitlines()
     assert [json.loads(line)["node_id"] for line in lines] == [f"n{i}" for i in range(300)]
-
-
-def _chain(n):
-    links = [link(i, i + 1, {"value": "value"}) for i in range(n - 1)]
-    return graph(f"chain{n}", [node(i, "Noop", {"value": 0} if i == 0 else None) for i in range(n)], links)
 
 
 def test_relative_paths_follow_this_process_working_directory(tmp_path, writer_mode, monkeypatch):

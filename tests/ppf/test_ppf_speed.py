@@ -6,17 +6,12 @@ No timed assertions: benchmarks/bench_ppf.py measures; pytest-timeout turns a ha
 import pytest
 
 from ewoks_core.api import execute_graph
-from ewoks_core.testing.builders import cond, graph, link, node
+from ewoks_core.testing.builders import cond, graph, link, node, noop_chain
 
 
 def loop(n: int) -> dict:
     return graph("loop", [node("A", "Increment", {"x": 0, "limit": n}, force_start_node=True)],
                  [link("A", "A", {"x": "x"}, conditions=cond(below_limit=True))])
-
-
-def chain(n: int) -> dict:
-    nodes = [node(f"n{i}", "Noop", {"value": 1} if i == 0 else None) for i in range(n)]
-    return graph("chain", nodes, [link(f"n{i}", f"n{i + 1}", {"value": "value"}) for i in range(n - 1)])
 
 
 @pytest.mark.slow
@@ -29,4 +24,4 @@ def test_loop(pool_type, n, no_orphans):
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_chain(no_orphans):
-    assert execute_graph(chain(1000), engine="ppf") == {"value": 1}
+    assert execute_graph(noop_chain(1000, value=1), engine="ppf") == {"value": 1}

@@ -36,3 +36,16 @@ def cond(**conditions: Any) -> list:
 def graph(graph_id: str, nodes: list, links: list, **attrs: Any) -> dict:
     """A node-link document."""
     return {"graph": {"id": graph_id, "schema_version": "1.2", **attrs}, "nodes": nodes, "links": links}
+
+
+def noop_chain(n: int, value: Any = 0) -> dict:
+    """n Noop nodes 0 .. n-1 in a row: the first gets `value`, each passes it to the next."""
+    nodes = [node(i, "Noop", {"value": value} if i == 0 else None) for i in range(n)]
+    return graph(f"chain{n}", nodes, [link(i, i + 1, {"value": "value"}) for i in range(n - 1)])
+
+
+def noop_fan(n: int, value: Any = 1) -> dict:
+    """Noop node 'src' (given `value`) feeding n Noop nodes 0 .. n-1, all joined by Noop node 'sink'."""
+    nodes = [node("src", "Noop", {"value": value})] + [node(i, "Noop") for i in range(n)] + [node("sink", "Noop")]
+    links = [link("src", i, {"value": "value"}) for i in range(n)] + [link(i, "sink") for i in range(n)]
+    return graph(f"fan{n}", nodes, links)
